@@ -1,0 +1,27 @@
+namespace Microsoft.ML.ArchitectureSearch.SearchSpaces;
+
+/// <summary>
+/// A search space: the ordered decisions an architecture is made of, and how tokens become a typed architecture.
+/// Implementations are immutable and hold everything that shapes a child network (input shape, class count, vocabulary
+/// size), so that parameter counts are known before training.
+/// </summary>
+public interface ISearchSpace
+{
+    /// <summary>Short name, e.g. "cnn" or "recurrent-cell".</summary>
+    string Name { get; }
+
+    /// <summary>The decisions, in the order the controller emits them.</summary>
+    IReadOnlyList<DecisionStep> Steps { get; }
+
+    /// <summary>
+    /// A canonical text of everything that changes the meaning of a token sequence (choice lists, layer count, input
+    /// shape). Two spaces with equal fingerprints decode equal tokens to equal architectures; checkpoints compare it.
+    /// </summary>
+    string Fingerprint { get; }
+
+    /// <summary>Tokens to architecture. Throws <see cref="ArchitectureValidationException"/> naming the bad step.</summary>
+    IArchitecture Decode(IReadOnlyList<int> tokens);
+
+    /// <summary>Reads an architecture written by <see cref="IArchitecture.ToJson"/>; validates it like <see cref="Decode"/>.</summary>
+    IArchitecture FromJson(string json);
+}

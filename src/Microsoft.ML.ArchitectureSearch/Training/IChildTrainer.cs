@@ -1,0 +1,45 @@
+using Microsoft.ML.ArchitectureSearch.SearchSpaces;
+using TorchSharp;
+
+namespace Microsoft.ML.ArchitectureSearch.Training;
+
+/// <summary>A child network trained by an <see cref="IChildTrainer"/>: its result and, unless it failed, its weights.</summary>
+public sealed class TrainedChild : IDisposable
+{
+    public TrainedChild(TrialResult result, torch.nn.Module? network)
+    {
+        Result = result;
+        Network = network;
+    }
+
+    public TrialResult Result { get; }
+
+    /// <summary>The trained network (in eval mode), or null when training failed. Owned by this object.</summary>
+    public torch.nn.Module? Network { get; }
+
+    public void Dispose() => Network?.Dispose();
+}
+
+/// <summary>Budget and randomness of one child training.</summary>
+public sealed record ChildTrainingSettings
+{
+    public int Epochs { get; init; } = 1;
+
+    /// <summary>Seeds weight initialisation, shuffling and augmentation: same seed and architecture, same result (CPU).</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Also compute the test metric (when the trainer was given test data).</summary>
+    public bool EvaluateTest { get; init; }
+
+    /// <summary>Stop after this much wall time (the epochs finished so far count).</summary>
+    public TimeSpan? TimeLimit { get; init; }
+
+    /// <summary>Called after each epoch with (epoch index, validation metric); return false to stop early.</summary>
+    public Func<int, double, bool>? ContinueAfterEpoch { get; init; }
+}
+
+/// <summary>Trains and scores one child architecture on the data it was built with.</summary>
+public interface IChildTrainer
+{
+    TrainedChild Train(IArchitecture architecture, ChildTrainingSettings settings, CancellationToken cancellationToken = default);
+}
