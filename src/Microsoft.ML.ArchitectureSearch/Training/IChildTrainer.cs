@@ -41,5 +41,8 @@ public sealed record ChildTrainingSettings
 /// <summary>Trains and scores one child architecture on the data it was built with.</summary>
 public interface IChildTrainer
 {
+    /// <summary>True when the validation metric is better lower (perplexity), false when higher (accuracy).</summary>
+    bool LowerMetricIsBetter { get; }
+
     TrainedChild Train(IArchitecture architecture, ChildTrainingSettings settings, CancellationToken cancellationToken = default);
 }

@@ -1,0 +1,333 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces;
+using Microsoft.ML.ArchitectureSearch.Strategies;
+using Microsoft.ML.ArchitectureSearch.Training;
+using TorchSharp;
+
+namespace Microsoft.ML.ArchitectureSearch.Execution;
+
+/// <summary>
+/// The search loop: asks the strategy for a batch of proposals, screens them (invalid, over budget, already trained),
+/// trains the rest (up to <see cref="SearchRunOptions.Parallelism"/> at once), records every finished proposal durably,
+/// then lets the strategy learn from the batch. It owns no model code: strategies propose, trainers train.
+/// </summary>
+public sealed class ArchitectureSearchRunner
+{
+    private readonly ISearchSpace _space;
+    private readonly ISearchStrategy _strategy;
+    private readonly IChildTrainer _trainer;
+    private readonly SearchRunOptions _options;
+    private readonly ILogger _logger;
+
+    public ArchitectureSearchRunner(ISearchStrategy strategy, IChildTrainer trainer, SearchRunOptions options, ILogger? logger = null)
+    {
+        _strategy = strategy ?? throw new ArgumentNullException(nameof(strategy));
+        _trainer = trainer ?? throw new ArgumentNullException(nameof(trainer));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _space = strategy.Space;
+        _logger = logger ?? NullLogger.Instance;
+        options.Budget.Validate();
+        if (options.Parallelism < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Parallelism, "Parallelism must be at least 1.");
+        if (options.TrialEpochs < 1) throw new ArgumentOutOfRangeException(nameof(options), options.TrialEpochs, "TrialEpochs must be at least 1.");
+    }
+
+    /// <summary>The manifest a checkpoint of this search carries.</summary>
+    public CheckpointManifest Manifest => new()
+    {
+        SearchSpace = _space.Name,
+        SearchSpaceFingerprint = _space.Fingerprint,
+        Strategy = _strategy.Name,
+        Seed = _options.Seed,
+        TrialEpochs = _options.TrialEpochs,
+        ReuseDuplicateResults = _options.ReuseDuplicateResults,
+        DataFingerprint = _options.DataFingerprint,
+    };
+
+    /// <summary>Runs (or resumes) the search until a budget limit or cancellation. Cancelling keeps every finished trial.</summary>
+    public SearchOutcome Run(CancellationToken cancellationToken = default)
+    {
+        using SearchCheckpoint? checkpoint = _options.CheckpointDirectory is { } dir ? SearchCheckpoint.Open(dir, Manifest) : null;
+        foreach (string warning in checkpoint?.Warnings ?? Array.Empty<string>())
+            _logger.LogWarning("{Warning}", warning);
+
+        var state = new RunState(_options.Budget);
+        IReadOnlyList<TrialRecord> logged = checkpoint?.RestoredTrials ?? Array.Empty<TrialRecord>();
+        int batch = 0;
+        if (checkpoint?.RestoredState is { } saved)
+        {
+            using (var stream = new MemoryStream(saved.State)) _strategy.LoadState(stream);
+            batch = saved.BatchesLearned;
+            state.PriorElapsed = saved.Elapsed;
+            foreach (TrialRecord t in logged.Where(t => t.Batch < batch)) state.Add(t);
+            _logger.LogInformation("Resumed search from {Directory}: {Trials} trials, {Batches} batches learned.", checkpoint.Directory, state.Trials.Count, batch);
+        }
+        var replay = logged.Where(t => t.Batch >= batch).ToDictionary(t => t.Index);
+
+        int previousThreads = torch.get_num_threads();
+        if (_options.Parallelism > 1)
+            torch.set_num_threads(Math.Max(1, Environment.ProcessorCount / _options.Parallelism));
+        try
+        {
+            SearchStopReason reason;
+            while (!state.ShouldStop(cancellationToken, out reason))
+            {
+                int want = Math.Min(_options.Parallelism, _options.Budget.MaxTrials - state.TrainedCount);
+                IReadOnlyList<IReadOnlyList<int>> proposals = _strategy.Propose(want);
+                if (proposals.Count == 0)
+                    throw new InvalidOperationException($"Strategy '{_strategy.Name}' proposed nothing when asked for {want} architectures.");
+                TrialRecord[] records = EvaluateBatch(proposals, batch, state, replay, checkpoint, cancellationToken);
+                if (records.Any(r => r is null))
+                {
+                    // Cancelled mid-batch: the finished trials are logged, the strategy has not learned from a partial batch,
+                    // so a resume proposes this batch again and reuses them.
+                    reason = SearchStopReason.Cancelled;
+                    break;
+                }
+                _strategy.Learn(records.Select(r => new TrialFeedback(r.Tokens, r.Reward, r.Result.Failed)).ToArray());
+                batch++;
+                checkpoint?.SaveState(batch, state.Elapsed, _strategy.SaveState);
+            }
+            _logger.LogInformation("Search stopped ({Reason}) after {Trained} trained children, {Proposals} proposals.", reason, state.TrainedCount, state.Trials.Count);
+            return new SearchOutcome(state.Trials.ToArray(), reason, state.Elapsed);
+        }
+        finally
+        {
+            if (_options.Parallelism > 1) torch.set_num_threads(previousThreads);
+        }
+    }
+
+    /// <summary>Handles one batch; an entry stays null when cancellation interrupted that child.</summary>
+    private TrialRecord[] EvaluateBatch(IReadOnlyList<IReadOnlyList<int>> proposals, int batch, RunState state,
+        Dictionary<int, TrialRecord> replay, SearchCheckpoint? checkpoint, CancellationToken cancellationToken)
+    {
+        int first = state.Trials.Count;
+        var records = new TrialRecord?[proposals.Count];
+        var toTrain = new List<(int Slot, IArchitecture Architecture)>();
+        var firstSlotOfHash = new Dictionary<string, int>();
+        var hashes = new string?[proposals.Count];
+
+        for (int k = 0; k < proposals.Count; k++)
+        {
+            int index = first + k;
+            if (replay.TryGetValue(index, out TrialRecord? restored))
+            {
+                if (!restored.Tokens.SequenceEqual(proposals[k]))
+                    throw new InvalidDataException(
+                        $"Checkpoint trial {index} holds [{string.Join(",", restored.Tokens)}] but the restored strategy proposed " +
+                        $"[{string.Join(",", proposals[k])}]: the checkpoint does not belong to this strategy's state.");
+                records[k] = restored;
+                continue;
+            }
+            (IArchitecture? architecture, string? rejection) = Screen(proposals[k]);
+            if (architecture == null)
+            {
+                records[k] = Rejected(index, batch, proposals[k], rejection!);
+                continue;
+            }
+            hashes[k] = architecture.Hash;
+            if (_options.ReuseDuplicateResults)
+            {
+                TrialRecord? earlier = state.TrainedWithHash(architecture.Hash);
+                if (earlier != null)
+                {
+                    records[k] = earlier with { Index = index, Batch = batch, Kind = TrialKind.Reused, Tokens = proposals[k] };
+                    continue;
+                }
+                if (firstSlotOfHash.ContainsKey(architecture.Hash))
+                    continue; // filled from the first copy once it is trained
+                firstSlotOfHash[architecture.Hash] = k;
+            }
+            toTrain.Add((k, architecture));
+        }
+
+        // Log and report screened entries right away, in index order, so progress reflects them before training starts.
+        for (int k = 0; k < proposals.Count; k++)
+            if (records[k] is { } r && !replay.ContainsKey(r.Index)) checkpoint?.AppendTrial(r);
+
+        void TrainSlot((int Slot, IArchitecture Architecture) item)
+        {
+            TrialRecord? record = Train(first + item.Slot, batch, proposals[item.Slot], item.Architecture, state, cancellationToken);
+            if (record == null) return;
+            records[item.Slot] = record;
+            checkpoint?.AppendTrial(record);
+        }
+        if (_options.Parallelism == 1 || toTrain.Count == 1)
+        {
+            foreach (var item in toTrain) TrainSlot(item);
+        }
+        else
+        {
+            try
+            {
+                Parallel.ForEach(toTrain, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism }, TrainSlot);
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
+        }
+
+        // Duplicates inside this batch reuse their first copy's result.
+        for (int k = 0; k < proposals.Count; k++)
+        {
+            if (records[k] != null || hashes[k] is not { } hash) continue;
+            if (firstSlotOfHash.TryGetValue(hash, out int slot) && slot != k && records[slot] is { } original)
+            {
+                records[k] = original with { Index = first + k, Batch = batch, Kind = TrialKind.Reused, Tokens = proposals[k] };
+                checkpoint?.AppendTrial(records[k]!);
+            }
+        }
+
+        for (int k = 0; k < proposals.Count; k++)
+        {
+            if (records[k] is not { } r) continue;
+            state.Add(r);
+            _options.Progress?.Report(state.Progress(r, replay.ContainsKey(r.Index)));
+        }
+        return records!;
+    }
+
+    /// <summary>Decodes and checks the budget; returns the architecture, or null and why it was rejected.</summary>
+    private (IArchitecture? Architecture, string? Rejection) Screen(IReadOnlyList<int> tokens)
+    {
+        IArchitecture architecture;
+        try
+        {
+            architecture = _space.Decode(tokens);
+        }
+        catch (ArchitectureValidationException e)
+        {
+            return (null, "invalid: " + e.Message);
+        }
+        SearchBudget budget = _options.Budget;
+        if (budget.MaxParameters is { } maxParams && architecture.ParameterCount > maxParams)
+            return (null, $"rejected: {architecture.ParameterCount:N0} parameters exceed MaxParameters {maxParams:N0}");
+        if (budget.MaxMultiplyAdds is { } maxMacs && architecture.MultiplyAdds > maxMacs)
+            return (null, $"rejected: {architecture.MultiplyAdds:N0} multiply-adds exceed MaxMultiplyAdds {maxMacs:N0}");
+        return (architecture, null);
+    }
+
+    private TrialRecord? Train(int index, int batch, IReadOnlyList<int> tokens, IArchitecture architecture, RunState state, CancellationToken cancellationToken)
+    {
+        int seed = TrialSeeds.ForTrial(_options.Seed, index);
+        IEarlyStoppingRule? rule = _options.EarlyStopping;
+        bool lowerIsBetter = _trainer.LowerMetricIsBetter;
+        var settings = new ChildTrainingSettings
+        {
+            Epochs = _options.TrialEpochs,
+            Seed = seed,
+            TimeLimit = _options.Budget.TrialTimeLimit,
+            ContinueAfterEpoch = rule == null ? null : (epoch, metric) => rule.ShouldContinue(index, epoch, lowerIsBetter ? -metric : metric),
+        };
+        _logger.LogInformation("Trial {Index}: training {Architecture}", index, architecture.Describe());
+        TrialResult result;
+        using (TrainedChild child = _trainer.Train(architecture, settings, cancellationToken))
+            result = child.Result;
+        if (cancellationToken.IsCancellationRequested)
+            return null; // interrupted: not a finished trial
+        rule?.Complete(index, result.ValidationMetricPerEpoch.Select(m => lowerIsBetter ? -m : m).ToArray());
+        state.RecordTrainingTime(result.WallTime);
+        if (result.Failed)
+            _logger.LogWarning("Trial {Index} failed: {Reason}", index, result.FailureReason);
+        return new TrialRecord
+        {
+            Index = index,
+            Batch = batch,
+            Kind = TrialKind.Trained,
+            Tokens = tokens.ToArray(),
+            Hash = architecture.Hash,
+            Description = architecture.Describe(),
+            ArchitectureJson = architecture.ToJson(),
+            ParameterCount = architecture.ParameterCount,
+            MultiplyAdds = architecture.MultiplyAdds,
+            Result = result,
+            Seed = seed,
+        };
+    }
+
+    private static TrialRecord Rejected(int index, int batch, IReadOnlyList<int> tokens, string reason) => new()
+    {
+        Index = index,
+        Batch = batch,
+        Kind = TrialKind.Rejected,
+        Tokens = tokens.ToArray(),
+        Description = reason,
+        Result = new TrialResult { MetricName = "", Failed = true, FailureReason = reason },
+    };
+
+    /// <summary>Counters of a run; touched by the loop thread, except <see cref="RecordTrainingTime"/>.</summary>
+    private sealed class RunState
+    {
+        private readonly SearchBudget _budget;
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly Dictionary<string, TrialRecord> _trainedByHash = new();
+        private long _trainingTicks;
+        private int _timedTrials;
+
+        public RunState(SearchBudget budget) => _budget = budget;
+
+        public List<TrialRecord> Trials { get; } = new();
+
+        public int TrainedCount { get; private set; }
+
+        public TrialRecord? Best { get; private set; }
+
+        public TimeSpan PriorElapsed { get; set; }
+
+        public TimeSpan Elapsed => PriorElapsed + _clock.Elapsed;
+
+        public void Add(TrialRecord trial)
+        {
+            Trials.Add(trial);
+            if (trial.Kind != TrialKind.Trained) return;
+            TrainedCount++;
+            _trainedByHash.TryAdd(trial.Hash, trial);
+            if (!trial.Result.Failed && (Best == null || trial.Reward > Best.Reward)) Best = trial;
+        }
+
+        public TrialRecord? TrainedWithHash(string hash) => _trainedByHash.GetValueOrDefault(hash);
+
+        public void RecordTrainingTime(TimeSpan time)
+        {
+            Interlocked.Add(ref _trainingTicks, time.Ticks);
+            Interlocked.Increment(ref _timedTrials);
+        }
+
+        public bool ShouldStop(CancellationToken token, out SearchStopReason reason)
+        {
+            reason = default;
+            if (token.IsCancellationRequested) reason = SearchStopReason.Cancelled;
+            else if (TrainedCount >= _budget.MaxTrials) reason = SearchStopReason.MaxTrialsReached;
+            else if (_budget.MaxSearchTime is { } max && Elapsed >= max) reason = SearchStopReason.MaxSearchTimeReached;
+            else if (Trials.Count >= _budget.ProposalCap) reason = SearchStopReason.ProposalCapReached;
+            else return false;
+            return true;
+        }
+
+        public SearchProgress Progress(TrialRecord trial, bool restored)
+        {
+            TimeSpan? remaining = null;
+            int timed = Volatile.Read(ref _timedTrials);
+            if (timed > 0)
+            {
+                var perTrial = TimeSpan.FromTicks(Interlocked.Read(ref _trainingTicks) / timed);
+                remaining = perTrial * Math.Max(0, _budget.MaxTrials - TrainedCount);
+                if (_budget.MaxSearchTime is { } max && max - Elapsed < remaining)
+                    remaining = max - Elapsed < TimeSpan.Zero ? TimeSpan.Zero : max - Elapsed;
+            }
+            return new SearchProgress
+            {
+                Trial = trial,
+                TrainedTrials = TrainedCount,
+                MaxTrials = _budget.MaxTrials,
+                Best = Best,
+                Elapsed = Elapsed,
+                EstimatedRemaining = remaining,
+                Restored = restored,
+            };
+        }
+    }
+}

@@ -1,0 +1,52 @@
+namespace Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
+
+/// <summary>
+/// What a checkpointed search means: resuming is allowed only with equal values. The budget is deliberately absent, so a
+/// finished search can be extended with a larger MaxTrials.
+/// </summary>
+public sealed record CheckpointManifest
+{
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
+
+    public required string SearchSpace { get; init; }
+
+    public required string SearchSpaceFingerprint { get; init; }
+
+    public required string Strategy { get; init; }
+
+    public required int Seed { get; init; }
+
+    public required int TrialEpochs { get; init; }
+
+    public required bool ReuseDuplicateResults { get; init; }
+
+    public required string DataFingerprint { get; init; }
+
+    internal const int CurrentFormatVersion = 1;
+
+    /// <summary>Names every field that differs from <paramref name="other"/>, or returns null when they match.</summary>
+    internal string? DescribeDifferences(CheckpointManifest other)
+    {
+        var diffs = new List<string>();
+        void Check<T>(string name, T mine, T theirs)
+        {
+            if (!EqualityComparer<T>.Default.Equals(mine, theirs))
+                diffs.Add($"{name}: checkpoint has '{Shorten(theirs)}', this run has '{Shorten(mine)}'");
+        }
+        Check(nameof(FormatVersion), FormatVersion, other.FormatVersion);
+        Check(nameof(SearchSpace), SearchSpace, other.SearchSpace);
+        Check(nameof(SearchSpaceFingerprint), SearchSpaceFingerprint, other.SearchSpaceFingerprint);
+        Check(nameof(Strategy), Strategy, other.Strategy);
+        Check(nameof(Seed), Seed, other.Seed);
+        Check(nameof(TrialEpochs), TrialEpochs, other.TrialEpochs);
+        Check(nameof(ReuseDuplicateResults), ReuseDuplicateResults, other.ReuseDuplicateResults);
+        Check(nameof(DataFingerprint), DataFingerprint, other.DataFingerprint);
+        return diffs.Count == 0 ? null : string.Join("; ", diffs);
+    }
+
+    private static string Shorten<T>(T value)
+    {
+        string s = value?.ToString() ?? "";
+        return s.Length <= 120 ? s : s[..117] + "...";
+    }
+}

@@ -1,0 +1,43 @@
+namespace Microsoft.ML.ArchitectureSearch.Execution;
+
+/// <summary>Why a search ended.</summary>
+public enum SearchStopReason
+{
+    MaxTrialsReached,
+    MaxSearchTimeReached,
+    ProposalCapReached,
+    Cancelled,
+}
+
+/// <summary>Everything a finished (or stopped) search produced.</summary>
+public sealed class SearchOutcome
+{
+    internal SearchOutcome(IReadOnlyList<TrialRecord> trials, SearchStopReason stopReason, TimeSpan elapsed)
+    {
+        Trials = trials;
+        StopReason = stopReason;
+        Elapsed = elapsed;
+        Best = BestOf(trials);
+    }
+
+    /// <summary>Every proposal in order: trained, reused and rejected.</summary>
+    public IReadOnlyList<TrialRecord> Trials { get; }
+
+    /// <summary>The trained child with the highest reward (earliest wins ties); null when none trained successfully.</summary>
+    public TrialRecord? Best { get; }
+
+    public SearchStopReason StopReason { get; }
+
+    public TimeSpan Elapsed { get; }
+
+    public int TrainedCount => Trials.Count(t => t.Kind == TrialKind.Trained);
+
+    internal static TrialRecord? BestOf(IEnumerable<TrialRecord> trials)
+    {
+        TrialRecord? best = null;
+        foreach (TrialRecord t in trials)
+            if (t.Kind == TrialKind.Trained && !t.Result.Failed && (best == null || t.Reward > best.Reward))
+                best = t;
+        return best;
+    }
+}

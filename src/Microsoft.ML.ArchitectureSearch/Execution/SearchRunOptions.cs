@@ -1,0 +1,40 @@
+namespace Microsoft.ML.ArchitectureSearch.Execution;
+
+/// <summary>How a search runs (as opposed to what it searches).</summary>
+public sealed record SearchRunOptions
+{
+    public SearchBudget Budget { get; init; } = new();
+
+    /// <summary>Epochs each child trains during the search.</summary>
+    public int TrialEpochs { get; init; } = 1;
+
+    /// <summary>Root of all randomness: child seeds derive from it and the trial index.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Reuse the result of an architecture trained earlier in the search instead of training it again.</summary>
+    public bool ReuseDuplicateResults { get; init; } = true;
+
+    /// <summary>
+    /// Children trained at the same time. Each gets an equal share of the cores (libtorch's intra-op threads are set to
+    /// cores / parallelism). Results are bit-reproducible only at 1, since libtorch's global generator is shared.
+    /// </summary>
+    public int Parallelism { get; init; } = 1;
+
+    /// <summary>Where to keep the run durably so that a later run with the same options resumes it; null: no checkpoint.</summary>
+    public string? CheckpointDirectory { get; init; }
+
+    /// <summary>
+    /// Text naming the data and task the children train on (e.g. a digest of the training data). Stored in the checkpoint;
+    /// resuming with a different one is an error.
+    /// </summary>
+    public string DataFingerprint { get; init; } = "";
+
+    /// <summary>Receives a report after every proposal handled (including ones restored from a checkpoint).</summary>
+    public IProgress<SearchProgress>? Progress { get; init; }
+
+    /// <summary>
+    /// Optional early stopping of poor children: asked after each epoch of a child with (trial index, epoch, validation
+    /// metric); false stops that child. See <see cref="MedianStoppingRule"/>.
+    /// </summary>
+    public IEarlyStoppingRule? EarlyStopping { get; init; }
+}

@@ -1,0 +1,51 @@
+using Microsoft.ML.ArchitectureSearch.Training;
+
+namespace Microsoft.ML.ArchitectureSearch.Execution;
+
+/// <summary>How a proposal was handled.</summary>
+public enum TrialKind
+{
+    /// <summary>The child was trained.</summary>
+    Trained,
+
+    /// <summary>The same architecture was trained earlier in this search; its result was reused.</summary>
+    Reused,
+
+    /// <summary>Rejected before training (invalid, or over the parameter / multiply-add budget).</summary>
+    Rejected,
+}
+
+/// <summary>One proposal of a search and what became of it: a row of the search history.</summary>
+public sealed record TrialRecord
+{
+    /// <summary>0-based position among all proposals of the search.</summary>
+    public required int Index { get; init; }
+
+    /// <summary>Which strategy batch proposed it (batches are proposed, evaluated, then learned from together).</summary>
+    public required int Batch { get; init; }
+
+    public required TrialKind Kind { get; init; }
+
+    public required IReadOnlyList<int> Tokens { get; init; }
+
+    /// <summary>Architecture hash; empty when the tokens did not decode.</summary>
+    public string Hash { get; init; } = "";
+
+    public string Description { get; init; } = "";
+
+    /// <summary>The architecture as JSON (<c>ISearchSpace.FromJson</c> reads it); empty when the tokens did not decode.</summary>
+    public string ArchitectureJson { get; init; } = "";
+
+    public long ParameterCount { get; init; }
+
+    public long MultiplyAdds { get; init; }
+
+    /// <summary>Training outcome (for rejected proposals: a failed result carrying the reason).</summary>
+    public required TrialResult Result { get; init; }
+
+    /// <summary>Reward the strategy learned from: the result's reward, 0 for failed or rejected children.</summary>
+    public double Reward => Result.Failed ? 0 : Result.Reward;
+
+    /// <summary>Seed the child was trained with (derived from the search seed and <see cref="Index"/>).</summary>
+    public int Seed { get; init; }
+}
