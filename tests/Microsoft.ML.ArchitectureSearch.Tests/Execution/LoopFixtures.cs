@@ -28,7 +28,7 @@ internal sealed class TinySpace : ISearchSpace
     public IArchitecture FromJson(string json) => Decode(JsonSerializer.Deserialize<int[]>(json)!);
 }
 
-internal sealed record TinyArchitecture(ISearchSpace Space, int[] TokenArray) : IArchitecture
+internal sealed record TinyArchitecture(ISearchSpace Space, int[] TokenArray) : IArchitecture, IDrawableArchitecture
 {
     public IReadOnlyList<int> Tokens => TokenArray;
     public long ParameterCount => 100 + 10 * TokenArray.Sum();
@@ -36,6 +36,17 @@ internal sealed record TinyArchitecture(ISearchSpace Space, int[] TokenArray) : 
     public string Hash => ArchitectureHash.Compute(Space.Fingerprint, TokenArray);
     public string Describe() => string.Join("-", TokenArray);
     public string ToJson() => JsonSerializer.Serialize(TokenArray);
+
+    /// <summary>A chain input -> d0 -> d1 ... -> output, plus a skip from the input to the last step.</summary>
+    public ArchitectureGraph ToGraph()
+    {
+        var nodes = new List<GraphNode> { new("in", "input", 0) };
+        nodes.AddRange(TokenArray.Select((t, i) => new GraphNode($"d{i}", $"step {i}: {t}", i + 1)));
+        nodes.Add(new GraphNode("out", "output", TokenArray.Length + 1));
+        var edges = nodes.Zip(nodes.Skip(1), (a, b) => new GraphEdge(a.Id, b.Id)).ToList();
+        edges.Add(new GraphEdge("in", $"d{TokenArray.Length - 1}"));
+        return new ArchitectureGraph(nodes, edges);
+    }
 }
 
 /// <summary>

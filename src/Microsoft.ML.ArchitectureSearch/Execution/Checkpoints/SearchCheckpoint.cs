@@ -53,7 +53,7 @@ public sealed class SearchCheckpoint : IDisposable
         var checkpoint = new SearchCheckpoint(Path.GetFullPath(directory));
         checkpoint.CheckOrWriteManifest(manifest);
         var warnings = new List<string>();
-        checkpoint.RestoredTrials = checkpoint.ReadTrials(warnings);
+        checkpoint.RestoredTrials = ReadTrials(checkpoint.Directory, warnings, repair: true);
         checkpoint.RestoredState = checkpoint.ReadState();
         checkpoint.Warnings = warnings;
         checkpoint.CheckConsistency();
@@ -127,9 +127,22 @@ public sealed class SearchCheckpoint : IDisposable
                 "Use another CheckpointDirectory, or the original options.");
     }
 
-    private List<TrialRecord> ReadTrials(List<string> warnings)
+    /// <summary>
+    /// Reads the trial log of a checkpoint directory without opening it for a search (for reports). A torn last line is
+    /// skipped and reported in <paramref name="warnings"/>; the file is not modified.
+    /// </summary>
+    public static IReadOnlyList<TrialRecord> ReadTrialLog(string directory, List<string>? warnings = null)
     {
-        string path = Path.Combine(Directory, TrialsFile);
+        if (!System.IO.Directory.Exists(directory))
+            throw new DirectoryNotFoundException($"Checkpoint directory '{directory}' does not exist.");
+        if (!File.Exists(Path.Combine(directory, TrialsFile)))
+            throw new FileNotFoundException($"Checkpoint directory '{directory}' has no {TrialsFile}: no trial has finished there.", Path.Combine(directory, TrialsFile));
+        return ReadTrials(directory, warnings ?? new List<string>(), repair: false);
+    }
+
+    private static List<TrialRecord> ReadTrials(string directory, List<string> warnings, bool repair)
+    {
+        string path = Path.Combine(directory, TrialsFile);
         var trials = new List<TrialRecord>();
         if (!File.Exists(path)) return trials;
         byte[] bytes = File.ReadAllBytes(path);
@@ -147,7 +160,7 @@ public sealed class SearchCheckpoint : IDisposable
                 if (isLast)
                 {
                     warnings.Add($"{path}: the last line ({line.Length} bytes) was torn by an interrupted write; that trial will run again.");
-                    TruncateTo(path, bytes.Length - Encoding.UTF8.GetByteCount(line));
+                    if (repair) TruncateTo(path, bytes.Length - Encoding.UTF8.GetByteCount(line));
                     break;
                 }
                 throw new InvalidDataException(

@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Data.Analysis;
+using Microsoft.ML.ArchitectureSearch.Execution;
+using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces;
+
+namespace Microsoft.ML.ArchitectureSearch.Reporting;
+
+/// <summary>The files a report consists of.</summary>
+public sealed record SearchReportFiles(string Directory, string HistoryCsv, string RewardChart, string MetricChart, string Summary,
+    string? BestArchitectureJson, string? BestArchitectureDiagram, string? BestArchitectureDot);
+
+/// <summary>
+/// Writes the report of a search into a directory: the history (CSV), charts (PNG), the best architecture (JSON, DOT and a
+/// PNG diagram when its space can draw it) and a Markdown summary. Works on a finished search or on a checkpoint directory
+/// (also one whose search is still running or was killed).
+/// </summary>
+public static class SearchReport
+{
+    public static SearchReportFiles Write(IReadOnlyList<TrialRecord> trials, string directory, ISearchSpace? space = null, string? title = null)
+    {
+        Directory.CreateDirectory(directory);
+        string csv = Path.Combine(directory, "history.csv");
+        DataFrame.SaveCsv(SearchHistoryFrame.Create(trials), csv, cultureInfo: CultureInfo.InvariantCulture);
+        string reward = Path.Combine(directory, "reward-per-trial.png");
+        SearchCharts.SavePng(SearchCharts.RewardPerTrial(trials), reward);
+        string metric = Path.Combine(directory, "metric-vs-parameters.png");
+        SearchCharts.SavePng(SearchCharts.MetricAgainstParameters(trials), metric);
+
+        TrialRecord? best = SearchOutcome.BestOf(trials);
+        string? json = null, diagram = null, dot = null;
+        if (best != null)
+        {
+            json = Path.Combine(directory, "best-architecture.json");
+            File.WriteAllText(json, best.ArchitectureJson);
+            if (space?.FromJson(best.ArchitectureJson) is IDrawableArchitecture drawable)
+            {
+                ArchitectureGraph graph = drawable.ToGraph();
+                dot = Path.Combine(directory, "best-architecture.dot");
+                File.WriteAllText(dot, graph.ToDot());
+                diagram = Path.Combine(directory, "best-architecture.png");
+                ArchitectureDiagram.SavePng(graph, diagram, $"Best architecture (trial {best.Index}, reward {best.Reward:0.####})");
+            }
+        }
+        string summary = Path.Combine(directory, "summary.md");
+        File.WriteAllText(summary, Summary(trials, best, title));
+        return new SearchReportFiles(directory, csv, reward, metric, summary, json, diagram, dot);
+    }
+
+    /// <summary>The report of the search recorded in a checkpoint directory, running, finished or interrupted.</summary>
+    public static SearchReportFiles FromCheckpoint(string checkpointDirectory, string reportDirectory, ISearchSpace? space = null)
+        => Write(SearchCheckpoint.ReadTrialLog(checkpointDirectory), reportDirectory, space, $"Search in {checkpointDirectory}");
+
+    private static string Summary(IReadOnlyList<TrialRecord> trials, TrialRecord? best, string? title)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var trained = trials.Where(t => t.Kind == TrialKind.Trained).ToList();
+        var sb = new StringBuilder();
+        sb.AppendLine($"# {title ?? "Architecture search report"}").AppendLine();
+        sb.AppendLine(inv, $"- Proposals: {trials.Count} (trained {trained.Count}, reused {trials.Count(t => t.Kind == TrialKind.Reused)}, rejected {trials.Count(t => t.Kind == TrialKind.Rejected)}, failed {trained.Count(t => t.Result.Failed)})");
+        sb.AppendLine(inv, $"- Training time: {trained.Sum(t => t.Result.WallTime.TotalSeconds):0.0} s");
+        if (best != null)
+        {
+            sb.AppendLine(inv, $"- Best: trial {best.Index}, reward {best.Reward:0.####}, best validation {best.Result.MetricName} {best.Result.BestValidationMetric:0.####}, {best.ParameterCount:N0} parameters");
+            sb.AppendLine(inv, $"- Best architecture: `{best.Description}`");
+        }
+        sb.AppendLine().AppendLine("## Top children").AppendLine();
+        sb.AppendLine("| trial | reward | validation | parameters | seconds | architecture |");
+        sb.AppendLine("| ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (TrialRecord t in trained.Where(t => !t.Result.Failed).OrderByDescending(t => t.Reward).Take(10))
+            sb.AppendLine(inv, $"| {t.Index} | {t.Reward:0.####} | {t.Result.BestValidationMetric:0.####} | {t.ParameterCount:N0} | {t.Result.WallTime.TotalSeconds:0.0} | `{t.Description}` |");
+        return sb.ToString();
+    }
+}
