@@ -1,0 +1,61 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+
+namespace Microsoft.ML.ArchitectureSearch.Pipeline.MLNetInternals;
+
+// Why this folder uses ML.NET internals, and what it costs.
+//
+// Goal: the fitted ArchitectureSearchTransformer is saved inside an ordinary ML.NET model zip (alone or in a chain)
+// and mlContext.Model.Load gives it back as itself, typed, in any process. ML.NET 5 makes that impossible through its
+// public API: ModelSaveContext exposes no way to write bytes, ModelLoadContext, VersionInfo, LoadableClassAttribute and
+// SignatureLoadModel are internal, and only ML.NET's friend assemblies (Microsoft.ML.TorchSharp among them) may use
+// them (dotnet/machinelearning #4911).
+//
+// Choice (route 2 of shared/notes/mlnet-model-zip.md): build/MLNetInternals.targets hands the compiler copies of
+// Microsoft.ML.Core.dll and Microsoft.ML.Data.dll whose internal types and members were made public
+// (build/MLNetInternalsPublicizer.cs flips the visibility bits in place), and IgnoresAccessChecksToAttribute.cs tells
+// CoreCLR to let this assembly call those members at run time. The code is then the ordinary ML.NET loader pattern:
+// VersionInfo + SaveBinaryStream on save, a LoadableClass with a static Create(IHostEnvironment, ModelLoadContext).
+//
+// Rejected: route 1 (save as a chain of built-in ValueMapping/CustomMapping transformers) works with public API only,
+// but after Load the transformer is no longer ours (no Architecture, no History), the Score vector loses its fixed
+// size and users must register CustomMapping factories. Reflection on private members fails on load (#6839).
+//
+// Costs, and how they are contained:
+// - Internals may change in any ML.NET release. The build fails unless Microsoft.ML is exactly the pinned version
+//   (MicrosoftMLPinnedVersion), and tests assert the runtime assembly version and the save/load round trip in a
+//   separate process, so an upgrade fails loudly instead of producing unloadable zips.
+// - IgnoresAccessChecksTo is a CoreCLR feature, not a language one: Mono or .NET Framework would throw
+//   MethodAccessException. This library targets net10.0 only.
+// - Only this folder touches internals, through IMLNetInternals; the rest compiles against public API shapes.
+internal sealed class MLNetInternalsAccess : IMLNetInternals
+{
+    public static readonly IMLNetInternals Instance = new MLNetInternalsAccess();
+
+    /// <summary>Name of the zip entry (inside the transformer's folder) that holds the TorchSharp weights.</summary>
+    internal const string WeightsStreamName = "TorchSharpWeights.bin";
+
+    private MLNetInternalsAccess() { }
+
+    public IHostEnvironment GetEnvironment(TransformsCatalog catalog) => CatalogUtils.GetEnvironment(catalog);
+
+    public int? GetSeed(IHostEnvironment environment) =>
+        environment is IHostEnvironmentInternal internalEnvironment ? internalEnvironment.Seed : null;
+
+    public SchemaShape.Column ShapeColumn(string name, SchemaShape.Column.VectorKind kind, DataViewType itemType, bool isKey,
+        IReadOnlyList<SchemaShape.Column>? annotations = null) =>
+        new(name, kind, itemType, isKey, annotations == null ? null : new SchemaShape(annotations));
+
+    public void Save(ModelSaveContext context, byte[] payloadHeader, byte[] networkWeights)
+    {
+        context.CheckAtModel();
+        context.SetVersionInfo(ArchitectureSearchModelLoader.GetVersionInfo());
+        context.Writer.Write(payloadHeader.Length);
+        context.Writer.Write(payloadHeader);
+        context.SaveBinaryStream(WeightsStreamName, writer =>
+        {
+            writer.Write(networkWeights.LongLength);
+            writer.Write(networkWeights);
+        });
+    }
+}
