@@ -15,7 +15,12 @@ namespace Microsoft.ML.ArchitectureSearch;
 /// row by row. Image classification adds Score and PredictedLabel; language modeling adds Perplexity and
 /// PredictedNextWord. Saved with <c>mlContext.Model.Save</c> it loads back as this type, in any process.
 /// </summary>
-public sealed class ArchitectureSearchTransformer : ITransformer, ICanSaveModel, IDisposable
+/// <remarks>
+/// Not IDisposable on purpose: ML.NET disposes an IDisposable transformer when a PredictionEngine built on it (or a
+/// chain holding it) is disposed, which would free the network of a model that is still in use. The network's native
+/// memory is released by TorchSharp's finalizers when the transformer is collected.
+/// </remarks>
+public sealed class ArchitectureSearchTransformer : ITransformer, ICanSaveModel
 {
     private readonly ModelPayload _payload;
     private readonly byte[] _weights;
@@ -102,7 +107,4 @@ public sealed class ArchitectureSearchTransformer : ITransformer, ICanSaveModel,
         ArgumentNullException.ThrowIfNull(ctx);
         MLNetInternalsAccess.Instance.Save(ctx, ModelPayloadSerializer.Serialize(_payload, _weights), _weights);
     }
-
-    /// <summary>Frees the network's native memory. Rows read afterwards fail.</summary>
-    public void Dispose() => _network.Dispose();
 }

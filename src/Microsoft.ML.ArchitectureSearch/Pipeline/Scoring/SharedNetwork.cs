@@ -12,7 +12,7 @@ namespace Microsoft.ML.ArchitectureSearch.Pipeline.Scoring;
 /// (GetRowCursorSet, PredictionEngine per thread). A lock is the simple, provably safe choice; libtorch still uses its
 /// intra-op threads inside each forward. Per-row buffers live in each <see cref="RowScorer"/>.
 /// </summary>
-internal sealed class SharedNetwork : IDisposable
+internal sealed class SharedNetwork
 {
     private readonly object _gate = new();
     private readonly nn.Module<Tensor, Tensor> _network;
@@ -41,6 +41,4 @@ internal sealed class SharedNetwork : IDisposable
             readOutput(output.cpu());
         }
     }
-
-    public void Dispose() => _network.Dispose();
 }
