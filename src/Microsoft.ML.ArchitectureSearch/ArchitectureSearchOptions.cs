@@ -15,7 +15,7 @@ public sealed class ArchitectureSearchOptions
     public string FeatureColumnName { get; set; } = "Features";
 
     /// <summary>Key-typed label column (image classification only; use MapValueToKey first).</summary>
-    public string LabelColumnName { get; set; } = DefaultColumnNames.Label;
+    public string LabelColumnName { get; set; } = "Label";
 
     public int ImageChannels { get; set; } = 3;
 
@@ -66,10 +66,10 @@ public sealed class ArchitectureSearchOptions
     public string? CheckpointDirectory { get; set; }
 
     /// <summary>Output column of class probabilities (image classification).</summary>
-    public string ScoreColumnName { get; set; } = DefaultColumnNames.Score;
+    public string ScoreColumnName { get; set; } = "Score";
 
     /// <summary>Output column of the predicted key (image classification).</summary>
-    public string PredictedLabelColumnName { get; set; } = DefaultColumnNames.PredictedLabel;
+    public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
 
     /// <summary>Output column of each sentence's perplexity (language modeling).</summary>
     public string PerplexityColumnName { get; set; } = "Perplexity";

@@ -48,17 +48,17 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         if (_options.Task == ArchitectureSearchTask.ImageClassification)
         {
             string feature = _options.FeatureColumnName, label = _options.LabelColumnName;
-            if (!inputSchema.TryFindColumn(feature, out var featureColumn))
+            if (!TryFindColumn(inputSchema, feature, out var featureColumn))
                 throw InputSchemaChecks.Missing(feature, "feature");
             if (featureColumn.Kind != VectorKind.Vector || featureColumn.IsKey || featureColumn.ItemType != NumberDataViewType.Single)
                 throw InputSchemaChecks.Mismatch(feature, "feature",
                     InputSchemaChecks.ImageExpectation(_options.ImageChannels, _options.ImageHeight, _options.ImageWidth), Describe(featureColumn));
-            if (!inputSchema.TryFindColumn(label, out var labelColumn))
+            if (!TryFindColumn(inputSchema, label, out var labelColumn))
                 throw InputSchemaChecks.Missing(label, "label");
             if (labelColumn.Kind != VectorKind.Scalar || !labelColumn.IsKey)
                 throw InputSchemaChecks.Mismatch(label, "label", InputSchemaChecks.LabelExpectation, Describe(labelColumn));
 
-            var keyValues = labelColumn.Annotations.TryFindColumn(AnnotationNames.KeyValues, out var kv)
+            var keyValues = TryFindColumn(labelColumn.Annotations, AnnotationNames.KeyValues, out var kv)
                 && kv.ItemType is TextDataViewType ? new[] { kv } : Array.Empty<SchemaShape.Column>();
             var scoreAnnotations = keyValues
                 .Select(_ => ml.ShapeColumn(AnnotationNames.SlotNames, VectorKind.Vector, TextDataViewType.Instance, false))
@@ -71,7 +71,7 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         else
         {
             string text = _options.FeatureColumnName;
-            if (!inputSchema.TryFindColumn(text, out var textColumn))
+            if (!TryFindColumn(inputSchema, text, out var textColumn))
                 throw InputSchemaChecks.Missing(text, "text");
             if (textColumn.Kind != VectorKind.Scalar || textColumn.ItemType is not TextDataViewType)
                 throw InputSchemaChecks.Mismatch(text, "text", InputSchemaChecks.TextExpectation, Describe(textColumn));
@@ -103,7 +103,7 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
 
         // 3. Search (INTEGRATION SEAM: ISearchRunner).
         var request = new SearchRequest(_options.Clone(), _seed, TorchDevices.Resolve(_options.Device), train, validation,
-            network, message => channel.Info(message));
+            network, message => channel.Info(MessageSensitivity.None, "{0}", message));
         SearchOutcome outcome = _runner.Run(request);
         TrialHistory.CheckShape(outcome.History);
 
@@ -184,6 +184,21 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         if (values.Length != count)
             throw new ArgumentException($"The label column '{label.Name}' has {count} keys but {values.Length} key values.");
         return values.DenseValues().Select(v => v.ToString()).ToArray();
+    }
+
+    // SchemaShape.TryFindColumn is internal; a shape is a list of uniquely named columns.
+    private static bool TryFindColumn(SchemaShape shape, string name, out SchemaShape.Column column)
+    {
+        foreach (SchemaShape.Column candidate in shape)
+        {
+            if (candidate.Name == name)
+            {
+                column = candidate;
+                return true;
+            }
+        }
+        column = default;
+        return false;
     }
 
     private static string Describe(SchemaShape.Column column) =>
