@@ -107,6 +107,34 @@ public sealed class ImagePipelineTests
     }
 
     [Fact]
+    public async Task ParallelCursorsGiveTheSameScoresAsOneCursor()
+    {
+        // A cached source splits into several cursors that ML.NET may drive from several threads.
+        IDataView scored = _f.Model.Transform(_f.ML.Data.Cache(_f.TestView));
+        DataViewSchema.Column score = scored.Schema["Score"];
+        var sequential = scored.GetColumn<float[]>("Score").Select(s => string.Join(",", s.Select(BitConverter.SingleToInt32Bits))).ToArray();
+
+        DataViewRowCursor[] cursors = scored.GetRowCursorSet(new[] { score }, 4);
+        Assert.True(cursors.Length > 1, $"expected several cursors, got {cursors.Length}");
+        var parallel = await Task.WhenAll(cursors.Select(cursor => Task.Run(() =>
+        {
+            var rows = new List<string>();
+            using (cursor)
+            {
+                var getter = cursor.GetGetter<VBuffer<float>>(score);
+                var buffer = default(VBuffer<float>);
+                while (cursor.MoveNext())
+                {
+                    getter(ref buffer);
+                    rows.Add(string.Join(",", buffer.DenseValues().Select(BitConverter.SingleToInt32Bits)));
+                }
+            }
+            return rows;
+        })));
+        Assert.Equal(sequential.Order(), parallel.SelectMany(r => r).Order());
+    }
+
+    [Fact]
     public void DisposingAPredictionEngineLeavesTheModelUsable()
     {
         string[] first = _f.Predict(_f.Model, 3); // creates and disposes an engine

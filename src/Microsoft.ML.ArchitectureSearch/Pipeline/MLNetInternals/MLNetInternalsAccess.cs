@@ -12,9 +12,10 @@ namespace Microsoft.ML.ArchitectureSearch.Pipeline.MLNetInternals;
 // them (dotnet/machinelearning #4911).
 //
 // Choice (route 2 of shared/notes/mlnet-model-zip.md): build/MLNetInternals.targets hands the compiler copies of
-// Microsoft.ML.Core.dll and Microsoft.ML.Data.dll whose internal types and members were made public
-// (build/MLNetInternalsPublicizer.cs flips the visibility bits in place), and IgnoresAccessChecksToAttribute.cs tells
-// CoreCLR to let this assembly call those members at run time. The code is then the ordinary ML.NET loader pattern:
+// Microsoft.ML.Core.dll and Microsoft.ML.Data.dll in which exactly the internals listed in
+// build/MLNetInternals.allowlist.txt are public (build/MLNetInternalsPublicizer flips their visibility bits in place;
+// no publicizer package is served here), and IgnoresAccessChecksToAttribute.cs tells CoreCLR to let this assembly
+// call them at run time. The code is then the ordinary ML.NET loader pattern:
 // VersionInfo + SaveBinaryStream on save, a LoadableClass with a static Create(IHostEnvironment, ModelLoadContext).
 //
 // Rejected: route 1 (save as a chain of built-in ValueMapping/CustomMapping transformers) works with public API only,
@@ -27,7 +28,10 @@ namespace Microsoft.ML.ArchitectureSearch.Pipeline.MLNetInternals;
 //   separate process, so an upgrade fails loudly instead of producing unloadable zips.
 // - IgnoresAccessChecksTo is a CoreCLR feature, not a language one: Mono or .NET Framework would throw
 //   MethodAccessException. This library targets net10.0 only.
-// - Only this folder touches internals, through IMLNetInternals; the rest compiles against public API shapes.
+// - Only this folder touches internals, through IMLNetInternals. Because only the allow-listed internals are made
+//   visible, any other internal use anywhere in the library is a compile error, and an ML.NET release that renames or
+//   drops an allow-listed one fails the build by name.
+// - Thread safety and disposal are ML.NET's usual: see Scoring/SharedNetwork.cs and ArchitectureSearchTransformer.
 internal sealed class MLNetInternalsAccess : IMLNetInternals
 {
     public static readonly IMLNetInternals Instance = new MLNetInternalsAccess();
