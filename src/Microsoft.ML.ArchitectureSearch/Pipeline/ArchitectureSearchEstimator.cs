@@ -132,7 +132,8 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
     private (TaskData, TaskData, NetworkConfiguration, LabelKeys?, Vocabulary?) ReadData(
         IDataView trainingData, IDataView? validationData, KeyDataViewType? labelType)
     {
-        TaskData all, validation;
+        TaskData all;
+        TaskData? validation = null;
         NetworkConfiguration network;
         LabelKeys? labels = null;
         Vocabulary? vocabulary = null;
@@ -144,7 +145,8 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
             var images = Read(trainingData, "training data");
             TaskDataReader.CheckClassesPresent(images, _options.LabelColumnName);
             all = images;
-            validation = validationData == null ? null! : Read(validationData, "validation data");
+            if (validationData != null)
+                validation = Read(validationData, "validation data");
             network = NetworkConfiguration.ForImages(_options.ImageChannels, _options.ImageHeight, _options.ImageWidth, classCount);
             labels = new LabelKeys(classCount, ReadKeyValues(trainingData.Schema[_options.LabelColumnName], classCount));
         }
@@ -153,12 +155,12 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
             IReadOnlyList<string> sentences = TaskDataReader.ReadSentences(trainingData, "training data", _options.FeatureColumnName);
             vocabulary = Vocabulary.Build(sentences);
             all = new TextTaskData(sentences, vocabulary);
-            validation = validationData == null ? null! : new TextTaskData(
-                TaskDataReader.ReadSentences(validationData, "validation data", _options.FeatureColumnName), vocabulary);
+            if (validationData != null)
+                validation = new TextTaskData(TaskDataReader.ReadSentences(validationData, "validation data", _options.FeatureColumnName), vocabulary);
             network = NetworkConfiguration.ForLanguageModel(vocabulary.Count);
         }
 
-        if (validationData != null)
+        if (validation != null)
             return (all, validation, network, labels, vocabulary);
 
         // Hold out a seeded random ValidationFraction of the rows (at least one, leaving at least one for training).
@@ -168,8 +170,8 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         int[] order = Enumerable.Range(0, all.Count).ToArray();
         new Random(_seed).Shuffle(order);
         TaskData train = all.Select(order[validationCount..].Order().ToArray());
-        validation = all.Select(order[..validationCount].Order().ToArray());
-        return (train, validation, network, labels, vocabulary);
+        TaskData heldOut = all.Select(order[..validationCount].Order().ToArray());
+        return (train, heldOut, network, labels, vocabulary);
     }
 
     // Class names from the label's KeyValues annotation when they are text (what MapValueToKey on a string column

@@ -152,6 +152,24 @@ public sealed class ImagePipelineTests
     }
 
     [Fact]
+    public void FitAcceptsValidationDataAsOverloadOrOption()
+    {
+        var ml = new MLContext(seed: 2);
+        var toKey = ml.Transforms.Conversion.MapValueToKey("Label").Fit(_f.TrainView);
+        IDataView train = toKey.Transform(ml.Data.LoadFromEnumerable(_f.Train.Take(60)));
+        IDataView validation = toKey.Transform(ml.Data.LoadFromEnumerable(_f.Train.Skip(60).Take(20)));
+
+        var byOverload = ml.Transforms.ArchitectureSearch(FittedImageModelFixture.ImageOptions()).Fit(train, validation);
+        var options = FittedImageModelFixture.ImageOptions();
+        options.ValidationData = validation;
+        var byOption = ml.Transforms.ArchitectureSearch(options).Fit(train);
+
+        Assert.Equal(10, byOverload.ClassCount);
+        Assert.Equal(byOverload.Architecture, byOption.Architecture);
+        Assert.Equal(_f.Test.Length, byOption.Transform(toKey.Transform(_f.TestView)).GetColumn<float[]>("Score").Count());
+    }
+
+    [Fact]
     public void FitIsDeterministicForASeed()
     {
         IDataView small = _f.ML.Data.LoadFromEnumerable(_f.Train.Take(120));
