@@ -29,6 +29,7 @@ internal static class ArchitectureSearchModelLoader
     {
         if (env == null)
             throw new ArgumentNullException(nameof(env));
+        MLNetInternalsAccess.CheckPinnedVersionOnce();
         ctx.CheckAtModel(GetVersionInfo());
 
         int headerLength = ctx.Reader.ReadInt32();

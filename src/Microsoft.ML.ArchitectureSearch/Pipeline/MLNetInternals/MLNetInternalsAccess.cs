@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 
@@ -41,7 +42,32 @@ internal sealed class MLNetInternalsAccess : IMLNetInternals
 
     private MLNetInternalsAccess() { }
 
-    public IHostEnvironment GetEnvironment(TransformsCatalog catalog) => CatalogUtils.GetEnvironment(catalog);
+    /// <summary>
+    /// Throws unless the Microsoft.ML loaded in this process is the version this library was built and tested against
+    /// (an application can still bind a newer one despite the package's exact dependency).
+    /// </summary>
+    internal static void EnsurePinnedVersion()
+    {
+        string pinned = typeof(MLNetInternalsAccess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "MicrosoftMLPinnedVersion").Value!;
+        foreach (Assembly assembly in new[] { typeof(ModelSaveContext).Assembly, typeof(CatalogUtils).Assembly })
+        {
+            string loaded = (assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown").Split('+')[0];
+            if (loaded != pinned)
+                throw new InvalidOperationException(
+                    $"Microsoft.ML.ArchitectureSearch reads and writes model zips through ML.NET internals and supports Microsoft.ML {pinned} only, but {assembly.GetName().Name} {loaded} is loaded. Reference Microsoft.ML {pinned}.");
+        }
+    }
+
+    private static readonly Lazy<bool> PinnedVersionChecked = new(() => { EnsurePinnedVersion(); return true; });
+
+    internal static void CheckPinnedVersionOnce() => _ = PinnedVersionChecked.Value;
+
+    public IHostEnvironment GetEnvironment(TransformsCatalog catalog)
+    {
+        CheckPinnedVersionOnce();
+        return CatalogUtils.GetEnvironment(catalog);
+    }
 
     public int? GetSeed(IHostEnvironment environment) =>
         environment is IHostEnvironmentInternal internalEnvironment ? internalEnvironment.Seed : null;
@@ -52,6 +78,7 @@ internal sealed class MLNetInternalsAccess : IMLNetInternals
 
     public void Save(ModelSaveContext context, byte[] payloadHeader, byte[] networkWeights)
     {
+        CheckPinnedVersionOnce();
         context.CheckAtModel();
         context.SetVersionInfo(ArchitectureSearchModelLoader.GetVersionInfo());
         context.Writer.Write(payloadHeader.Length);
