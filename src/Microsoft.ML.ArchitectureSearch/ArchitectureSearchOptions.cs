@@ -1,0 +1,136 @@
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.ArchitectureSearch;
+
+/// <summary>Options of <c>mlContext.Transforms.ArchitectureSearch(options)</c>.</summary>
+public sealed class ArchitectureSearchOptions
+{
+    /// <summary>Image classification or language modeling.</summary>
+    public ArchitectureSearchTask Task { get; set; } = ArchitectureSearchTask.ImageClassification;
+
+    /// <summary>
+    /// Input column: for images a known-size vector of Single (channels x height x width, planar, any scale);
+    /// for language modeling a text column with one sentence per row.
+    /// </summary>
+    public string FeatureColumnName { get; set; } = "Features";
+
+    /// <summary>Key-typed label column (image classification only; use MapValueToKey first).</summary>
+    public string LabelColumnName { get; set; } = "Label";
+
+    public int ImageChannels { get; set; } = 3;
+
+    public int ImageHeight { get; set; } = 32;
+
+    public int ImageWidth { get; set; } = 32;
+
+    /// <summary>How candidates are proposed.</summary>
+    public SearchStrategy Strategy { get; set; } = SearchStrategy.Reinforce;
+
+    /// <summary>How many child networks the search trains at most.</summary>
+    public int MaxTrials { get; set; } = 20;
+
+    /// <summary>Stop proposing new trials after this time; null: no limit (MaxTrials decides).</summary>
+    public TimeSpan? MaxSearchTime { get; set; }
+
+    /// <summary>Training epochs of each child network during the search.</summary>
+    public int TrialEpochs { get; set; } = 1;
+
+    /// <summary>Training epochs of the best architecture after the search, on training plus validation data.</summary>
+    public int FinalEpochs { get; set; } = 10;
+
+    /// <summary>Mini-batch size; null: the task's default (64 for images, 20 sequences for language modeling).</summary>
+    public int? BatchSize { get; set; }
+
+    /// <summary>Seed of every random choice; null: the MLContext's seed (or a seed drawn from it when it has none).</summary>
+    public int? Seed { get; set; }
+
+    /// <summary>
+    /// Fraction of the training rows held out to score the children, used when no validation data is given (through
+    /// <see cref="ValidationData"/> or <c>Fit(train, validation)</c>). Between 0 and 1, exclusive.
+    /// </summary>
+    public double ValidationFraction { get; set; } = 0.1;
+
+    /// <summary>Explicit validation data with the training data's schema; overrides <see cref="ValidationFraction"/>.</summary>
+    public IDataView? ValidationData { get; set; }
+
+    /// <summary>The CNN search space (image classification).</summary>
+    public ConvolutionalSearchSpaceOptions ConvolutionalSpace { get; set; } = new();
+
+    /// <summary>The recurrent-cell search space (language modeling).</summary>
+    public RecurrentCellSearchSpaceOptions RecurrentCellSpace { get; set; } = new();
+
+    /// <summary>TorchSharp device: "auto" (CUDA when available, else CPU), "cpu", "cuda" or "cuda:N".</summary>
+    public string Device { get; set; } = "auto";
+
+    /// <summary>Folder where the search keeps its state so an interrupted search can resume; null: none.</summary>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>Output column of class probabilities (image classification).</summary>
+    public string ScoreColumnName { get; set; } = "Score";
+
+    /// <summary>Output column of the predicted key (image classification).</summary>
+    public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
+
+    /// <summary>Output column of each sentence's perplexity (language modeling).</summary>
+    public string PerplexityColumnName { get; set; } = "Perplexity";
+
+    /// <summary>Output column of the most probable word after each sentence (language modeling).</summary>
+    public string PredictedNextWordColumnName { get; set; } = "PredictedNextWord";
+
+    /// <summary>A copy whose nested option objects are copies too, so the estimator is unaffected by later edits.</summary>
+    internal ArchitectureSearchOptions Clone()
+    {
+        var copy = (ArchitectureSearchOptions)MemberwiseClone();
+        copy.ConvolutionalSpace = ConvolutionalSpace.Clone();
+        copy.RecurrentCellSpace = RecurrentCellSpace.Clone();
+        return copy;
+    }
+}
+
+/// <summary>The CNN search space of Zoph and Le (2017): per layer filter height, width and count, plus skip connections.</summary>
+public sealed class ConvolutionalSearchSpaceOptions
+{
+    /// <summary>Number of convolutional layers of every child network.</summary>
+    public int LayerCount { get; set; } = 6;
+
+    public int[] FilterHeights { get; set; } = { 1, 3, 5, 7 };
+
+    public int[] FilterWidths { get; set; } = { 1, 3, 5, 7 };
+
+    public int[] FilterCounts { get; set; } = { 24, 36, 48, 64 };
+
+    /// <summary>Whether each layer chooses which earlier layers feed it (anchor points).</summary>
+    public bool SkipConnections { get; set; } = true;
+
+    internal ConvolutionalSearchSpaceOptions Clone() => new()
+    {
+        LayerCount = LayerCount, FilterHeights = (int[])FilterHeights.Clone(), FilterWidths = (int[])FilterWidths.Clone(),
+        FilterCounts = (int[])FilterCounts.Clone(), SkipConnections = SkipConnections,
+    };
+}
+
+/// <summary>The recurrent-cell search space of Zoph and Le (2017): a tree of combinations and activations.</summary>
+public sealed class RecurrentCellSearchSpaceOptions
+{
+    /// <summary>Leaves of the cell's computation tree (8 in the paper).</summary>
+    public int CellLeaves { get; set; } = 8;
+
+    public string[] Combinations { get; set; } = { "add", "elem_mult" };
+
+    public string[] Activations { get; set; } = { "identity", "tanh", "sigmoid", "relu" };
+
+    /// <summary>Word embedding size of every child network.</summary>
+    public int EmbeddingSize { get; set; } = 200;
+
+    /// <summary>Hidden state size of every child network.</summary>
+    public int HiddenSize { get; set; } = 200;
+
+    /// <summary>Truncated back-propagation length in words.</summary>
+    public int SequenceLength { get; set; } = 35;
+
+    internal RecurrentCellSearchSpaceOptions Clone() => new()
+    {
+        CellLeaves = CellLeaves, Combinations = (string[])Combinations.Clone(), Activations = (string[])Activations.Clone(),
+        EmbeddingSize = EmbeddingSize, HiddenSize = HiddenSize, SequenceLength = SequenceLength,
+    };
+}

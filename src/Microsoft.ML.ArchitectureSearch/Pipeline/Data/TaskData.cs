@@ -1,0 +1,61 @@
+namespace Microsoft.ML.ArchitectureSearch.Pipeline.Data;
+
+/// <summary>Training or validation rows, read out of an IDataView into memory once, for the search and training.</summary>
+internal abstract class TaskData
+{
+    public abstract int Count { get; }
+
+    /// <summary>The rows at <paramref name="indices"/>, in that order.</summary>
+    public abstract TaskData Select(IReadOnlyList<int> indices);
+}
+
+/// <summary>Images as planar floats (N x C x H x W) and zero-based class indices.</summary>
+internal sealed class ImageTaskData : TaskData
+{
+    public ImageTaskData(float[] pixels, int[] labels, int channels, int height, int width, int classCount)
+    {
+        if (pixels.Length != (long)labels.Length * channels * height * width)
+            throw new ArgumentException("Pixel count does not match labels x channels x height x width.");
+        Pixels = pixels; Labels = labels; Channels = channels; Height = height; Width = width; ClassCount = classCount;
+    }
+
+    public float[] Pixels { get; }
+    public int[] Labels { get; }
+    public int Channels { get; }
+    public int Height { get; }
+    public int Width { get; }
+    public int ClassCount { get; }
+    public int ImageSize => Channels * Height * Width;
+    public override int Count => Labels.Length;
+
+    public override TaskData Select(IReadOnlyList<int> indices)
+    {
+        var pixels = new float[(long)indices.Count * ImageSize];
+        var labels = new int[indices.Count];
+        for (int i = 0; i < indices.Count; i++)
+        {
+            Array.Copy(Pixels, (long)indices[i] * ImageSize, pixels, (long)i * ImageSize, ImageSize);
+            labels[i] = Labels[indices[i]];
+        }
+        return new ImageTaskData(pixels, labels, Channels, Height, Width, ClassCount);
+    }
+}
+
+/// <summary>Sentences (one per row) and the vocabulary built from the training sentences.</summary>
+internal sealed class TextTaskData : TaskData
+{
+    public TextTaskData(IReadOnlyList<string> sentences, Vocabulary vocabulary)
+    {
+        Sentences = sentences; Vocabulary = vocabulary;
+    }
+
+    public IReadOnlyList<string> Sentences { get; }
+    public Vocabulary Vocabulary { get; }
+    public override int Count => Sentences.Count;
+
+    /// <summary>All sentences as one stream of word ids, each sentence followed by <c>&lt;eos&gt;</c> (as in Penn Treebank).</summary>
+    public int[] EncodeStream() => Sentences.SelectMany(Vocabulary.Encode).ToArray();
+
+    public override TaskData Select(IReadOnlyList<int> indices) =>
+        new TextTaskData(indices.Select(i => Sentences[i]).ToArray(), Vocabulary);
+}

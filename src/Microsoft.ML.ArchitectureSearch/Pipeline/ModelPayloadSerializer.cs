@@ -1,0 +1,108 @@
+using System.Security.Cryptography;
+using Microsoft.ML.ArchitectureSearch.Pipeline.Networks;
+
+namespace Microsoft.ML.ArchitectureSearch.Pipeline;
+
+/// <summary>
+/// The payload header's binary form (inside the model zip): a magic number, a format version, the payload fields, the
+/// SHA-256 of the network weights (a separate zip entry) and finally the SHA-256 of everything before it. Both digests
+/// are checked on load, so a damaged file fails with a clear message instead of a wrong model or a native crash.
+/// </summary>
+internal static class ModelPayloadSerializer
+{
+    private const uint Magic = 0x4E534841; // "AHSN"
+    private const int FormatVersion = 1;
+    private const int DigestLength = 32;
+
+    public static byte[] Serialize(ModelPayload payload, byte[] weights)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Magic);
+            writer.Write(FormatVersion);
+            SearchedArchitecture a = payload.Architecture;
+            writer.Write(a.SearchSpace); writer.Write(a.SpaceFingerprint); writer.Write(a.Hash);
+            writer.Write(a.Json); writer.Write(a.Description); writer.Write(a.ParameterCount);
+            NetworkConfiguration n = payload.Network;
+            writer.Write((int)n.Task); writer.Write(n.ImageChannels); writer.Write(n.ImageHeight); writer.Write(n.ImageWidth);
+            writer.Write(n.ClassCount); writer.Write(n.VocabularySize);
+            ColumnNames c = payload.Columns;
+            writer.Write(c.Feature); writer.Write(c.Score); writer.Write(c.PredictedLabel); writer.Write(c.Perplexity); writer.Write(c.PredictedNextWord);
+            writer.Write(payload.Labels != null);
+            if (payload.Labels != null)
+            {
+                writer.Write(payload.Labels.Count);
+                WriteStrings(writer, payload.Labels.Values);
+            }
+            WriteStrings(writer, payload.Vocabulary);
+            TrialHistory.Write(writer, payload.History);
+            writer.Write(SHA256.HashData(weights));
+        }
+        byte[] body = stream.ToArray();
+        return [.. body, .. SHA256.HashData(body)];
+    }
+
+    public static ModelPayload Deserialize(byte[] header, byte[] weights)
+    {
+        if (header.Length < DigestLength + 8)
+            throw Corrupt("its payload header is too short");
+        var body = header.AsSpan(0, header.Length - DigestLength);
+        if (!SHA256.HashData(body).AsSpan().SequenceEqual(header.AsSpan(header.Length - DigestLength)))
+            throw Corrupt("the checksum of its payload header does not match");
+
+        using var reader = new BinaryReader(new MemoryStream(header, 0, body.Length, writable: false));
+        try
+        {
+            if (reader.ReadUInt32() != Magic)
+                throw Corrupt("its payload header does not start with the ArchitectureSearch magic number");
+            int version = reader.ReadInt32();
+            if (version != FormatVersion)
+                throw new InvalidDataException($"The ArchitectureSearch model uses payload format {version}; this version of the library reads format {FormatVersion}.");
+            var architecture = new SearchedArchitecture(reader.ReadString(), reader.ReadString(), reader.ReadString(),
+                reader.ReadString(), reader.ReadString(), reader.ReadInt64());
+            int task = reader.ReadInt32();
+            if (!Enum.IsDefined(typeof(ArchitectureSearchTask), task))
+                throw Corrupt($"it names an unknown task {task}");
+            var network = new NetworkConfiguration((ArchitectureSearchTask)task, reader.ReadInt32(), reader.ReadInt32(),
+                reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32());
+            var columns = new ColumnNames(reader.ReadString(), reader.ReadString(), reader.ReadString(), reader.ReadString(), reader.ReadString());
+            LabelKeys? labels = reader.ReadBoolean() ? new LabelKeys(reader.ReadInt32(), ReadStrings(reader)) : null;
+            IReadOnlyList<string>? vocabulary = ReadStrings(reader);
+            var history = TrialHistory.Read(reader);
+            byte[] weightsDigest = reader.ReadBytes(DigestLength);
+            if (!SHA256.HashData(weights).AsSpan().SequenceEqual(weightsDigest))
+                throw Corrupt("the checksum of its network weights does not match (the weights entry was altered or damaged)");
+            if (reader.BaseStream.Position != body.Length)
+                throw Corrupt("its payload header has trailing bytes");
+            return new ModelPayload(architecture, network, columns, labels, vocabulary, history);
+        }
+        catch (EndOfStreamException)
+        {
+            throw Corrupt("its payload header ends early");
+        }
+    }
+
+    private static InvalidDataException Corrupt(string what) =>
+        new($"The ArchitectureSearch model in the model zip is corrupt: {what}.");
+
+    private static void WriteStrings(BinaryWriter writer, IReadOnlyList<string>? values)
+    {
+        writer.Write(values?.Count ?? -1);
+        foreach (string value in values ?? Array.Empty<string>())
+            writer.Write(value);
+    }
+
+    private static IReadOnlyList<string>? ReadStrings(BinaryReader reader)
+    {
+        int count = reader.ReadInt32();
+        if (count < -1 || count > 100_000_000)
+            throw Corrupt($"a string list claims {count} entries");
+        if (count == -1)
+            return null;
+        var values = new string[count];
+        for (int i = 0; i < count; i++)
+            values[i] = reader.ReadString();
+        return values;
+    }
+}

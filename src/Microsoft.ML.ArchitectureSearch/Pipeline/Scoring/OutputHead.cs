@@ -1,0 +1,45 @@
+using Microsoft.ML.Data;
+namespace Microsoft.ML.ArchitectureSearch.Pipeline.Scoring;
+
+/// <summary>One column the transformer adds.</summary>
+internal sealed record OutputColumn(string Name, DataViewType Type, DataViewSchema.Annotations Annotations);
+
+/// <summary>
+/// Computes the output columns of one input row. Each cursor or row gets its own scorer, which owns its buffers;
+/// only the network is shared (see <see cref="SharedNetwork"/>). Outputs are computed once per row position.
+/// </summary>
+internal abstract class RowScorer
+{
+    private long _computedPosition = -1;
+
+    protected RowScorer(DataViewRow input) => Input = input;
+
+    protected DataViewRow Input { get; }
+
+    /// <summary>A getter of output <paramref name="outputIndex"/>, typed as declared by the head's output column.</summary>
+    public abstract Delegate GetGetter(int outputIndex);
+
+    /// <summary>Runs the network for the current row unless it already ran for it.</summary>
+    protected void EnsureComputed()
+    {
+        if (_computedPosition == Input.Position)
+            return;
+        Compute();
+        _computedPosition = Input.Position;
+    }
+
+    protected abstract void Compute();
+}
+
+/// <summary>The task-specific part of the transformer: which column it reads, what it writes, how.</summary>
+internal interface IOutputHead
+{
+    string InputColumnName { get; }
+
+    IReadOnlyList<OutputColumn> Outputs { get; }
+
+    /// <summary>Throws a schema-mismatch exception naming the column unless the input column fits.</summary>
+    void CheckInput(DataViewSchema inputSchema);
+
+    RowScorer CreateScorer(DataViewRow input);
+}

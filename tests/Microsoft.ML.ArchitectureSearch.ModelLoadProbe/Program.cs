@@ -1,0 +1,27 @@
+using Microsoft.ML;
+using Microsoft.ML.ArchitectureSearch;
+using Microsoft.ML.ArchitectureSearch.Tests.Pipeline;
+using Microsoft.ML.Data;
+
+// Usage: ModelLoadProbe MODEL.zip CIFAR_FILE COUNT OUTPUT.txt
+// Loads the model in this fresh process (nothing registered by hand), checks that the chain ends with the
+// ArchitectureSearchTransformer itself, and writes its architecture and one exact prediction per image.
+if (args.Length != 4)
+{
+    Console.Error.WriteLine("usage: ModelLoadProbe MODEL.zip CIFAR_FILE COUNT OUTPUT.txt");
+    return 2;
+}
+var mlContext = new MLContext(seed: 123);
+ITransformer model = mlContext.Model.Load(args[0], out _);
+ITransformer last = model is TransformerChain<ITransformer> chain ? chain.LastTransformer : model;
+if (last is not ArchitectureSearchTransformer searched)
+{
+    Console.Error.WriteLine($"The model's last transformer is {last.GetType().FullName}, not ArchitectureSearchTransformer.");
+    return 1;
+}
+using var engine = mlContext.Model.CreatePredictionEngine<CifarImage, CifarPrediction>(model);
+var lines = new List<string> { searched.Architecture.Json, searched.Architecture.Hash };
+foreach (CifarImage image in PipelineTestData.ReadCifar(args[1], int.Parse(args[2])))
+    lines.Add(PipelineTestData.Format(engine.Predict(image)));
+File.WriteAllLines(args[3], lines);
+return 0;

@@ -1,0 +1,64 @@
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.ArchitectureSearch.Tests.Pipeline;
+
+/// <summary>The language-modeling task end to end on real Penn Treebank lines from testdata/.</summary>
+public sealed class LanguageModelPipelineTests
+{
+    private sealed class Sentence
+    {
+        public string Text { get; set; } = "";
+    }
+
+    private sealed class Scored
+    {
+        public string Text { get; set; } = "";
+        public float Perplexity { get; set; }
+        public string PredictedNextWord { get; set; } = "";
+    }
+
+    private static ArchitectureSearchOptions Options() => new()
+    {
+        Task = ArchitectureSearchTask.LanguageModeling, FeatureColumnName = "Text", FinalEpochs = 2, Device = "cpu",
+    };
+
+    [Fact]
+    public void FitTransformSaveAndLoadGiveFinitePerplexitiesAndKnownWords()
+    {
+        var ml = new MLContext(seed: 5);
+        string[] trainLines = PipelineTestData.ReadPtb("ptb.train.txt", 300);
+        string[] testLines = PipelineTestData.ReadPtb("ptb.test.txt", 40).Append("").Append("zyzzyva quux").ToArray();
+        IDataView train = ml.Data.LoadFromEnumerable(trainLines.Select(l => new Sentence { Text = l }));
+        IDataView test = ml.Data.LoadFromEnumerable(testLines.Select(l => new Sentence { Text = l }));
+
+        var model = ml.Transforms.ArchitectureSearch(Options()).Fit(train);
+        Assert.Equal(ArchitectureSearchTask.LanguageModeling, model.Task);
+        IDataView scored = model.Transform(test);
+        Assert.Equal(NumberDataViewType.Single, scored.Schema["Perplexity"].Type);
+        Assert.Equal(TextDataViewType.Instance, scored.Schema["PredictedNextWord"].Type);
+        Scored[] rows = ml.Data.CreateEnumerable<Scored>(scored, reuseRowObject: false).ToArray();
+
+        var vocabulary = new HashSet<string>(trainLines.SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+            { "<eos>", "<unk>" };
+        Assert.Equal(testLines.Length, rows.Length);
+        Assert.All(rows, r =>
+        {
+            Assert.True(float.IsFinite(r.Perplexity) && r.Perplexity >= 1, $"perplexity {r.Perplexity} of '{r.Text}'");
+            Assert.Contains(r.PredictedNextWord, vocabulary);
+        });
+        // Trained for two epochs, the model must beat a uniform guess over its vocabulary on held-out text.
+        double meanLogPerplexity = rows.Take(40).Average(r => Math.Log(r.Perplexity));
+        Assert.True(meanLogPerplexity < Math.Log(vocabulary.Count), $"mean log-perplexity {meanLogPerplexity} vs uniform {Math.Log(vocabulary.Count)}");
+
+        string path = Path.Combine(Directory.CreateTempSubdirectory("archsearch-lm-").FullName, "lm.zip");
+        ml.Model.Save(model, train.Schema, path);
+        ITransformer loaded = new MLContext().Model.Load(path, out _);
+        // Saved alone (not in a chain), the transformer loads back as itself, not wrapped.
+        var searched = Assert.IsType<ArchitectureSearchTransformer>(loaded);
+        Assert.Equal(model.Architecture, searched.Architecture);
+        Scored[] reloaded = ml.Data.CreateEnumerable<Scored>(loaded.Transform(test), reuseRowObject: false).ToArray();
+        Assert.Equal(rows.Select(r => (BitConverter.SingleToInt32Bits(r.Perplexity), r.PredictedNextWord)),
+            reloaded.Select(r => (BitConverter.SingleToInt32Bits(r.Perplexity), r.PredictedNextWord)));
+        Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+    }
+}
