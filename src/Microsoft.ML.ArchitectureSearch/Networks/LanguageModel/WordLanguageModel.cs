@@ -92,8 +92,11 @@ public sealed class WordLanguageModel : nn.Module<Tensor, Tensor, Tensor, (Tenso
     /// <summary>Each trainable tensor once (a tied embedding/decoder matrix is listed once, unlike a naive walk).</summary>
     public IReadOnlyList<Parameter> UniqueParameters()
     {
-        var seen = new HashSet<IntPtr>();
-        return parameters().Where(p => seen.Add(p.Handle)).ToArray();
+        // The tied decoder weight is the embedding tensor under a second name; walking named parameters lists it twice.
+        return named_parameters()
+            .Where(p => !(TiedWeights && p.name == "decoder.weight"))
+            .Select(p => p.parameter)
+            .ToArray();
     }
 
     /// <summary>Number of trainable scalars, counting a tied matrix once.</summary>

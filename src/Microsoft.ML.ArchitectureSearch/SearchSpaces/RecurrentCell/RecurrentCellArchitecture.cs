@@ -152,7 +152,7 @@ public sealed class RecurrentCellArchitecture : IArchitecture
             throw new ArchitectureValidationException($"The JSON describes a '{dto.Space}' architecture, not '{space.Name}'.");
         if (dto.Fingerprint != space.Fingerprint)
             throw new ArchitectureValidationException(
-                $"The JSON was written for space '{dto.Fingerprint}', which differs from this space '{space.Fingerprint}'.");
+                $"The JSON was written for a space with fingerprint '{dto.Fingerprint}', which differs from this space '{space.Fingerprint}'.");
         var nodes = dto.Nodes.Select((n, i) => n?.Combination is null || n.Activation is null
                 ? throw new ArchitectureValidationException($"Node {i} of the JSON lacks 'combination' or 'activation'.")
                 : new CellNodeOperation(CellOperationNames.ParseCombination(n.Combination), CellOperationNames.ParseActivation(n.Activation)))
