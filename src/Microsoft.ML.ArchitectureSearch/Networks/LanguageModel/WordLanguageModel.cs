@@ -132,9 +132,9 @@ public sealed class WordLanguageModel : nn.Module<Tensor, Tensor, Tensor, (Tenso
     {
         using (no_grad())
         {
-            nn.init.uniform_(encoder.weight!, -0.1, 0.1, generator);
+            SeededUniform.Fill(encoder.weight!, -0.1, 0.1, generator);
             if (!TiedWeights)
-                nn.init.uniform_(decoder.weight!, -0.1, 0.1, generator);
+                SeededUniform.Fill(decoder.weight!, -0.1, 0.1, generator);
             decoder.bias!.zero_();
         }
         foreach (var layer in layers)
