@@ -160,6 +160,17 @@ public class SearchedRecurrentCellTests
     }
 
     [Fact]
+    public void MultiplyAddsCountProjectionsProductsAndDecoder()
+    {
+        // Paper example cell (leaf 1 and the root multiply), 2 layers of 16, embedding 16, vocabulary 50.
+        var architecture = Space(2).DecodeCell(new[] { 0, 1, 1, 3, 1, 2, 0, 3, 0, 1 });
+        long perLayer = 2 * 16 * (16 + 16) + 2 * 16; // W and U for two leaves, two elementwise products
+        Assert.Equal(2 * perLayer + 16 * 50, architecture.MultiplyAdds);
+        var options = Space(2).Options;
+        Assert.Equal(2 * (4 * 16 * 32 + 3 * 16) + 16 * 50, LanguageModelCost.LstmMultiplyAddsPerToken(options));
+    }
+
+    [Fact]
     public void ModelReturnsLogitsPerTokenAndStatePerLayer()
     {
         using var scope = NewDisposeScope();
