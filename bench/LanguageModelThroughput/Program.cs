@@ -4,7 +4,7 @@ using Microsoft.ML.ArchitectureSearch.Training;
 using Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 using TorchSharp;
 
-// Usage: dotnet run -c Release --project bench/LanguageModelThroughput -- [ptbFolder] [threads] [steps]
+// Usage: dotnet run -c Release --project bench/LanguageModelThroughput -- [ptbFolder] [threads] [steps] [epoch]
 // Trains the 2x200 LSTM baseline and a default 8-leaf searched cell (10k vocab, batch 20, bptt 35) on real PTB for a
 // fixed number of steps after a warm-up, and prints training tokens per second (forward, backward, clip, SGD update).
 string folder = args.Length > 0 ? args[0] : "/work/shared/data/ptb";
@@ -22,6 +22,17 @@ var tokens = space.Steps.Select(s => random.Next(s.ChoiceCount)).ToArray();
 if (tokens[^1] == tokens[^2]) tokens[^1] = (tokens[^1] + 1) % space.Steps[^1].ChoiceCount;
 var cell = space.DecodeCell(tokens);
 Console.WriteLine(cell.Describe());
+
+if (args.Length > 3 && args[3] == "epoch")
+{
+    // One full epoch of the LSTM baseline with full validation and test: a sanity check against the PyTorch recipe.
+    var full = new LanguageModelChildTrainer(corpus, new LanguageModelTrainingOptions { Device = "cpu" });
+    using var child = full.TrainLstmBaseline(shape, new ChildTrainingSettings { Seed = 1, EvaluateTest = true });
+    var r = child.Result;
+    Console.WriteLine($"LSTM 2x200, 1 epoch: train loss {r.TrainLossPerEpoch[0]:F3}, valid ppl {r.ValidationMetricPerEpoch[0]:F1}, " +
+        $"test ppl {r.TestMetric:F1}, {r.ExamplesPerSecond:N0} tokens/s, wall {r.WallTime.TotalMinutes:F1} min");
+    return;
+}
 
 Measure("LSTM 2x200", t => t.TrainLstmBaseline(shape, new ChildTrainingSettings { Seed = 1 }));
 Measure("8-leaf cell 2x200", t => t.Train(cell, new ChildTrainingSettings { Seed = 1 }));

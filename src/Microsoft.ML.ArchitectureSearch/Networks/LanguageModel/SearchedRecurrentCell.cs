@@ -21,6 +21,8 @@ public sealed class SearchedRecurrentCell : nn.Module<Tensor, Tensor, Tensor, (T
     private readonly CellNodeOperation _inject;
     private readonly int _injectNode;
     private readonly int _memoryNode;
+    private readonly bool _anyLeafAdds;
+    private readonly bool _anyLeafMultiplies;
 
     public SearchedRecurrentCell(RecurrentCellArchitecture architecture, int inputSize, int hiddenSize) : base(nameof(SearchedRecurrentCell))
     {
@@ -30,6 +32,8 @@ public sealed class SearchedRecurrentCell : nn.Module<Tensor, Tensor, Tensor, (T
         _inject = new CellNodeOperation(architecture.InjectCombination, architecture.InjectActivation);
         _injectNode = architecture.InjectNode;
         _memoryNode = architecture.MemoryNode;
+        _anyLeafAdds = _nodes.Take(_tree.LeafCount).Any(n => n.Combination == CellCombination.Add);
+        _anyLeafMultiplies = _nodes.Take(_tree.LeafCount).Any(n => n.Combination == CellCombination.Multiply);
         InputSize = inputSize;
         HiddenSize = hiddenSize;
         input_projection = nn.Linear(inputSize, (long)_tree.LeafCount * hiddenSize, hasBias: true);
@@ -56,16 +60,19 @@ public sealed class SearchedRecurrentCell : nn.Module<Tensor, Tensor, Tensor, (T
     /// <summary>One step from the already projected input [batch, leaves*hidden] (see <see cref="ProjectInput"/>).</summary>
     public (Tensor H, Tensor C) Step(Tensor projectedInput, Tensor h, Tensor c)
     {
+        // All leaves combine at once: one sum and/or one product over [batch, leaves*hidden], then split per leaf.
+        // Fewer, larger operations than one per leaf; per-operation overhead dominates at PTB sizes.
         int leaves = _tree.LeafCount;
-        var fromInput = projectedInput.chunk(leaves, -1);
-        var fromHidden = hidden_projection.forward(h).chunk(leaves, -1);
+        var projectedHidden = hidden_projection.forward(h);
+        var sums = _anyLeafAdds ? (projectedInput + projectedHidden).chunk(leaves, -1) : null;
+        var products = _anyLeafMultiplies ? (projectedInput * projectedHidden).chunk(leaves, -1) : null;
         var outputs = new Tensor[_tree.NodeCount];
         Tensor? memory = null;
         for (int n = 0; n < outputs.Length; n++)
         {
             var op = _nodes[n];
             Tensor pre = _tree.IsLeaf(n)
-                ? Combine(op.Combination, fromInput[n], fromHidden[n])
+                ? (op.Combination == CellCombination.Add ? sums! : products!)[n]
                 : Combine(op.Combination, outputs[_tree.LeftChild(n)], outputs[_tree.RightChild(n)]);
             if (n == _memoryNode)
                 memory = pre;
