@@ -1,0 +1,64 @@
+namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
+
+/// <summary>
+/// Shape of the recurrent-cell search space (Zoph &amp; Le 2017, Penn Treebank) and of the word-level language model
+/// every child is trained in. Defaults follow the paper's tree (8 leaves) and the "small" PTB configuration of the
+/// PyTorch word_language_model recipe (200-dim embedding, 2 layers of 200 units, dropout 0.2, 10k-word vocabulary).
+/// </summary>
+public sealed record RecurrentCellSearchSpaceOptions
+{
+    /// <summary>Leaves of the cell tree: a power of two, at least 2. 8 as in the paper; 4 for quick runs.</summary>
+    public int Leaves { get; init; } = 8;
+
+    /// <summary>The combinations the controller chooses from; token k means entry k.</summary>
+    public IReadOnlyList<CellCombination> Combinations { get; init; } = new[] { CellCombination.Add, CellCombination.Multiply };
+
+    /// <summary>The activations the controller chooses from; token k means entry k.</summary>
+    public IReadOnlyList<CellActivation> Activations { get; init; } =
+        new[] { CellActivation.Identity, CellActivation.Tanh, CellActivation.Sigmoid, CellActivation.Relu };
+
+    public int EmbeddingSize { get; init; } = 200;
+
+    public int HiddenSize { get; init; } = 200;
+
+    /// <summary>Words the model predicts (PTB: 10000, including &lt;eos&gt; and &lt;unk&gt;).</summary>
+    public int VocabularySize { get; init; } = 10000;
+
+    /// <summary>Stacked recurrent layers, each running the searched cell.</summary>
+    public int Layers { get; init; } = 2;
+
+    /// <summary>Dropout on the embedding output, between layers and before the decoder.</summary>
+    public double Dropout { get; init; } = 0.2;
+
+    /// <summary>Share the embedding matrix with the decoder (needs <see cref="EmbeddingSize"/> == <see cref="HiddenSize"/>).</summary>
+    public bool TieWeights { get; init; }
+
+    /// <summary>Children with more trainable parameters than this are rejected at decode time; null for no limit.</summary>
+    public long? MaxParameters { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
+    public void Validate()
+    {
+        if (Leaves < 2 || (Leaves & (Leaves - 1)) != 0)
+            throw new ArgumentException($"Leaves must be a power of two of at least 2, got {Leaves}.", nameof(Leaves));
+        if (Combinations is null || Combinations.Count == 0 || Combinations.Distinct().Count() != Combinations.Count)
+            throw new ArgumentException("Combinations must be a non-empty list without repeats.", nameof(Combinations));
+        if (Activations is null || Activations.Count == 0 || Activations.Distinct().Count() != Activations.Count)
+            throw new ArgumentException("Activations must be a non-empty list without repeats.", nameof(Activations));
+        if (EmbeddingSize < 1)
+            throw new ArgumentException($"EmbeddingSize must be positive, got {EmbeddingSize}.", nameof(EmbeddingSize));
+        if (HiddenSize < 1)
+            throw new ArgumentException($"HiddenSize must be positive, got {HiddenSize}.", nameof(HiddenSize));
+        if (VocabularySize < 2)
+            throw new ArgumentException($"VocabularySize must be at least 2, got {VocabularySize}.", nameof(VocabularySize));
+        if (Layers < 1)
+            throw new ArgumentException($"Layers must be at least 1, got {Layers}.", nameof(Layers));
+        if (!(Dropout >= 0 && Dropout < 1))
+            throw new ArgumentException($"Dropout must be in [0, 1), got {Dropout}.", nameof(Dropout));
+        if (TieWeights && EmbeddingSize != HiddenSize)
+            throw new ArgumentException(
+                $"TieWeights needs EmbeddingSize == HiddenSize, got {EmbeddingSize} and {HiddenSize}.", nameof(TieWeights));
+        if (MaxParameters is { } max && max < 1)
+            throw new ArgumentException($"MaxParameters must be positive when set, got {max}.", nameof(MaxParameters));
+    }
+}

@@ -1,0 +1,39 @@
+namespace Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
+
+/// <summary>
+/// Token-id streams a language model is trained and scored on (each a concatenation of sentences with their end
+/// markers already in it), and the vocabulary size the ids index. Checked on construction.
+/// </summary>
+public sealed class LanguageModelCorpus
+{
+    public LanguageModelCorpus(int[] train, int[] valid, int[]? test, int vocabularySize)
+    {
+        if (vocabularySize < 2)
+            throw new ArgumentOutOfRangeException(nameof(vocabularySize), vocabularySize, "The vocabulary needs at least 2 words.");
+        VocabularySize = vocabularySize;
+        Train = Check(train, nameof(train));
+        Valid = Check(valid, nameof(valid));
+        Test = test is null ? null : Check(test, nameof(test));
+    }
+
+    public int[] Train { get; }
+
+    public int[] Valid { get; }
+
+    public int[]? Test { get; }
+
+    public int VocabularySize { get; }
+
+    private int[] Check(int[] tokens, string name)
+    {
+        ArgumentNullException.ThrowIfNull(tokens, name);
+        if (tokens.Length < 2)
+            throw new ArgumentException($"The {name} token stream has {tokens.Length} tokens; at least 2 are needed to predict anything.", name);
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            if ((uint)tokens[i] >= (uint)VocabularySize)
+                throw new ArgumentException($"The {name} token stream holds id {tokens[i]} at position {i}, outside the vocabulary 0..{VocabularySize - 1}.", name);
+        }
+        return tokens;
+    }
+}

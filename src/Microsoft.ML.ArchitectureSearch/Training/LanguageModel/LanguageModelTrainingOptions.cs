@@ -1,0 +1,53 @@
+namespace Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
+
+/// <summary>
+/// How language-model children (and the LSTM baseline) are trained. Defaults are those of PyTorch's
+/// word_language_model recipe for the small PTB model: batch 20, BPTT 35, plain SGD with learning rate 20 (large
+/// because the gradient is clipped to norm 0.25 every step), the learning rate divided by 4 whenever validation
+/// perplexity does not improve, evaluation batch 10.
+/// </summary>
+public sealed record LanguageModelTrainingOptions
+{
+    /// <summary>Parallel streams the training tokens are cut into.</summary>
+    public int BatchSize { get; init; } = 20;
+
+    /// <summary>Steps of truncated backpropagation through time (segment length).</summary>
+    public int Bptt { get; init; } = 35;
+
+    /// <summary>Parallel streams for validation and test perplexity.</summary>
+    public int EvaluationBatchSize { get; init; } = 10;
+
+    public double LearningRate { get; init; } = 20;
+
+    /// <summary>Global gradient norm is clipped to this before every update.</summary>
+    public double GradientClipNorm { get; init; } = 0.25;
+
+    /// <summary>The learning rate is divided by this after an epoch whose validation perplexity is not a new best.</summary>
+    public double LearningRateDecay { get; init; } = 4;
+
+    /// <summary>
+    /// Train at most this many segments per epoch (null: the whole training stream). Searches on CPU use partial
+    /// epochs; each epoch then continues where the previous one stopped, wrapping around the stream.
+    /// </summary>
+    public int? MaxStepsPerEpoch { get; init; }
+
+    /// <summary>Evaluate at most this many segments of the validation/test stream (null: all of it).</summary>
+    public int? MaxEvaluationSteps { get; init; }
+
+    public RewardKind Reward { get; init; } = RewardKind.ZophLe;
+
+    /// <summary>"auto" (CUDA when available), "cpu" or "cuda[:n]"; see <see cref="Torch.TorchDevices.Resolve"/>.</summary>
+    public string? Device { get; init; }
+
+    public void Validate()
+    {
+        if (BatchSize < 1) throw new ArgumentException($"BatchSize must be positive, got {BatchSize}.", nameof(BatchSize));
+        if (Bptt < 1) throw new ArgumentException($"Bptt must be positive, got {Bptt}.", nameof(Bptt));
+        if (EvaluationBatchSize < 1) throw new ArgumentException($"EvaluationBatchSize must be positive, got {EvaluationBatchSize}.", nameof(EvaluationBatchSize));
+        if (!(LearningRate > 0)) throw new ArgumentException($"LearningRate must be positive, got {LearningRate}.", nameof(LearningRate));
+        if (!(GradientClipNorm > 0)) throw new ArgumentException($"GradientClipNorm must be positive, got {GradientClipNorm}.", nameof(GradientClipNorm));
+        if (!(LearningRateDecay >= 1)) throw new ArgumentException($"LearningRateDecay must be at least 1, got {LearningRateDecay}.", nameof(LearningRateDecay));
+        if (MaxStepsPerEpoch is < 1) throw new ArgumentException($"MaxStepsPerEpoch must be positive when set, got {MaxStepsPerEpoch}.", nameof(MaxStepsPerEpoch));
+        if (MaxEvaluationSteps is < 1) throw new ArgumentException($"MaxEvaluationSteps must be positive when set, got {MaxEvaluationSteps}.", nameof(MaxEvaluationSteps));
+    }
+}

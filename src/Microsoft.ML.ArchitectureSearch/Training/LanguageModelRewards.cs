@@ -1,0 +1,28 @@
+namespace Microsoft.ML.ArchitectureSearch.Training;
+
+/// <summary>Rewards of language-model children, from their validation perplexity (lower is better).</summary>
+public static class LanguageModelRewards
+{
+    /// <summary>
+    /// Zoph &amp; Le (2017) reward c / ppl^2. The paper leaves c as a constant; 80^2 makes a perplexity-80 model (about
+    /// what a good small PTB model reaches) score 1, so rewards stay of order one like the image rewards and the
+    /// controller's baseline and learning rate behave similarly in both benchmarks.
+    /// </summary>
+    public const double ZophLeConstant = 80.0 * 80.0;
+
+    /// <summary>
+    /// The reward for <paramref name="validationPerplexity"/>: <see cref="RewardKind.ZophLe"/> is 80^2 / ppl^2,
+    /// <see cref="RewardKind.Plain"/> is 1 / ppl. A missing, infinite or non-positive perplexity earns 0.
+    /// </summary>
+    public static double Compute(RewardKind kind, double validationPerplexity)
+    {
+        if (double.IsNaN(validationPerplexity) || double.IsInfinity(validationPerplexity) || validationPerplexity <= 0)
+            return 0;
+        return kind switch
+        {
+            RewardKind.ZophLe => ZophLeConstant / (validationPerplexity * validationPerplexity),
+            RewardKind.Plain => 1.0 / validationPerplexity,
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown reward kind."),
+        };
+    }
+}
