@@ -12,6 +12,9 @@ public sealed class LanguageModelChildTrainer : IChildTrainer
 {
     private readonly LanguageModelTrainer _trainer;
 
+    /// <summary>Validation perplexity: lower is better.</summary>
+    public bool LowerMetricIsBetter => true;
+
     public LanguageModelChildTrainer(LanguageModelCorpus corpus, LanguageModelTrainingOptions? options = null)
     {
         _trainer = new LanguageModelTrainer(corpus, options);
