@@ -1,3 +1,5 @@
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
+using Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML.ArchitectureSearch;
@@ -56,8 +58,14 @@ public sealed class ArchitectureSearchOptions
     /// <summary>The CNN search space (image classification).</summary>
     public ConvolutionalSearchSpaceOptions ConvolutionalSpace { get; set; } = new();
 
-    /// <summary>The recurrent-cell search space (language modeling).</summary>
+    /// <summary>
+    /// The recurrent-cell search space and language-model size (language modeling). Defaults: 8 leaves, the "small" PTB
+    /// configuration (200-unit embedding and hidden state, 2 layers). The vocabulary size is taken from the data.
+    /// </summary>
     public RecurrentCellSearchSpaceOptions RecurrentCellSpace { get; set; } = new();
+
+    /// <summary>How language-model children are trained (batch 20, BPTT 35, SGD with clipping, decay on plateau).</summary>
+    public LanguageModelTrainingOptions LanguageModelTraining { get; set; } = new();
 
     /// <summary>TorchSharp device: "auto" (CUDA when available, else CPU), "cpu", "cuda" or "cuda:N".</summary>
     public string Device { get; set; } = "auto";
@@ -82,7 +90,6 @@ public sealed class ArchitectureSearchOptions
     {
         var copy = (ArchitectureSearchOptions)MemberwiseClone();
         copy.ConvolutionalSpace = ConvolutionalSpace.Clone();
-        copy.RecurrentCellSpace = RecurrentCellSpace.Clone();
         return copy;
     }
 }
@@ -106,31 +113,5 @@ public sealed class ConvolutionalSearchSpaceOptions
     {
         LayerCount = LayerCount, FilterHeights = (int[])FilterHeights.Clone(), FilterWidths = (int[])FilterWidths.Clone(),
         FilterCounts = (int[])FilterCounts.Clone(), SkipConnections = SkipConnections,
-    };
-}
-
-/// <summary>The recurrent-cell search space of Zoph and Le (2017): a tree of combinations and activations.</summary>
-public sealed class RecurrentCellSearchSpaceOptions
-{
-    /// <summary>Leaves of the cell's computation tree (8 in the paper).</summary>
-    public int CellLeaves { get; set; } = 8;
-
-    public string[] Combinations { get; set; } = { "add", "elem_mult" };
-
-    public string[] Activations { get; set; } = { "identity", "tanh", "sigmoid", "relu" };
-
-    /// <summary>Word embedding size of every child network.</summary>
-    public int EmbeddingSize { get; set; } = 200;
-
-    /// <summary>Hidden state size of every child network.</summary>
-    public int HiddenSize { get; set; } = 200;
-
-    /// <summary>Truncated back-propagation length in words.</summary>
-    public int SequenceLength { get; set; } = 35;
-
-    internal RecurrentCellSearchSpaceOptions Clone() => new()
-    {
-        CellLeaves = CellLeaves, Combinations = (string[])Combinations.Clone(), Activations = (string[])Activations.Clone(),
-        EmbeddingSize = EmbeddingSize, HiddenSize = HiddenSize, SequenceLength = SequenceLength,
     };
 }
