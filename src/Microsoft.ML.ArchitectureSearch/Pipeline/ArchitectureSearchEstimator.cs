@@ -104,12 +104,11 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         // 3. Search (INTEGRATION SEAM: ISearchRunner).
         var request = new SearchRequest(_options.Clone(), _seed, TorchDevices.Resolve(_options.Device), train, validation,
             network, message => channel.Info(MessageSensitivity.None, "{0}", message));
-        SearchOutcome outcome = _runner.Run(request);
-        TrialHistory.CheckShape(outcome.History);
+        SearchRunResult outcome = _runner.Run(request);
 
         // 4. The transformer rebuilds the network from the outcome exactly as Load will.
         var payload = new ModelPayload(outcome.Architecture, network, ColumnNames.From(_options), labels,
-            vocabulary?.Words, outcome.History);
+            vocabulary?.Words, outcome.Trials);
         return ArchitectureSearchTransformer.Create(payload, outcome.NetworkWeights, _options.Device);
     }
 

@@ -1,5 +1,7 @@
 using Microsoft.ML.Data;
 using Microsoft.Data.Analysis;
+using Microsoft.ML.ArchitectureSearch.Execution;
+using Microsoft.ML.ArchitectureSearch.Reporting;
 using Microsoft.ML.ArchitectureSearch.Pipeline;
 using Microsoft.ML.ArchitectureSearch.Pipeline.Data;
 using Microsoft.ML.ArchitectureSearch.Pipeline.MLNetInternals;
@@ -63,7 +65,10 @@ public sealed class ArchitectureSearchTransformer : ITransformer, ICanSaveModel
     /// One row per trial of the search: trial, architecture, hash, reward, metric, parameters, seconds, failed.
     /// A copy; changing it does not change the model.
     /// </summary>
-    public DataFrame History => _payload.History.Clone();
+    public DataFrame History => SearchHistoryFrame.Create(_payload.Trials);
+
+    /// <summary>Every proposal of the search that produced this model, in order (the rows of <see cref="History"/>).</summary>
+    public IReadOnlyList<TrialRecord> Trials => _payload.Trials;
 
     /// <summary>Number of classes (image classification), 0 otherwise.</summary>
     public int ClassCount => _payload.Network.ClassCount;

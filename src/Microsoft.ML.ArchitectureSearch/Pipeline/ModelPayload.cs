@@ -1,4 +1,4 @@
-using Microsoft.Data.Analysis;
+using Microsoft.ML.ArchitectureSearch.Execution;
 using Microsoft.ML.ArchitectureSearch.Pipeline.Networks;
 
 namespace Microsoft.ML.ArchitectureSearch.Pipeline;
@@ -17,7 +17,7 @@ internal sealed record LabelKeys(int Count, IReadOnlyList<string>? Values);
 /// <summary>Everything the transformer holds except the network weights, which travel beside it as bytes.</summary>
 internal sealed record ModelPayload(
     SearchedArchitecture Architecture, NetworkConfiguration Network, ColumnNames Columns,
-    LabelKeys? Labels, IReadOnlyList<string>? Vocabulary, DataFrame History)
+    LabelKeys? Labels, IReadOnlyList<string>? Vocabulary, IReadOnlyList<TrialRecord> Trials)
 {
     public ArchitectureSearchTask Task => Network.Task;
 }

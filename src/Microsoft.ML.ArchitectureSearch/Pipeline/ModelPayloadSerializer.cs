@@ -1,4 +1,7 @@
 using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.ML.ArchitectureSearch.Execution;
+using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
 using Microsoft.ML.ArchitectureSearch.Pipeline.Networks;
 
 namespace Microsoft.ML.ArchitectureSearch.Pipeline;
@@ -36,7 +39,9 @@ internal static class ModelPayloadSerializer
                 WriteStrings(writer, payload.Labels.Values);
             }
             WriteStrings(writer, payload.Vocabulary);
-            TrialHistory.Write(writer, payload.History);
+            writer.Write(payload.Trials.Count);
+            foreach (TrialRecord trial in payload.Trials)
+                writer.Write(JsonSerializer.Serialize(trial, CheckpointJson.Options));
             writer.Write(SHA256.HashData(weights));
         }
         byte[] body = stream.ToArray();
@@ -69,13 +74,13 @@ internal static class ModelPayloadSerializer
             var columns = new ColumnNames(reader.ReadString(), reader.ReadString(), reader.ReadString(), reader.ReadString(), reader.ReadString());
             LabelKeys? labels = reader.ReadBoolean() ? new LabelKeys(reader.ReadInt32(), ReadStrings(reader)) : null;
             IReadOnlyList<string>? vocabulary = ReadStrings(reader);
-            var history = TrialHistory.Read(reader);
+            IReadOnlyList<TrialRecord> trials = ReadTrials(reader);
             byte[] weightsDigest = reader.ReadBytes(DigestLength);
             if (!SHA256.HashData(weights).AsSpan().SequenceEqual(weightsDigest))
                 throw Corrupt("the checksum of its network weights does not match (the weights entry was altered or damaged)");
             if (reader.BaseStream.Position != body.Length)
                 throw Corrupt("its payload header has trailing bytes");
-            return new ModelPayload(architecture, network, columns, labels, vocabulary, history);
+            return new ModelPayload(architecture, network, columns, labels, vocabulary, trials);
         }
         catch (EndOfStreamException)
         {
@@ -91,6 +96,27 @@ internal static class ModelPayloadSerializer
         writer.Write(values?.Count ?? -1);
         foreach (string value in values ?? Array.Empty<string>())
             writer.Write(value);
+    }
+
+    private static IReadOnlyList<TrialRecord> ReadTrials(BinaryReader reader)
+    {
+        int count = reader.ReadInt32();
+        if (count < 0 || count > 10_000_000)
+            throw Corrupt($"its search history claims {count} trials");
+        var trials = new TrialRecord[count];
+        for (int i = 0; i < count; i++)
+        {
+            try
+            {
+                trials[i] = JsonSerializer.Deserialize<TrialRecord>(reader.ReadString(), CheckpointJson.Options)
+                    ?? throw Corrupt($"search history row {i} is empty");
+            }
+            catch (JsonException e)
+            {
+                throw Corrupt($"search history row {i} is not valid ({e.Message})");
+            }
+        }
+        return trials;
     }
 
     private static IReadOnlyList<string>? ReadStrings(BinaryReader reader)

@@ -1,4 +1,4 @@
-using Microsoft.Data.Analysis;
+using Microsoft.ML.ArchitectureSearch.Execution;
 using Microsoft.ML.ArchitectureSearch.Pipeline.Data;
 using Microsoft.ML.ArchitectureSearch.Pipeline.Networks;
 using TorchSharp;
@@ -20,11 +20,11 @@ internal sealed record SearchRequest(
 /// <summary>The result of a search: the best architecture, its trained weights and one history row per trial.</summary>
 /// <param name="Architecture">The best architecture; its SearchSpace names the <see cref="INetworkFactory"/> that rebuilds it.</param>
 /// <param name="NetworkWeights">TorchSharp <c>Module.save</c> bytes of the trained network built by that factory.</param>
-/// <param name="History">Frame in the shape of <see cref="TrialHistory.CreateEmpty"/>.</param>
-internal sealed record SearchOutcome(SearchedArchitecture Architecture, byte[] NetworkWeights, DataFrame History);
+/// <param name="Trials">Every proposal of the search, in order.</param>
+internal sealed record SearchRunResult(SearchedArchitecture Architecture, byte[] NetworkWeights, IReadOnlyList<TrialRecord> Trials);
 
 /// <summary>Runs the architecture search for the estimator's Fit. Integration seam: the real search plugs in here.</summary>
 internal interface ISearchRunner
 {
-    SearchOutcome Run(SearchRequest request, CancellationToken cancellationToken = default);
+    SearchRunResult Run(SearchRequest request, CancellationToken cancellationToken = default);
 }

@@ -15,7 +15,7 @@ internal sealed class StandInSearchRunner : ISearchRunner
 {
     private const int ConvWidth1 = 8, ConvWidth2 = 16, LmEmbedding = 32, LmHidden = 32, LmSequenceLength = 20;
 
-    public SearchOutcome Run(SearchRequest request, CancellationToken cancellationToken = default)
+    public SearchRunResult Run(SearchRequest request, CancellationToken cancellationToken = default)
     {
         torch.manual_seed(request.Seed);
         var random = new Random(request.Seed);
@@ -27,7 +27,7 @@ internal sealed class StandInSearchRunner : ISearchRunner
         };
     }
 
-    private static SearchOutcome TrainImages(SearchRequest request, ImageTaskData data, Random random, CancellationToken cancellationToken)
+    private static SearchRunResult TrainImages(SearchRequest request, ImageTaskData data, Random random, CancellationToken cancellationToken)
     {
         string json = StandInConvNetFactory.ToJson(ConvWidth1, ConvWidth2);
         using var network = new StandInConvNetFactory().Create(json, request.Network);
@@ -55,7 +55,7 @@ internal sealed class StandInSearchRunner : ISearchRunner
         return Outcome(StandInConvNetFactory.Space, json, $"stand-in CNN: conv3x3({ConvWidth1}) maxpool conv3x3({ConvWidth2}) avgpool linear", network);
     }
 
-    private static SearchOutcome TrainLanguageModel(SearchRequest request, TextTaskData data, Random random, CancellationToken cancellationToken)
+    private static SearchRunResult TrainLanguageModel(SearchRequest request, TextTaskData data, Random random, CancellationToken cancellationToken)
     {
         string json = StandInLanguageModelFactory.ToJson(LmEmbedding, LmHidden);
         using var network = new StandInLanguageModelFactory().Create(json, request.Network);
@@ -98,11 +98,11 @@ internal sealed class StandInSearchRunner : ISearchRunner
         return Outcome(StandInLanguageModelFactory.Space, json, $"stand-in LM: embedding({LmEmbedding}) LSTM({LmHidden}) linear", network);
     }
 
-    private static SearchOutcome Outcome(string space, string json, string description, nn.Module network)
+    private static SearchRunResult Outcome(string space, string json, string description, nn.Module network)
     {
         // The stand-in has one fixed architecture, so its "space" fingerprint is the space name itself.
         var architecture = new SearchedArchitecture(space, space, ArchitectureHash.Compute(space, Array.Empty<int>()),
             json, description, NetworkWeights.ParameterCount(network));
-        return new SearchOutcome(architecture, NetworkWeights.ToBytes(network), TrialHistory.CreateEmpty());
+        return new SearchRunResult(architecture, NetworkWeights.ToBytes(network), Array.Empty<Execution.TrialRecord>());
     }
 }
