@@ -1,0 +1,85 @@
+namespace Microsoft.ML.ArchitectureSearch.Strategies;
+
+/// <summary>
+/// The header every strategy state starts with: a signature, a version, the strategy's name and its space's fingerprint,
+/// so that a state is never loaded into another strategy or space.
+/// </summary>
+internal static class StrategyStateFormat
+{
+    private const string Signature = "NAS-STRATEGY";
+    private const int Version = 1;
+
+    public static BinaryWriter BeginWrite(Stream stream, ISearchStrategy strategy)
+    {
+        var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        writer.Write(Signature);
+        writer.Write(Version);
+        writer.Write(strategy.Name);
+        writer.Write(strategy.Space.Fingerprint);
+        return writer;
+    }
+
+    public static BinaryReader BeginRead(Stream stream, ISearchStrategy strategy)
+    {
+        var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            if (reader.ReadString() != Signature)
+                throw new InvalidDataException("The stream is not a saved search-strategy state.");
+            int version = reader.ReadInt32();
+            if (version != Version)
+                throw new InvalidDataException($"The saved strategy state has format version {version}; this library reads {Version}.");
+            string name = reader.ReadString();
+            if (name != strategy.Name)
+                throw new InvalidDataException($"The saved state belongs to strategy '{name}', not '{strategy.Name}'.");
+            string fingerprint = reader.ReadString();
+            if (fingerprint != strategy.Space.Fingerprint)
+                throw new InvalidDataException(
+                    $"The saved strategy state was made for another search space (fingerprint '{Shorten(fingerprint)}', this space '{Shorten(strategy.Space.Fingerprint)}').");
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException("The saved strategy state is truncated.");
+        }
+        catch (IOException e) when (e is not InvalidDataException)
+        {
+            throw new InvalidDataException("The saved strategy state is unreadable: " + e.Message, e);
+        }
+        return reader;
+    }
+
+    /// <summary>Runs <paramref name="read"/>, turning a short or garbled stream into a clear error.</summary>
+    public static void ReadBody(Action read)
+    {
+        try
+        {
+            read();
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException("The saved strategy state is truncated.");
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new InvalidDataException("The saved strategy state is corrupt: " + e.Message, e);
+        }
+    }
+
+    public static void WriteTokens(BinaryWriter writer, IReadOnlyList<int> tokens)
+    {
+        writer.Write(tokens.Count);
+        foreach (int t in tokens) writer.Write(t);
+    }
+
+    public static int[] ReadTokens(BinaryReader reader, ISearchStrategy strategy)
+    {
+        int count = reader.ReadInt32();
+        if (count != strategy.Space.Steps.Count)
+            throw new InvalidDataException($"The saved strategy state holds a proposal of {count} tokens; the space has {strategy.Space.Steps.Count} steps.");
+        var tokens = new int[count];
+        for (int i = 0; i < count; i++) tokens[i] = reader.ReadInt32();
+        return tokens;
+    }
+
+    private static string Shorten(string s) => s.Length <= 80 ? s : s[..77] + "...";
+}
