@@ -1,0 +1,59 @@
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.ArchitectureSearch.Networks.Cnn;
+
+/// <summary>
+/// The TorchSharp network of a <see cref="CnnArchitecture"/> (Zoph &amp; Le 2017): each layer reads the depth-wise
+/// concatenation of its input layers (the image when it has none), layers that feed no later layer are concatenated
+/// into the final map, then global average pooling and a linear classifier give logits. Maps of different sizes are
+/// zero-padded at the bottom/right before concatenation (see <see cref="CnnLayout"/>).
+/// </summary>
+public sealed class ChildCnn : nn.Module<Tensor, Tensor>
+{
+    private readonly ModuleList<CnnLayerBlock> layers;
+    private readonly Linear classifier;
+    private readonly int[][] inputsOf;
+    private readonly int[] finalInputs;
+    private readonly int inputChannels, inputHeight, inputWidth;
+
+    public ChildCnn(CnnArchitecture architecture) : base(nameof(ChildCnn))
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        Architecture = architecture;
+        CnnLayout layout = architecture.Layout;
+        layers = new ModuleList<CnnLayerBlock>();
+        for (int i = 0; i < architecture.Layers.Count; i++)
+            layers.Add(new CnnLayerBlock(architecture.Layers[i], layout.Layers[i].InputChannels));
+        classifier = nn.Linear(layout.FinalChannels, architecture.Space.Options.ClassCount);
+        inputsOf = architecture.Layers.Select(l => l.Inputs.ToArray()).ToArray();
+        finalInputs = layout.FinalInputs.ToArray();
+        CnnSearchSpaceOptions options = architecture.Space.Options;
+        (inputChannels, inputHeight, inputWidth) = (options.InputChannels, options.InputHeight, options.InputWidth);
+        RegisterComponents();
+    }
+
+    /// <summary>The architecture this network was built from.</summary>
+    public CnnArchitecture Architecture { get; }
+
+    /// <summary>Images [N, C, H, W] (the space's input shape) to logits [N, classes].</summary>
+    public override Tensor forward(Tensor images)
+    {
+        if (images.dim() != 4 || images.shape[1] != inputChannels || images.shape[2] != inputHeight || images.shape[3] != inputWidth)
+            throw new ArgumentException(
+                $"ChildCnn expects images of shape [N, {inputChannels}, {inputHeight}, {inputWidth}]; got [{string.Join(", ", images.shape)}].",
+                nameof(images));
+
+        var outputs = new Tensor[layers.Count];
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            Tensor input = inputsOf[i].Length == 0 ? images : FeatureMaps.ConcatPadded(inputsOf[i].Select(j => outputs[j]).ToArray());
+            outputs[i] = layers[i].forward(input);
+        }
+
+        Tensor final = FeatureMaps.ConcatPadded(finalInputs.Select(i => outputs[i]).ToArray());
+        return classifier.forward(final.mean(new long[] { 2, 3 }));
+    }
+}
