@@ -41,6 +41,14 @@ public sealed class ChildCnn : nn.Module<Tensor, Tensor>
     /// <summary>Images [N, C, H, W] (the space's input shape) to logits [N, classes].</summary>
     public override Tensor forward(Tensor images)
     {
+        Tensor[] outputs = LayerOutputs(images);
+        Tensor final = FeatureMaps.ConcatPadded(finalInputs.Select(i => outputs[i]).ToArray());
+        return classifier.forward(final.mean(new long[] { 2, 3 }));
+    }
+
+    /// <summary>Every layer's output map [N, Filters, H_i, W_i], in layer order (for inspection and tests).</summary>
+    public Tensor[] LayerOutputs(Tensor images)
+    {
         if (images.dim() != 4 || images.shape[1] != inputChannels || images.shape[2] != inputHeight || images.shape[3] != inputWidth)
             throw new ArgumentException(
                 $"ChildCnn expects images of shape [N, {inputChannels}, {inputHeight}, {inputWidth}]; got [{string.Join(", ", images.shape)}].",
@@ -53,7 +61,6 @@ public sealed class ChildCnn : nn.Module<Tensor, Tensor>
             outputs[i] = layers[i].forward(input);
         }
 
-        Tensor final = FeatureMaps.ConcatPadded(finalInputs.Select(i => outputs[i]).ToArray());
-        return classifier.forward(final.mean(new long[] { 2, 3 }));
+        return outputs;
     }
 }

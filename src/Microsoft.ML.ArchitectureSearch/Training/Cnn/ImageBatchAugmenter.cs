@@ -8,12 +8,18 @@ namespace Microsoft.ML.ArchitectureSearch.Training.Cnn;
 /// padded once, then two gathers (rows, then columns) cut each example's window; a flip is the same column gather with
 /// reversed indices, so it costs nothing extra. Offsets and flips come from the caller's seeded <see cref="Random"/>.
 /// </summary>
-internal sealed class ImageBatchAugmenter
+public sealed class ImageBatchAugmenter
 {
     private readonly int padding;
 
-    public ImageBatchAugmenter(int padding) => this.padding = padding;
+    /// <param name="padding">Zero pixels added on each side; crops are taken at offsets 0..2*padding.</param>
+    public ImageBatchAugmenter(int padding)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(padding);
+        this.padding = padding;
+    }
 
+    /// <summary>A new [N, C, H, W] batch: each example cropped at its own random offset and flipped with probability 1/2.</summary>
     public Tensor Apply(Tensor batch, Random random)
     {
         long n = batch.shape[0], channels = batch.shape[1], height = batch.shape[2], width = batch.shape[3];
