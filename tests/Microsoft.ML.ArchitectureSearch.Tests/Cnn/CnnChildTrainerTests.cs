@@ -31,6 +31,9 @@ public class CnnChildTrainerTests
         using var trainer = TinyTrainer();
         var settings = new ChildTrainingSettings { Epochs = 2, Seed = 7 };
         using var first = trainer.Train(TinyArchitecture(), settings);
+        // Draws on torch's global generator (as other code or threads may) must not change the next result.
+        TorchSharp.torch.manual_seed(12345);
+        TorchSharp.torch.randn(100).Dispose();
         using var second = trainer.Train(TinyArchitecture(), settings);
         using var other = trainer.Train(TinyArchitecture(), settings with { Seed = 8 });
         Assert.False(first.Result.Failed, first.Result.FailureReason);

@@ -112,6 +112,33 @@ public class CnnNetworkTests
     }
 
     [Fact]
+    public void GeneratorAloneDecidesInitialWeightsWithinPyTorchDefaultBounds()
+    {
+        var space = new CnnSearchSpace(new CnnSearchSpaceOptions { LayerCount = 2 });
+        var a = new CnnArchitecture(space, new[] { new CnnLayer(3, 3, 24), new CnnLayer(5, 5, 36, 0) });
+        using var scope = NewDisposeScope();
+        using var g1 = new Generator(42);
+        using var first = new ChildCnn(a, g1);
+        torch.manual_seed(7);
+        randn(10);
+        using var g2 = new Generator(42);
+        using var second = new ChildCnn(a, g2);
+        using var g3 = new Generator(43);
+        using var other = new ChildCnn(a, g3);
+        var p1 = first.named_parameters().ToArray();
+        var p2 = second.named_parameters().ToArray();
+        var p3 = other.named_parameters().ToArray();
+        for (int k = 0; k < p1.Length; k++)
+            Assert.True(p1[k].parameter.equal(p2[k].parameter).all().item<bool>(), p1[k].name);
+        var weight = p1.Single(p => p.name == "layers.1.conv.weight").parameter;
+        // kaiming_uniform(a = sqrt 5): bound 1/sqrt(fan_in), fan_in = 24 channels * 5 * 5.
+        double bound = 1 / Math.Sqrt(24 * 25);
+        Assert.True(weight.abs().max().item<float>() <= bound + 1e-7);
+        Assert.True(weight.abs().max().item<float>() > 0.9 * bound);
+        Assert.False(weight.equal(p3.Single(p => p.name == "layers.1.conv.weight").parameter).all().item<bool>());
+    }
+
+    [Fact]
     public void WrongInputShapeIsAClearError()
     {
         var space = new CnnSearchSpace(new CnnSearchSpaceOptions { LayerCount = 1 });

@@ -19,7 +19,12 @@ public sealed class ChildCnn : nn.Module<Tensor, Tensor>
     private readonly int[] finalInputs;
     private readonly int inputChannels, inputHeight, inputWidth;
 
-    public ChildCnn(CnnArchitecture architecture) : base(nameof(ChildCnn))
+    /// <param name="architecture">The layers and shapes to build.</param>
+    /// <param name="generator">
+    /// When given, every weight is (re)initialised from it with PyTorch's default schemes, so that the initial weights
+    /// depend on this generator alone and not on torch's global one (which other threads may be drawing from).
+    /// </param>
+    public ChildCnn(CnnArchitecture architecture, Generator? generator = null) : base(nameof(ChildCnn))
     {
         ArgumentNullException.ThrowIfNull(architecture);
         Architecture = architecture;
@@ -33,6 +38,8 @@ public sealed class ChildCnn : nn.Module<Tensor, Tensor>
         CnnSearchSpaceOptions options = architecture.Space.Options;
         (inputChannels, inputHeight, inputWidth) = (options.InputChannels, options.InputHeight, options.InputWidth);
         RegisterComponents();
+        if (generator is not null)
+            InitializeWeights(generator);
     }
 
     /// <summary>The architecture this network was built from.</summary>
@@ -62,5 +69,38 @@ public sealed class ChildCnn : nn.Module<Tensor, Tensor>
         }
 
         return outputs;
+    }
+
+    /// <summary>
+    /// PyTorch's defaults drawn from <paramref name="generator"/>: conv and linear weights use kaiming_uniform with
+    /// a = sqrt 5, which is uniform(+-1/sqrt(fan_in)); the linear bias uses the same bound. BatchNorm starts at scale 1,
+    /// shift 0 regardless.
+    /// </summary>
+    private void InitializeWeights(Generator generator)
+    {
+        using var noGrad = no_grad();
+        foreach (var (name, parameter) in named_parameters())
+        {
+            if (name.EndsWith("conv.weight", StringComparison.Ordinal) || name == "classifier.weight")
+            {
+                long fanIn = parameter.numel() / parameter.shape[0];
+                double bound = 1 / Math.Sqrt(fanIn);
+                UniformFrom(parameter, bound, generator);
+            }
+            else if (name == "classifier.bias")
+            {
+                double bound = 1 / Math.Sqrt(classifier.in_features);
+                UniformFrom(parameter, bound, generator);
+            }
+        }
+    }
+
+    /// <summary>Fills <paramref name="parameter"/> with uniform(-bound, bound) drawn from <paramref name="generator"/>
+    /// (drawn with torch.rand, because TorchSharp's init.uniform_ was seen to ignore its generator argument).</summary>
+    private static void UniformFrom(Tensor parameter, double bound, Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        Tensor draw = rand(parameter.shape, generator: generator, dtype: parameter.dtype);
+        parameter.copy_(draw.mul_(2 * bound).sub_(bound));
     }
 }

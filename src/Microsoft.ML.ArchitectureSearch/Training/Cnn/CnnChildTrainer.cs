@@ -13,8 +13,8 @@ namespace Microsoft.ML.ArchitectureSearch.Training.Cnn;
 /// Trains <see cref="CnnArchitecture"/> children on image data held on the device: SGD with (Nesterov) momentum and
 /// weight decay, cosine learning rate per step, random-crop/flip augmentation, per-channel normalisation with the
 /// training split's statistics. Reports validation accuracy per epoch and the <see cref="RewardKind"/> reward.
-/// Not thread-safe: training seeds torch's global generator (weight initialisation), so train one child at a time
-/// per process for reproducible results.
+/// On CPU a given <see cref="ChildTrainingSettings.Seed"/> gives the same result, whatever other threads do with
+/// torch's global generator (this trainer never uses it). One <see cref="Train"/> call at a time per trainer.
 /// </summary>
 public sealed class CnnChildTrainer : IChildTrainer, IDisposable
 {
@@ -70,9 +70,12 @@ public sealed class CnnChildTrainer : IChildTrainer, IDisposable
 
         var wall = Stopwatch.StartNew();
         var run = new RunState();
-        torch.manual_seed(settings.Seed);
+        // Weights come from a private generator and shuffling/augmentation from a private Random, so concurrent work
+        // on torch's global generator cannot change this child's result.
         var random = new Random(settings.Seed);
-        var network = new ChildCnn(cnn);
+        ChildCnn network;
+        using (var generator = new Generator((ulong)(uint)settings.Seed))
+            network = new ChildCnn(cnn, generator);
         try
         {
             network.to(device);

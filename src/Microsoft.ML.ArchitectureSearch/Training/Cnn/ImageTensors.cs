@@ -20,7 +20,8 @@ internal sealed class ImageTensors : IDisposable
         Tensor raw = tensor(data.Pixels).view(data.Count, channels, data.Height, data.Width);
         Tensor meanTensor = tensor(mean).view(1, channels, 1, 1);
         Tensor stdTensor = tensor(std).view(1, channels, 1, 1);
-        Images = ((raw - meanTensor) / stdTensor).to(device).MoveToOuterDisposeScope();
+        // One out-of-place op (never write into 'raw', which may share the caller's array), then in place.
+        Images = (raw - meanTensor).div_(stdTensor).to(device).MoveToOuterDisposeScope();
         Labels = tensor(data.Labels.Select(l => (long)l).ToArray()).to(device).MoveToOuterDisposeScope();
     }
 
