@@ -50,7 +50,7 @@ Console.WriteLine($"{architecture.Describe()}");
 Console.WriteLine($"threads {torch.get_num_threads()}, train images {trainCount}, batch 64, device {Microsoft.ML.ArchitectureSearch.Torch.TorchDevices.Resolve()}");
 
 DenseImageData train = Load("data_batch_1.bin", trainCount), validation = Load("test_batch.bin", 1000);
-foreach (bool augment in args.Length > 4 ? new[] { true, false } : Array.Empty<bool>())
+foreach (bool augment in args.Length > 4 ? (args[4] == "train-reversed" ? new[] { false, true } : new[] { true, false }) : Array.Empty<bool>())
 {
     using var trainer = new CnnChildTrainer(train, validation, options: new CnnTrainingOptions { Augment = augment, EvaluationBatchSize = evaluationBatch });
     using var child = trainer.Train(architecture, new ChildTrainingSettings { Epochs = 1, Seed = 1 });
