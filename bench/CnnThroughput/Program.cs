@@ -113,7 +113,7 @@ static void RssCheck(bool fixedArchitecture)
     var data = new DenseImageData(pixels, labels, 3, size, size);
     var space = new CnnSearchSpace(new CnnSearchSpaceOptions { InputHeight = size, InputWidth = size, FilterCounts = new[] { 8, 16 } });
     using var trainer = new CnnChildTrainer(data, data, options: new CnnTrainingOptions { Device = "cpu" });
-    for (int child = 1; child <= 80; child++)
+    for (int child = 1; child <= 160; child++)
     {
         // The same architecture each time unless "rss random": growth then cannot come from ever-new tensor sizes.
         var tokens = space.Steps.Select(s => fixedArchitecture ? s.ChoiceCount - 1 : random.Next(s.ChoiceCount)).ToArray();
@@ -121,7 +121,7 @@ static void RssCheck(bool fixedArchitecture)
         {
         }
 
-        if (child % 10 == 0)
+        if (child % 20 == 0)
         {
             GC.Collect();
             GC.WaitForPendingFinalizers();
