@@ -1,0 +1,131 @@
+// Measures training images/second of a mid-size default-space child (6 layers, all 3x3x36, a few skips) on real
+// CIFAR-10 with CnnChildTrainer (batch 64, augmentation on and off), and the augmentation's own cost per batch.
+using System.Diagnostics;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
+using Microsoft.ML.ArchitectureSearch.Training;
+using Microsoft.ML.ArchitectureSearch.Training.Cnn;
+using TorchSharp;
+using static TorchSharp.torch;
+
+if (args.Length > 0 && args[0] == "rss")
+{
+    RssCheck(fixedArchitecture: args.Length < 2 || args[1] != "random");
+    return;
+}
+
+string cifarDir = args.Length > 0 ? args[0] : "/work/shared/data/cifar10";
+int trainCount = args.Length > 1 ? int.Parse(args[1]) : 5000;
+int threads = args.Length > 2 ? int.Parse(args[2]) : 2;
+int evaluationBatch = args.Length > 3 ? int.Parse(args[3]) : new CnnTrainingOptions().EvaluationBatchSize;
+torch.set_num_threads(threads);
+
+DenseImageData Load(string file, int count)
+{
+    const int record = 3073;
+    byte[] bytes = File.ReadAllBytes(Path.Combine(cifarDir, file));
+    count = Math.Min(count, bytes.Length / record);
+    var pixels = new float[count * 3072];
+    var labels = new int[count];
+    for (int n = 0; n < count; n++)
+    {
+        labels[n] = bytes[n * record];
+        for (int p = 0; p < 3072; p++)
+            pixels[n * 3072 + p] = bytes[n * record + 1 + p] / 255f;
+    }
+
+    return new DenseImageData(pixels, labels, 3, 32, 32);
+}
+
+var space = new CnnSearchSpace();
+var architecture = new CnnArchitecture(space, new[]
+{
+    new CnnLayer(3, 3, 36),
+    new CnnLayer(3, 3, 36, 0),
+    new CnnLayer(3, 3, 36, 1),
+    new CnnLayer(3, 3, 36, 0, 2),
+    new CnnLayer(3, 3, 36, 3),
+    new CnnLayer(3, 3, 36, 2, 4),
+});
+Console.WriteLine($"{architecture.Describe()}");
+Console.WriteLine($"threads {torch.get_num_threads()}, train images {trainCount}, batch 64, device {Microsoft.ML.ArchitectureSearch.Torch.TorchDevices.Resolve()}");
+
+DenseImageData train = Load("data_batch_1.bin", trainCount), validation = Load("test_batch.bin", 1000);
+foreach (bool augment in args.Length > 4 ? (args[4] == "train-reversed" ? new[] { false, true } : new[] { true, false }) : Array.Empty<bool>())
+{
+    using var trainer = new CnnChildTrainer(train, validation, options: new CnnTrainingOptions { Augment = augment, EvaluationBatchSize = evaluationBatch });
+    using var child = trainer.Train(architecture, new ChildTrainingSettings { Epochs = 1, Seed = 1 });
+    TrialResult r = child.Result;
+    Console.WriteLine($"augment={augment}: {r.ExamplesPerSecond:F1} images/s (training steps only), epoch wall {r.WallTime.TotalSeconds:F1} s, val acc {r.ValidationMetricPerEpoch[0]:F3}, loss {r.TrainLossPerEpoch[0]:F3}");
+}
+
+// Inference cost per image against batch size (large batches allocate huge maps; see EvaluationBatchSize).
+using (var network = new Microsoft.ML.ArchitectureSearch.Networks.Cnn.ChildCnn(architecture))
+{
+    network.eval();
+    using var noGrad = no_grad();
+    foreach (int size in new[] { 64, 128, 256, 500 })
+    {
+        using var scope = NewDisposeScope();
+        Tensor images = randn(size, 3, 32, 32);
+        network.forward(images);
+        var watch = Stopwatch.StartNew();
+        int reps = Math.Max(1, 1000 / size);
+        for (int i = 0; i < reps; i++)
+        {
+            using var inner = NewDisposeScope();
+            network.forward(images);
+        }
+
+        Console.WriteLine($"inference batch {size}: {reps * size / watch.Elapsed.TotalSeconds:F0} images/s");
+    }
+}
+
+// Augmentation alone, on a batch like the trainer's.
+var augmenter = new ImageBatchAugmenter(4);
+var random = new Random(1);
+using (var scope = NewDisposeScope())
+{
+    Tensor batch = randn(64, 3, 32, 32);
+    for (int i = 0; i < 20; i++)
+        augmenter.Apply(batch, random).Dispose();
+    var watch = Stopwatch.StartNew();
+    const int reps = 500;
+    for (int i = 0; i < reps; i++)
+    {
+        using var inner = NewDisposeScope();
+        augmenter.Apply(batch, random);
+    }
+
+    Console.WriteLine($"augmentation: {watch.Elapsed.TotalMilliseconds / reps:F3} ms per batch of 64");
+}
+
+// Trains 60 tiny children on synthetic data and prints the resident set size every 10, to see that repeated trainings
+// (dispose scopes, disposed networks and optimisers) do not leak native memory.
+static void RssCheck(bool fixedArchitecture)
+{
+    torch.set_num_threads(2);
+    var random = new Random(1);
+    int count = 256, size = 16;
+    var pixels = new float[count * 3 * size * size];
+    for (int i = 0; i < pixels.Length; i++)
+        pixels[i] = (float)random.NextDouble();
+    var labels = Enumerable.Range(0, count).Select(i => i % 10).ToArray();
+    var data = new DenseImageData(pixels, labels, 3, size, size);
+    var space = new CnnSearchSpace(new CnnSearchSpaceOptions { InputHeight = size, InputWidth = size, FilterCounts = new[] { 8, 16 } });
+    using var trainer = new CnnChildTrainer(data, data, options: new CnnTrainingOptions { Device = "cpu" });
+    for (int child = 1; child <= 160; child++)
+    {
+        // The same architecture each time unless "rss random": growth then cannot come from ever-new tensor sizes.
+        var tokens = space.Steps.Select(s => fixedArchitecture ? s.ChoiceCount - 1 : random.Next(s.ChoiceCount)).ToArray();
+        using (trainer.Train(space.Decode(tokens), new ChildTrainingSettings { Epochs = 1, Seed = child, EvaluateTest = true }))
+        {
+        }
+
+        if (child % 20 == 0)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            Console.WriteLine($"after {child} children: RSS {Process.GetCurrentProcess().WorkingSet64 / (1 << 20)} MiB, managed {GC.GetTotalMemory(true) / (1 << 20)} MiB");
+        }
+    }
+}

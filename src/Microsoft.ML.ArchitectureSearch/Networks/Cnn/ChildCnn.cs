@@ -1,0 +1,106 @@
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.ArchitectureSearch.Networks.Cnn;
+
+/// <summary>
+/// The TorchSharp network of a <see cref="CnnArchitecture"/> (Zoph &amp; Le 2017): each layer reads the depth-wise
+/// concatenation of its input layers (the image when it has none), layers that feed no later layer are concatenated
+/// into the final map, then global average pooling and a linear classifier give logits. Maps of different sizes are
+/// zero-padded at the bottom/right before concatenation (see <see cref="CnnLayout"/>).
+/// </summary>
+public sealed class ChildCnn : nn.Module<Tensor, Tensor>
+{
+    private readonly ModuleList<CnnLayerBlock> layers;
+    private readonly Linear classifier;
+    private readonly int[][] inputsOf;
+    private readonly int[] finalInputs;
+    private readonly int inputChannels, inputHeight, inputWidth;
+
+    /// <param name="architecture">The layers and shapes to build.</param>
+    /// <param name="generator">
+    /// When given, every weight is (re)initialised from it with PyTorch's default schemes, so that the initial weights
+    /// depend on this generator alone and not on torch's global one (which other threads may be drawing from).
+    /// </param>
+    public ChildCnn(CnnArchitecture architecture, Generator? generator = null) : base(nameof(ChildCnn))
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        Architecture = architecture;
+        CnnLayout layout = architecture.Layout;
+        layers = new ModuleList<CnnLayerBlock>();
+        for (int i = 0; i < architecture.Layers.Count; i++)
+            layers.Add(new CnnLayerBlock(architecture.Layers[i], layout.Layers[i].InputChannels));
+        classifier = nn.Linear(layout.FinalChannels, architecture.Space.Options.ClassCount);
+        inputsOf = architecture.Layers.Select(l => l.Inputs.ToArray()).ToArray();
+        finalInputs = layout.FinalInputs.ToArray();
+        CnnSearchSpaceOptions options = architecture.Space.Options;
+        (inputChannels, inputHeight, inputWidth) = (options.InputChannels, options.InputHeight, options.InputWidth);
+        RegisterComponents();
+        if (generator is not null)
+            InitializeWeights(generator);
+    }
+
+    /// <summary>The architecture this network was built from.</summary>
+    public CnnArchitecture Architecture { get; }
+
+    /// <summary>Images [N, C, H, W] (the space's input shape) to logits [N, classes].</summary>
+    public override Tensor forward(Tensor images)
+    {
+        Tensor[] outputs = LayerOutputs(images);
+        Tensor final = FeatureMaps.ConcatPadded(finalInputs.Select(i => outputs[i]).ToArray());
+        return classifier.forward(final.mean(new long[] { 2, 3 }));
+    }
+
+    /// <summary>Every layer's output map [N, Filters, H_i, W_i], in layer order (for inspection and tests).</summary>
+    public Tensor[] LayerOutputs(Tensor images)
+    {
+        if (images.dim() != 4 || images.shape[1] != inputChannels || images.shape[2] != inputHeight || images.shape[3] != inputWidth)
+            throw new ArgumentException(
+                $"ChildCnn expects images of shape [N, {inputChannels}, {inputHeight}, {inputWidth}]; got [{string.Join(", ", images.shape)}].",
+                nameof(images));
+
+        var outputs = new Tensor[layers.Count];
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            Tensor input = inputsOf[i].Length == 0 ? images : FeatureMaps.ConcatPadded(inputsOf[i].Select(j => outputs[j]).ToArray());
+            outputs[i] = layers[i].forward(input);
+        }
+
+        return outputs;
+    }
+
+    /// <summary>
+    /// PyTorch's defaults drawn from <paramref name="generator"/>: conv and linear weights use kaiming_uniform with
+    /// a = sqrt 5, which is uniform(+-1/sqrt(fan_in)); the linear bias uses the same bound. BatchNorm starts at scale 1,
+    /// shift 0 regardless.
+    /// </summary>
+    private void InitializeWeights(Generator generator)
+    {
+        using var noGrad = no_grad();
+        foreach (var (name, parameter) in named_parameters())
+        {
+            if (name.EndsWith("conv.weight", StringComparison.Ordinal) || name == "classifier.weight")
+            {
+                long fanIn = parameter.numel() / parameter.shape[0];
+                double bound = 1 / Math.Sqrt(fanIn);
+                UniformFrom(parameter, bound, generator);
+            }
+            else if (name == "classifier.bias")
+            {
+                double bound = 1 / Math.Sqrt(classifier.in_features);
+                UniformFrom(parameter, bound, generator);
+            }
+        }
+    }
+
+    /// <summary>Fills <paramref name="parameter"/> with uniform(-bound, bound) drawn from <paramref name="generator"/>
+    /// (drawn with torch.rand, because TorchSharp's init.uniform_ was seen to ignore its generator argument).</summary>
+    private static void UniformFrom(Tensor parameter, double bound, Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        Tensor draw = rand(parameter.shape, generator: generator, dtype: parameter.dtype);
+        parameter.copy_(draw.mul_(2 * bound).sub_(bound));
+    }
+}

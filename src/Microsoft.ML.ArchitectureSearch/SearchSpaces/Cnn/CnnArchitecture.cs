@@ -1,0 +1,127 @@
+using System.Globalization;
+
+namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
+
+/// <summary>
+/// A child CNN of a <see cref="CnnSearchSpace"/>: typed layers, their token sequence, and the analytic
+/// <see cref="CnnLayout"/> (shapes, parameters, multiply-adds). Construction validates against the space.
+/// </summary>
+public sealed class CnnArchitecture : IArchitecture
+{
+    /// <summary>
+    /// Builds an architecture from typed layers. Each layer's <see cref="CnnLayer.Inputs"/> is a set of earlier layer
+    /// indices (stored sorted; concatenation follows layer order). Throws <see cref="ArchitectureValidationException"/>
+    /// naming the step of the first value the space does not allow, or the limit an architecture breaks.
+    /// </summary>
+    public CnnArchitecture(CnnSearchSpace space, IReadOnlyList<CnnLayer> layers)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        if (layers is null)
+            throw new ArchitectureValidationException("The layer list is null.");
+        CnnSearchSpaceOptions options = space.Options;
+        if (layers.Count != options.LayerCount)
+            throw new ArchitectureValidationException(
+                $"The CNN space expects {options.LayerCount} layers; got {layers.Count}.");
+
+        var normalized = new CnnLayer[layers.Count];
+        var tokens = new int[space.Steps.Count];
+        for (int i = 0; i < layers.Count; i++)
+        {
+            CnnLayer layer = layers[i] ?? throw new ArchitectureValidationException($"Layer {i} is null.");
+            int k = space.FirstStepOfLayer(i);
+            tokens[k] = IndexOf(options.FilterHeights, layer.FilterHeight, space.Steps[k]); k++;
+            tokens[k] = IndexOf(options.FilterWidths, layer.FilterWidth, space.Steps[k]); k++;
+            tokens[k] = IndexOf(options.FilterCounts, layer.Filters, space.Steps[k]); k++;
+            if (options.SearchStrides)
+            {
+                tokens[k] = IndexOf(options.Strides, layer.Stride, space.Steps[k]);
+                k++;
+            }
+            else if (layer.Stride != 1)
+            {
+                throw new ArchitectureValidationException(
+                    $"Layer {i}: stride {layer.Stride} needs a space with stride search on; this space only allows stride 1.");
+            }
+
+            if (options.SearchPooling)
+            {
+                tokens[k] = IndexOf(options.Poolings, layer.Pool, space.Steps[k]);
+                k++;
+            }
+            else if (layer.Pool != CnnPooling.None)
+            {
+                throw new ArchitectureValidationException(
+                    $"Layer {i}: pooling {layer.Pool.ToText()} needs a space with pooling search on; this space only allows none.");
+            }
+
+            if (layer.Inputs is null)
+                throw new ArchitectureValidationException($"Layer {i}: the input list is null (use an empty list for the image).");
+            var inputs = new SortedSet<int>();
+            foreach (int j in layer.Inputs)
+            {
+                if (j < 0 || j >= i)
+                    throw new ArchitectureValidationException(
+                        $"Step 'skip {j}->{i}': layer {i} can only take inputs from earlier layers 0..{i - 1}; got {j}.");
+                if (!inputs.Add(j))
+                    throw new ArchitectureValidationException($"Step 'skip {j}->{i}': layer {i} lists input {j} twice.");
+            }
+
+            foreach (int j in inputs)
+                tokens[k + j] = 1;
+            normalized[i] = layer with { Inputs = inputs.ToArray() };
+        }
+
+        Space = space;
+        Layers = normalized;
+        Tokens = tokens;
+        Layout = CnnLayout.Compute(options, normalized);
+        if (options.MaxParameters is long maxParameters && Layout.ParameterCount > maxParameters)
+            throw new ArchitectureValidationException(
+                $"The architecture has {Layout.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters, over MaxParameters = {maxParameters.ToString("N0", CultureInfo.InvariantCulture)}: {DescribeLayers()}.");
+        if (options.MaxMultiplyAdds is long maxMultiplyAdds && Layout.MultiplyAdds > maxMultiplyAdds)
+            throw new ArchitectureValidationException(
+                $"The architecture needs {Layout.MultiplyAdds.ToString("N0", CultureInfo.InvariantCulture)} multiply-adds per image, over MaxMultiplyAdds = {maxMultiplyAdds.ToString("N0", CultureInfo.InvariantCulture)}: {DescribeLayers()}.");
+        Hash = ArchitectureHash.Compute(space.Fingerprint, tokens);
+    }
+
+    public CnnSearchSpace Space { get; }
+
+    ISearchSpace IArchitecture.Space => Space;
+
+    public IReadOnlyList<CnnLayer> Layers { get; }
+
+    public IReadOnlyList<int> Tokens { get; }
+
+    /// <summary>Feature-map shapes and the counts below; the network is built from it.</summary>
+    public CnnLayout Layout { get; }
+
+    public long ParameterCount => Layout.ParameterCount;
+
+    /// <summary>Convolution and classifier multiply-adds per image (see <see cref="CnnLayout"/>).</summary>
+    public long MultiplyAdds => Layout.MultiplyAdds;
+
+    public string Hash { get; }
+
+    /// <summary>E.g. "6 layers: 3x3x36, 5x5x48 [from 0], ...; 123,456 parameters, 7,890,123 multiply-adds".</summary>
+    public string Describe() =>
+        $"{DescribeLayers()}; {ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters, {MultiplyAdds.ToString("N0", CultureInfo.InvariantCulture)} multiply-adds";
+
+    public string ToJson() => CnnArchitectureJson.Write(this);
+
+    public override string ToString() => Describe();
+
+    private string DescribeLayers() => $"{Layers.Count} layers: {string.Join(", ", Layers)}";
+
+    private static int IndexOf<T>(IReadOnlyList<T> choices, T value, DecisionStep step)
+    {
+        for (int t = 0; t < choices.Count; t++)
+        {
+            if (EqualityComparer<T>.Default.Equals(choices[t], value))
+                return t;
+        }
+
+        string shown = value is CnnPooling pooling ? pooling.ToText() : Convert.ToString(value, CultureInfo.InvariantCulture)!;
+        throw new ArchitectureValidationException(
+            $"Step '{step.Name}': {shown} is not one of the choices {string.Join(", ", step.Choices)}.");
+    }
+}

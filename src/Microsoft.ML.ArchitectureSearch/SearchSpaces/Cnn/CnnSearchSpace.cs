@@ -1,0 +1,109 @@
+using System.Globalization;
+
+namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
+
+/// <summary>
+/// Zoph &amp; Le's CNN search space. Steps for layer i, in order: filter_height, filter_width, filters, [stride],
+/// [pool], then one <see cref="DecisionStep.Skip"/> from every earlier layer j = 0..i-1 (token 1 = layer j's output is
+/// an input of layer i). Layer 0 has no skip steps and always reads the image.
+/// </summary>
+public sealed class CnnSearchSpace : ISearchSpace
+{
+    private readonly int[] layerFirstStep;
+
+    public CnnSearchSpace(CnnSearchSpaceOptions? options = null)
+    {
+        options ??= new CnnSearchSpaceOptions();
+        options.Validate();
+        // Copy the lists so a caller mutating its arrays later cannot change what tokens mean.
+        Options = options with
+        {
+            FilterHeights = options.FilterHeights.ToArray(),
+            FilterWidths = options.FilterWidths.ToArray(),
+            FilterCounts = options.FilterCounts.ToArray(),
+            Strides = options.Strides.ToArray(),
+            Poolings = options.Poolings.ToArray(),
+        };
+        Fingerprint = Options.ToCanonicalText();
+
+        var steps = new List<DecisionStep>();
+        layerFirstStep = new int[Options.LayerCount];
+        for (int i = 0; i < Options.LayerCount; i++)
+        {
+            layerFirstStep[i] = steps.Count;
+            steps.Add(DecisionStep.Choice($"layer{i}.filter_height", i, Labels(Options.FilterHeights)));
+            steps.Add(DecisionStep.Choice($"layer{i}.filter_width", i, Labels(Options.FilterWidths)));
+            steps.Add(DecisionStep.Choice($"layer{i}.filters", i, Labels(Options.FilterCounts)));
+            if (Options.SearchStrides)
+                steps.Add(DecisionStep.Choice($"layer{i}.stride", i, Labels(Options.Strides)));
+            if (Options.SearchPooling)
+                steps.Add(DecisionStep.Choice($"layer{i}.pool", i, Options.Poolings.Select(p => p.ToText())));
+            for (int j = 0; j < i; j++)
+                steps.Add(DecisionStep.Skip(j, i));
+        }
+
+        Steps = steps;
+    }
+
+    /// <summary>The validated options (lists copied).</summary>
+    public CnnSearchSpaceOptions Options { get; }
+
+    public string Name => "cnn";
+
+    public IReadOnlyList<DecisionStep> Steps { get; }
+
+    public string Fingerprint { get; }
+
+    /// <summary>Index in <see cref="Steps"/> of layer <paramref name="layer"/>'s filter_height step.</summary>
+    public int FirstStepOfLayer(int layer) => layerFirstStep[layer];
+
+    /// <summary>Choice steps (filter height, width, count, optional stride and pool) each layer starts with.</summary>
+    internal int ChoiceStepsPerLayer => 3 + (Options.SearchStrides ? 1 : 0) + (Options.SearchPooling ? 1 : 0);
+
+    /// <summary>Tokens to a typed architecture; throws <see cref="ArchitectureValidationException"/> naming the bad step.</summary>
+    public CnnArchitecture Decode(IReadOnlyList<int> tokens)
+    {
+        if (tokens is null)
+            throw new ArchitectureValidationException("The token sequence is null.");
+        if (tokens.Count != Steps.Count)
+            throw new ArchitectureValidationException(
+                $"The CNN space with {Options.LayerCount} layers expects {Steps.Count} tokens; got {tokens.Count}.");
+        for (int k = 0; k < tokens.Count; k++)
+        {
+            if (tokens[k] < 0 || tokens[k] >= Steps[k].ChoiceCount)
+                throw new ArchitectureValidationException(
+                    $"Step {k} '{Steps[k].Name}': token {tokens[k]} is out of range 0..{Steps[k].ChoiceCount - 1}.");
+        }
+
+        var layers = new CnnLayer[Options.LayerCount];
+        for (int i = 0; i < layers.Length; i++)
+        {
+            int k = layerFirstStep[i];
+            int height = Options.FilterHeights[tokens[k++]];
+            int width = Options.FilterWidths[tokens[k++]];
+            int filters = Options.FilterCounts[tokens[k++]];
+            int stride = Options.SearchStrides ? Options.Strides[tokens[k++]] : 1;
+            CnnPooling pool = Options.SearchPooling ? Options.Poolings[tokens[k++]] : CnnPooling.None;
+            var inputs = new List<int>();
+            for (int j = 0; j < i; j++, k++)
+            {
+                if (tokens[k] == 1)
+                    inputs.Add(j);
+            }
+
+            layers[i] = new CnnLayer(height, width, filters, stride, pool, inputs);
+        }
+
+        return new CnnArchitecture(this, layers);
+    }
+
+    /// <summary>Reads what <see cref="CnnArchitecture.ToJson"/> wrote, validating it like <see cref="Decode"/>.</summary>
+    public CnnArchitecture FromJson(string json) => CnnArchitectureJson.Read(this, json);
+
+    IArchitecture ISearchSpace.Decode(IReadOnlyList<int> tokens) => Decode(tokens);
+
+    IArchitecture ISearchSpace.FromJson(string json) => FromJson(json);
+
+    private static IEnumerable<string> Labels(IEnumerable<int> values) =>
+        values.Select(v => v.ToString(CultureInfo.InvariantCulture));
+}

@@ -1,0 +1,275 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML.ArchitectureSearch.Networks.Cnn;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
+using Microsoft.ML.ArchitectureSearch.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.ArchitectureSearch.Training.Cnn;
+
+/// <summary>
+/// Trains <see cref="CnnArchitecture"/> children on image data held on the device: SGD with (Nesterov) momentum and
+/// weight decay, cosine learning rate per step, random-crop/flip augmentation, per-channel normalisation with the
+/// training split's statistics. Reports validation accuracy per epoch and the <see cref="RewardKind"/> reward.
+/// On CPU a given <see cref="ChildTrainingSettings.Seed"/> gives the same result, whatever other threads do with
+/// torch's global generator (this trainer never uses it). One <see cref="Train"/> call at a time per trainer.
+/// </summary>
+public sealed class CnnChildTrainer : IChildTrainer, IDisposable
+{
+    /// <summary>Steps between reads of the accumulated loss (a device sync) to catch NaN/inf early but cheaply.</summary>
+    private const int LossCheckInterval = 10;
+
+    private readonly CnnTrainingOptions options;
+    private readonly Device device;
+    private readonly ImageTensors train;
+    private readonly ImageTensors validation;
+    private readonly ImageTensors? test;
+    private readonly ImageBatchAugmenter augmenter;
+    private readonly (int Channels, int Height, int Width) imageShape;
+
+    /// <param name="train">Training split; its per-channel mean/std normalise every split.</param>
+    /// <param name="validation">Split the reward is measured on.</param>
+    /// <param name="test">Optional split, scored after the last epoch when <see cref="ChildTrainingSettings.EvaluateTest"/> is set.</param>
+    /// <param name="options">Optimiser and augmentation settings; defaults when null.</param>
+    public CnnChildTrainer(DenseImageData train, DenseImageData validation, DenseImageData? test = null, CnnTrainingOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(validation);
+        this.options = options ?? new CnnTrainingOptions();
+        this.options.Validate();
+        imageShape = (train.Channels, train.Height, train.Width);
+        CheckSameShape(validation, "validation");
+        if (test is not null)
+            CheckSameShape(test, "test");
+        if (train.Count < 2)
+            throw new ArgumentException($"Training needs at least 2 images; got {train.Count}.", nameof(train));
+
+        device = TorchDevices.Resolve(this.options.Device);
+        (float[] mean, float[] std) = train.ChannelStatistics();
+        this.train = new ImageTensors(train, mean, std, device, "training");
+        this.validation = new ImageTensors(validation, mean, std, device, "validation");
+        this.test = test is null ? null : new ImageTensors(test, mean, std, device, "test");
+        augmenter = new ImageBatchAugmenter(this.options.AugmentationPadding);
+    }
+
+    public CnnTrainingOptions Options => options;
+
+    /// <summary>Trains <paramref name="architecture"/> (a <see cref="CnnArchitecture"/>). NaN/inf loss, or a time
+    /// limit reached before the first epoch ends, gives a failed result (never an exception); cancellation throws
+    /// <see cref="OperationCanceledException"/>.</summary>
+    public TrainedChild Train(IArchitecture architecture, ChildTrainingSettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        CnnArchitecture cnn = architecture as CnnArchitecture
+            ?? throw new ArgumentException($"{nameof(CnnChildTrainer)} trains CNN architectures; got {architecture?.GetType().Name ?? "null"}.", nameof(architecture));
+        CheckFits(cnn);
+        if (settings.Epochs < 1)
+            throw new ArgumentException($"Epochs must be at least 1; got {settings.Epochs}.", nameof(settings));
+
+        var wall = Stopwatch.StartNew();
+        var run = new RunState();
+        // Weights come from a private generator and shuffling/augmentation from a private Random, so concurrent work
+        // on torch's global generator cannot change this child's result.
+        var random = new Random(settings.Seed);
+        ChildCnn network;
+        using (var generator = new Generator((ulong)(uint)settings.Seed))
+            network = new ChildCnn(cnn, generator);
+        try
+        {
+            network.to(device);
+            using var optimizer = optim.SGD(network.parameters(), options.LearningRate, options.Momentum,
+                weight_decay: options.WeightDecay, nesterov: options.Nesterov);
+            long stepsPerEpoch = BatchesPerEpoch();
+            for (int epoch = 0; epoch < settings.Epochs; epoch++)
+            {
+                EpochOutcome outcome = TrainEpoch(network, optimizer, random, epoch * stepsPerEpoch, settings.Epochs * stepsPerEpoch,
+                    settings, wall, run, cancellationToken);
+                if (outcome.FailureReason is not null)
+                    return Finish(network, cnn, run, wall, $"Epoch {epoch + 1}: {outcome.FailureReason}");
+                if (outcome.TimedOut)
+                    break;
+
+                run.TrainLoss.Add(outcome.MeanLoss);
+                double accuracy = Evaluate(network, validation);
+                run.ValidationAccuracy.Add(accuracy);
+                if (settings.ContinueAfterEpoch is { } shouldContinue && !shouldContinue(epoch, accuracy))
+                    break;
+                if (settings.TimeLimit is { } limit && wall.Elapsed >= limit)
+                    break;
+            }
+
+            if (run.ValidationAccuracy.Count == 0)
+                return Finish(network, cnn, run, wall,
+                    $"Time limit of {settings.TimeLimit?.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s reached before the first epoch finished.");
+            if (settings.EvaluateTest && test is not null)
+                run.TestAccuracy = Evaluate(network, test);
+            return Finish(network, cnn, run, wall, failureReason: null);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        train.Dispose();
+        validation.Dispose();
+        test?.Dispose();
+    }
+
+    private EpochOutcome TrainEpoch(ChildCnn network, optim.Optimizer optimizer, Random random, long firstStep, long totalSteps,
+        ChildTrainingSettings settings, Stopwatch wall, RunState run, CancellationToken cancellationToken)
+    {
+        network.train();
+        long[] order = Permutation(random, train.Count);
+        long batches = BatchesPerEpoch();
+        using var epochScope = NewDisposeScope();
+        Tensor orderTensor = tensor(order, device: device);
+        Tensor lossSum = zeros(1, ScalarType.Float64, device);
+        long examples = 0;
+        for (long b = 0; b < batches; b++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (settings.TimeLimit is { } limit && wall.Elapsed >= limit)
+                return new EpochOutcome(double.NaN, TimedOut: true, FailureReason: null);
+
+            long start = b * options.BatchSize;
+            long size = Math.Min(options.BatchSize, train.Count - start);
+            run.TrainingTime.Start();
+            using (var stepScope = NewDisposeScope())
+            {
+                Tensor index = orderTensor.narrow(0, start, size);
+                Tensor images = train.Images.index_select(0, index);
+                Tensor labels = train.Labels.index_select(0, index);
+                if (options.Augment)
+                    images = augmenter.Apply(images, random);
+                SetLearningRate(optimizer, firstStep + b, totalSteps);
+                Tensor loss = nn.functional.cross_entropy(network.forward(images), labels);
+                optimizer.zero_grad();
+                loss.backward();
+                optimizer.step();
+                lossSum.add_(loss.detach(), alpha: size);
+            }
+
+            examples += size;
+            run.TrainingExamples += size;
+            double sum = (b + 1) % LossCheckInterval == 0 || b == batches - 1 ? lossSum.item<double>() : 0;
+            run.TrainingTime.Stop();
+            if (!double.IsFinite(sum))
+                return new EpochOutcome(double.NaN, TimedOut: false,
+                    FailureReason: $"training loss became {(double.IsNaN(sum) ? "NaN" : "infinite")} by step {b + 1} (learning rate {options.LearningRate.ToString(CultureInfo.InvariantCulture)}).");
+        }
+
+        return new EpochOutcome(lossSum.item<double>() / examples, TimedOut: false, FailureReason: null);
+    }
+
+    /// <summary>Fraction of <paramref name="data"/> whose arg-max logit is the label, with the network in eval mode.</summary>
+    private double Evaluate(ChildCnn network, ImageTensors data)
+    {
+        network.eval();
+        using var noGrad = no_grad();
+        long correct = 0;
+        for (long start = 0; start < data.Count; start += options.EvaluationBatchSize)
+        {
+            using var scope = NewDisposeScope();
+            long size = Math.Min(options.EvaluationBatchSize, data.Count - start);
+            Tensor logits = network.forward(data.Images.narrow(0, start, size));
+            correct += logits.argmax(1).eq(data.Labels.narrow(0, start, size)).sum().item<long>();
+        }
+
+        return (double)correct / data.Count;
+    }
+
+    private TrainedChild Finish(ChildCnn network, CnnArchitecture architecture, RunState run, Stopwatch wall, string? failureReason)
+    {
+        bool failed = failureReason is not null;
+        var result = new TrialResult
+        {
+            MetricName = "accuracy",
+            Reward = failed ? 0 : ImageRewards.Compute(options.Reward, run.ValidationAccuracy),
+            ValidationMetricPerEpoch = run.ValidationAccuracy.ToArray(),
+            TrainLossPerEpoch = run.TrainLoss.ToArray(),
+            TestMetric = failed ? null : run.TestAccuracy,
+            Failed = failed,
+            FailureReason = failureReason,
+            EpochsCompleted = run.ValidationAccuracy.Count,
+            WallTime = wall.Elapsed,
+            ExamplesPerSecond = run.TrainingTime.Elapsed.TotalSeconds > 0 ? run.TrainingExamples / run.TrainingTime.Elapsed.TotalSeconds : 0,
+            ParameterCount = architecture.ParameterCount,
+        };
+        if (failed)
+        {
+            network.Dispose();
+            return new TrainedChild(result, null);
+        }
+
+        network.eval();
+        return new TrainedChild(result, network);
+    }
+
+    private void SetLearningRate(optim.Optimizer optimizer, long step, long totalSteps)
+    {
+        double rate = options.Schedule == LearningRateSchedule.Cosine
+            ? options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step / totalSteps))
+            : options.LearningRate;
+        foreach (var group in optimizer.ParamGroups)
+            group.LearningRate = rate;
+    }
+
+    /// <summary>Full batches plus the remainder, unless the remainder is a single image (BatchNorm cannot train on one).</summary>
+    private long BatchesPerEpoch()
+    {
+        long full = train.Count / options.BatchSize;
+        return train.Count % options.BatchSize >= 2 ? full + 1 : Math.Max(full, 1);
+    }
+
+    private static long[] Permutation(Random random, int count)
+    {
+        var order = new long[count];
+        for (int i = 0; i < count; i++)
+            order[i] = i;
+        random.Shuffle(order);
+        return order;
+    }
+
+    private void CheckSameShape(DenseImageData data, string split)
+    {
+        if ((data.Channels, data.Height, data.Width) != imageShape)
+            throw new ArgumentException(
+                $"The {split} images are {data.Channels}x{data.Height}x{data.Width}; the training images are {imageShape.Channels}x{imageShape.Height}x{imageShape.Width}.");
+    }
+
+    private void CheckFits(CnnArchitecture architecture)
+    {
+        CnnSearchSpaceOptions space = architecture.Space.Options;
+        if ((space.InputChannels, space.InputHeight, space.InputWidth) != imageShape)
+            throw new ArgumentException(
+                $"The architecture expects {space.InputChannels}x{space.InputHeight}x{space.InputWidth} images; the trainer holds {imageShape.Channels}x{imageShape.Height}x{imageShape.Width}.");
+        foreach (ImageTensors? split in new[] { train, validation, test })
+        {
+            if (split is not null && split.MaxLabel >= space.ClassCount)
+                throw new ArgumentException(
+                    $"The {split.Name} data has label {split.MaxLabel}, outside the architecture's {space.ClassCount} classes (0..{space.ClassCount - 1}).");
+        }
+    }
+
+    private sealed record EpochOutcome(double MeanLoss, bool TimedOut, string? FailureReason);
+
+    /// <summary>What one <see cref="Train"/> call has measured so far.</summary>
+    private sealed class RunState
+    {
+        public List<double> ValidationAccuracy { get; } = new();
+
+        public List<double> TrainLoss { get; } = new();
+
+        public double? TestAccuracy { get; set; }
+
+        public Stopwatch TrainingTime { get; } = new();
+
+        public long TrainingExamples { get; set; }
+    }
+}
