@@ -224,10 +224,17 @@ public sealed class ArchitectureSearchRunner
         };
         _logger.LogInformation("Trial {Index}: training {Architecture}", index, architecture.Describe());
         TrialResult result;
-        using (TrainedChild child = _trainer.Train(architecture, settings, cancellationToken))
+        try
+        {
+            using TrainedChild child = _trainer.Train(architecture, settings, cancellationToken);
             result = child.Result;
-        if (cancellationToken.IsCancellationRequested)
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
             return null; // interrupted: not a finished trial
+        }
+        if (cancellationToken.IsCancellationRequested)
+            return null;
         rule?.Complete(index, result.ValidationMetricPerEpoch.Select(m => lowerIsBetter ? -m : m).ToArray());
         state.RecordTrainingTime(result.WallTime);
         if (result.Failed)

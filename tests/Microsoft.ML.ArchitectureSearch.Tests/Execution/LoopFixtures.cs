@@ -102,6 +102,7 @@ internal sealed class FormulaTrainer : IChildTrainer
         int call = Interlocked.Increment(ref Trained);
         if (CrashOnCall == call) throw new IOException("simulated crash");
         OnTrain?.Invoke(call);
+        cancellationToken.ThrowIfCancellationRequested(); // like the real trainers
         double quality = architecture.Tokens.Sum() / (double)(architecture.Tokens.Count * 2) * 0.8 + (settings.Seed % 100) / 1000.0;
         var curve = new List<double>();
         for (int e = 0; e < settings.Epochs; e++)

@@ -56,6 +56,9 @@ public sealed class CnnChildTrainer : IChildTrainer, IDisposable
 
     public CnnTrainingOptions Options => options;
 
+    /// <summary>Validation accuracy: higher is better.</summary>
+    public bool LowerMetricIsBetter => false;
+
     /// <summary>Trains <paramref name="architecture"/> (a <see cref="CnnArchitecture"/>). NaN/inf loss, or a time
     /// limit reached before the first epoch ends, gives a failed result (never an exception); cancellation throws
     /// <see cref="OperationCanceledException"/>.</summary>
