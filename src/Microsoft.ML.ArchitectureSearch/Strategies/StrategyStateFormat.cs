@@ -41,10 +41,6 @@ internal static class StrategyStateFormat
         {
             throw new InvalidDataException("The saved strategy state is truncated.");
         }
-        catch (IOException e) when (e is not InvalidDataException)
-        {
-            throw new InvalidDataException("The saved strategy state is unreadable: " + e.Message, e);
-        }
         return reader;
     }
 
