@@ -1,0 +1,113 @@
+using Microsoft.ML.ArchitectureSearch.SearchSpaces;
+
+namespace Microsoft.ML.ArchitectureSearch.Strategies;
+
+/// <summary>
+/// Regularized (aging) evolution, Real et al. 2019: the first <see cref="EvolutionOptions.PopulationSize"/> proposals are
+/// random; after that each proposal mutates one decision of a tournament winner (best of
+/// <see cref="EvolutionOptions.SampleSize"/> drawn from the population). Every result joins the population and the oldest
+/// member dies, so good architectures must keep being rediscovered, which resists lucky evaluations.
+/// </summary>
+public sealed class EvolutionStrategy : ISearchStrategy
+{
+    private readonly EvolutionOptions _options;
+    private readonly Xoshiro256 _random;
+    private readonly List<(int[] Tokens, double Reward)> _population = new();
+    private long _proposed;
+
+    public EvolutionStrategy(ISearchSpace space, int seed, EvolutionOptions? options = null)
+    {
+        Space = space ?? throw new ArgumentNullException(nameof(space));
+        _options = options ?? new EvolutionOptions();
+        _options.Validate();
+        _random = new Xoshiro256(seed);
+    }
+
+    public string Name => "evolution";
+
+    public ISearchSpace Space { get; }
+
+    /// <summary>The living population, oldest first.</summary>
+    public IReadOnlyList<(IReadOnlyList<int> Tokens, double Reward)> Population =>
+        _population.Select(p => ((IReadOnlyList<int>)p.Tokens, p.Reward)).ToArray();
+
+    public IReadOnlyList<IReadOnlyList<int>> Propose(int count)
+    {
+        var proposals = new List<IReadOnlyList<int>>(count);
+        for (int k = 0; k < count; k++, _proposed++)
+        {
+            // Seed the population with random architectures until it could be full, then evolve.
+            if (_proposed < _options.PopulationSize || _population.Count == 0)
+                proposals.Add(RandomStrategy.UniformTokens(Space, _random));
+            else
+                proposals.Add(Mutate(TournamentWinner()));
+        }
+        return proposals;
+    }
+
+    public void Learn(IReadOnlyList<TrialFeedback> feedback)
+    {
+        foreach (TrialFeedback f in feedback)
+        {
+            _population.Add((f.Tokens.ToArray(), f.Failed ? 0 : f.Reward));
+            if (_population.Count > _options.PopulationSize) _population.RemoveAt(0);
+        }
+    }
+
+    public void SaveState(Stream stream)
+    {
+        using BinaryWriter writer = StrategyStateFormat.BeginWrite(stream, this);
+        _random.Write(writer);
+        writer.Write(_proposed);
+        writer.Write(_population.Count);
+        foreach ((int[] tokens, double reward) in _population)
+        {
+            StrategyStateFormat.WriteTokens(writer, tokens);
+            writer.Write(reward);
+        }
+    }
+
+    public void LoadState(Stream stream)
+    {
+        using BinaryReader reader = StrategyStateFormat.BeginRead(stream, this);
+        StrategyStateFormat.ReadBody(() =>
+        {
+            _random.Read(reader);
+            long proposed = reader.ReadInt64();
+            int count = reader.ReadInt32();
+            if (proposed < 0 || count < 0 || count > _options.PopulationSize)
+                throw new InvalidDataException($"The saved evolution state is corrupt (population {count}, limit {_options.PopulationSize}).");
+            var population = new List<(int[], double)>();
+            for (int i = 0; i < count; i++) population.Add((StrategyStateFormat.ReadTokens(reader, this), reader.ReadDouble()));
+            _proposed = proposed;
+            _population.Clear();
+            _population.AddRange(population);
+        });
+    }
+
+    public void Dispose() { }
+
+    private int[] TournamentWinner()
+    {
+        int sample = Math.Min(_options.SampleSize, _population.Count);
+        (int[] Tokens, double Reward)? best = null;
+        for (int i = 0; i < sample; i++)
+        {
+            var candidate = _population[_random.Next(_population.Count)];
+            if (best == null || candidate.Reward > best.Value.Reward) best = candidate;
+        }
+        return best!.Value.Tokens;
+    }
+
+    /// <summary>Copies the parent and changes exactly one decision to a different value (steps with one choice are skipped).</summary>
+    private int[] Mutate(int[] parent)
+    {
+        int[] child = (int[])parent.Clone();
+        var mutable = Enumerable.Range(0, Space.Steps.Count).Where(i => Space.Steps[i].ChoiceCount > 1).ToArray();
+        if (mutable.Length == 0) return child;
+        int step = mutable[_random.Next(mutable.Length)];
+        int choices = Space.Steps[step].ChoiceCount;
+        child[step] = (child[step] + 1 + _random.Next(choices - 1)) % choices;
+        return child;
+    }
+}

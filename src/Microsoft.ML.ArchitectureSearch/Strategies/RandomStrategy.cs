@@ -1,0 +1,42 @@
+using Microsoft.ML.ArchitectureSearch.SearchSpaces;
+
+namespace Microsoft.ML.ArchitectureSearch.Strategies;
+
+/// <summary>Uniform random search: every token of every step equally likely. The baseline every NAS result must beat.</summary>
+public sealed class RandomStrategy : ISearchStrategy
+{
+    private readonly Xoshiro256 _random;
+
+    public RandomStrategy(ISearchSpace space, int seed)
+    {
+        Space = space ?? throw new ArgumentNullException(nameof(space));
+        _random = new Xoshiro256(seed);
+    }
+
+    public string Name => "random";
+
+    public ISearchSpace Space { get; }
+
+    public IReadOnlyList<IReadOnlyList<int>> Propose(int count) =>
+        Enumerable.Range(0, count).Select(_ => (IReadOnlyList<int>)UniformTokens(Space, _random)).ToArray();
+
+    /// <summary>Nothing to learn: random search ignores rewards.</summary>
+    public void Learn(IReadOnlyList<TrialFeedback> feedback) { }
+
+    public void SaveState(Stream stream)
+    {
+        using BinaryWriter writer = StrategyStateFormat.BeginWrite(stream, this);
+        _random.Write(writer);
+    }
+
+    public void LoadState(Stream stream)
+    {
+        using BinaryReader reader = StrategyStateFormat.BeginRead(stream, this);
+        StrategyStateFormat.ReadBody(() => _random.Read(reader));
+    }
+
+    public void Dispose() { }
+
+    internal static int[] UniformTokens(ISearchSpace space, Xoshiro256 random) =>
+        space.Steps.Select(s => random.Next(s.ChoiceCount)).ToArray();
+}

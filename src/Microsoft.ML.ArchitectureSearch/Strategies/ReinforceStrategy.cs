@@ -1,0 +1,167 @@
+using Microsoft.ML.ArchitectureSearch.Controller;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.ArchitectureSearch.Strategies;
+
+/// <summary>
+/// Zoph &amp; Le (2017): the controller RNN samples architectures; every <see cref="ReinforceOptions.ChildrenPerUpdate"/>
+/// results, one Adam step follows the REINFORCE gradient of mean((R - b) · log p(architecture)) (plus an optional entropy
+/// bonus), where b is an exponential moving average of past rewards. Log-probabilities are recomputed from the tokens at
+/// learning time (teacher forcing), so learning does not depend on state kept from sampling and survives a resume.
+/// </summary>
+public sealed class ReinforceStrategy : ISearchStrategy
+{
+    private readonly ReinforceOptions _options;
+    private readonly Xoshiro256 _random;
+    private readonly ControllerNetwork _controller;
+    private readonly SerializableAdam _adam;
+    private readonly Queue<int> _outstandingDepths = new();
+    private readonly List<(int[] Tokens, double Reward, int Depth)> _pending = new();
+    private double? _baseline;
+    private long _proposed;
+    private readonly int _layerCount;
+
+    public ReinforceStrategy(ISearchSpace space, int seed, ReinforceOptions? options = null)
+    {
+        Space = space ?? throw new ArgumentNullException(nameof(space));
+        _options = options ?? new ReinforceOptions();
+        _options.Validate();
+        _random = new Xoshiro256(seed);
+        _controller = new ControllerNetwork(space, _options.Controller, new Xoshiro256(unchecked(seed * 31 + 7)));
+        _adam = new SerializableAdam(_controller.parameters(), _options.LearningRate);
+        _layerCount = space.Steps.Count == 0 ? 0 : space.Steps.Max(s => s.Layer) + 1;
+    }
+
+    public string Name => "reinforce";
+
+    public ISearchSpace Space { get; }
+
+    /// <summary>The moving-average baseline (null before the first update).</summary>
+    public double? Baseline => _baseline;
+
+    /// <summary>Controller updates made so far.</summary>
+    public int Updates { get; private set; }
+
+    public IReadOnlyList<IReadOnlyList<int>> Propose(int count)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        int depth = CurrentDepth();
+        ControllerPass pass = _controller.Run(count, null, _random, ActiveSteps(depth));
+        for (int i = 0; i < count; i++) _outstandingDepths.Enqueue(depth);
+        _proposed += count;
+        return pass.Tokens;
+    }
+
+    public void Learn(IReadOnlyList<TrialFeedback> feedback)
+    {
+        foreach (TrialFeedback f in feedback)
+        {
+            int depth = _outstandingDepths.Count > 0 ? _outstandingDepths.Dequeue() : _layerCount;
+            _pending.Add((f.Tokens.ToArray(), f.Failed ? 0 : f.Reward, depth));
+            if (_pending.Count >= _options.ChildrenPerUpdate) Update();
+        }
+    }
+
+    /// <summary>log p(tokens) under the current controller, all steps active.</summary>
+    public double LogProbability(IReadOnlyList<int> tokens)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return _controller.Run(1, new[] { tokens.ToArray() }, null).LogProbability.item<float>();
+    }
+
+    public void SaveState(Stream stream)
+    {
+        using BinaryWriter writer = StrategyStateFormat.BeginWrite(stream, this);
+        _random.Write(writer);
+        writer.Write(_proposed);
+        writer.Write(Updates);
+        writer.Write(_baseline.HasValue);
+        writer.Write(_baseline ?? 0);
+        writer.Write(_outstandingDepths.Count);
+        foreach (int d in _outstandingDepths) writer.Write(d);
+        writer.Write(_pending.Count);
+        foreach ((int[] tokens, double reward, int depth) in _pending)
+        {
+            StrategyStateFormat.WriteTokens(writer, tokens);
+            writer.Write(reward);
+            writer.Write(depth);
+        }
+        _adam.Write(writer);
+    }
+
+    public void LoadState(Stream stream)
+    {
+        using BinaryReader reader = StrategyStateFormat.BeginRead(stream, this);
+        StrategyStateFormat.ReadBody(() =>
+        {
+            _random.Read(reader);
+            long proposed = reader.ReadInt64();
+            int updates = reader.ReadInt32();
+            bool hasBaseline = reader.ReadBoolean();
+            double baseline = reader.ReadDouble();
+            int outstanding = reader.ReadInt32();
+            if (proposed < 0 || updates < 0 || outstanding < 0 || outstanding > proposed)
+                throw new InvalidDataException("The saved controller state is corrupt (impossible counters).");
+            var depths = new int[outstanding];
+            for (int i = 0; i < outstanding; i++) depths[i] = reader.ReadInt32();
+            int pendingCount = reader.ReadInt32();
+            if (pendingCount < 0 || pendingCount >= _options.ChildrenPerUpdate)
+                throw new InvalidDataException($"The saved controller state holds {pendingCount} unlearned results; at most {_options.ChildrenPerUpdate - 1} are possible.");
+            var pending = new List<(int[], double, int)>();
+            for (int i = 0; i < pendingCount; i++)
+                pending.Add((StrategyStateFormat.ReadTokens(reader, this), reader.ReadDouble(), reader.ReadInt32()));
+            _adam.Read(reader);
+            _proposed = proposed;
+            Updates = updates;
+            _baseline = hasBaseline ? baseline : null;
+            _outstandingDepths.Clear();
+            foreach (int d in depths) _outstandingDepths.Enqueue(d);
+            _pending.Clear();
+            _pending.AddRange(pending);
+        });
+    }
+
+    public void Dispose()
+    {
+        _adam.Dispose();
+        _controller.Dispose();
+    }
+
+    private void Update()
+    {
+        double[] rewards = _pending.Select(p => p.Reward).ToArray();
+        double baseline = _baseline ?? rewards.Average();
+        double[] advantages = rewards.Select(r => r - baseline).ToArray();
+        using (var scope = NewDisposeScope())
+        {
+            _adam.ZeroGrad();
+            Tensor objective = zeros(1);
+            // One teacher-forced pass per progressive depth present in the batch (usually just one).
+            foreach (var group in _pending.Select((p, i) => (p, i)).GroupBy(x => x.p.Depth))
+            {
+                int[][] tokens = group.Select(x => x.p.Tokens).ToArray();
+                ControllerPass pass = _controller.Run(tokens.Length, tokens, null, ActiveSteps(group.Key));
+                Tensor advantage = tensor(group.Select(x => (float)advantages[x.i]).ToArray());
+                objective = objective + (advantage * pass.LogProbability).sum() + _options.EntropyWeight * pass.Entropy.sum();
+            }
+            Tensor loss = -objective / _pending.Count;
+            loss.backward();
+            nn.utils.clip_grad_norm_(_controller.parameters(), _options.GradientClipNorm);
+            _adam.Step();
+        }
+        foreach (double r in rewards)
+            baseline = _options.BaselineDecay * baseline + (1 - _options.BaselineDecay) * r;
+        _baseline = baseline;
+        _pending.Clear();
+        Updates++;
+    }
+
+    private int CurrentDepth() => _options.ProgressiveDepth is { } p ? Math.Min(_layerCount, p.ActiveLayers(_proposed)) : _layerCount;
+
+    private bool[]? ActiveSteps(int depth) =>
+        depth >= _layerCount ? null : Space.Steps.Select(s => s.Layer < depth).ToArray();
+}
