@@ -1,4 +1,8 @@
+using Microsoft.ML.ArchitectureSearch.Execution;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
+using Microsoft.ML.ArchitectureSearch.Strategies;
+using Microsoft.ML.ArchitectureSearch.Training.Cnn;
 using Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 using Microsoft.ML.Data;
 
@@ -55,8 +59,45 @@ public sealed class ArchitectureSearchOptions
     /// <summary>Explicit validation data with the training data's schema; overrides <see cref="ValidationFraction"/>.</summary>
     public IDataView? ValidationData { get; set; }
 
-    /// <summary>The CNN search space (image classification).</summary>
-    public ConvolutionalSearchSpaceOptions ConvolutionalSpace { get; set; } = new();
+    /// <summary>
+    /// The CNN search space (image classification): layer count and the choice lists of Zoph &amp; Le 2017 by default
+    /// (6 layers; filter heights and widths 1/3/5/7; 24/36/48/64 filters; skip connections). The input shape and class
+    /// count are taken from <see cref="ImageChannels"/>, <see cref="ImageHeight"/>, <see cref="ImageWidth"/> and the label.
+    /// </summary>
+    public CnnSearchSpaceOptions ConvolutionalSpace { get; set; } = new();
+
+    /// <summary>How image children are trained (SGD with Nesterov momentum, cosine schedule, crop and flip augmentation).</summary>
+    public CnnTrainingOptions ImageTraining { get; set; } = new();
+
+    /// <summary>Options of <see cref="SearchStrategy.Reinforce"/> (the controller RNN and its REINFORCE training).</summary>
+    public ReinforceOptions Reinforce { get; set; } = new();
+
+    /// <summary>Options of <see cref="SearchStrategy.Evolution"/>.</summary>
+    public EvolutionOptions Evolution { get; set; } = new();
+
+    /// <summary>Children trained at the same time (each gets an equal share of the cores). 1: fully reproducible.</summary>
+    public int Parallelism { get; set; } = 1;
+
+    /// <summary>Stop poor children early with the median stopping rule (needs <see cref="TrialEpochs"/> above 1 to matter).</summary>
+    public bool EarlyStopping { get; set; }
+
+    /// <summary>Children with more parameters are rejected before training; null: no limit.</summary>
+    public long? MaxParametersPerChild { get; set; }
+
+    /// <summary>Each child's training stops after this long; null: no limit.</summary>
+    public TimeSpan? TrialTimeLimit { get; set; }
+
+    /// <summary>An architecture proposed again reuses its earlier result instead of being retrained.</summary>
+    public bool ReuseDuplicateResults { get; set; } = true;
+
+    /// <summary>Receives a report after every trial (for progress displays); not part of the model.</summary>
+    public IProgress<SearchProgress>? Progress { get; set; }
+
+    /// <summary>
+    /// Cancelling stops the search cleanly: finished trials are kept (and checkpointed), and Fit goes on to retrain the
+    /// best child found so far. Fit fails only when no child finished.
+    /// </summary>
+    public CancellationToken CancellationToken { get; set; }
 
     /// <summary>
     /// The recurrent-cell search space and language-model size (language modeling). Defaults: 8 leaves, the "small" PTB
@@ -89,29 +130,6 @@ public sealed class ArchitectureSearchOptions
     internal ArchitectureSearchOptions Clone()
     {
         var copy = (ArchitectureSearchOptions)MemberwiseClone();
-        copy.ConvolutionalSpace = ConvolutionalSpace.Clone();
         return copy;
     }
-}
-
-/// <summary>The CNN search space of Zoph and Le (2017): per layer filter height, width and count, plus skip connections.</summary>
-public sealed class ConvolutionalSearchSpaceOptions
-{
-    /// <summary>Number of convolutional layers of every child network.</summary>
-    public int LayerCount { get; set; } = 6;
-
-    public int[] FilterHeights { get; set; } = { 1, 3, 5, 7 };
-
-    public int[] FilterWidths { get; set; } = { 1, 3, 5, 7 };
-
-    public int[] FilterCounts { get; set; } = { 24, 36, 48, 64 };
-
-    /// <summary>Whether each layer chooses which earlier layers feed it (anchor points).</summary>
-    public bool SkipConnections { get; set; } = true;
-
-    internal ConvolutionalSearchSpaceOptions Clone() => new()
-    {
-        LayerCount = LayerCount, FilterHeights = (int[])FilterHeights.Clone(), FilterWidths = (int[])FilterWidths.Clone(),
-        FilterCounts = (int[])FilterCounts.Clone(), SkipConnections = SkipConnections,
-    };
 }

@@ -4,7 +4,7 @@ using Microsoft.ML.ArchitectureSearch.Pipeline.Data;
 using Microsoft.ML.ArchitectureSearch.Pipeline.MLNetInternals;
 using Microsoft.ML.ArchitectureSearch.Pipeline.Networks;
 using Microsoft.ML.ArchitectureSearch.Pipeline.Scoring;
-using Microsoft.ML.ArchitectureSearch.Pipeline.StandIn;
+using Microsoft.ML.ArchitectureSearch.Pipeline.Search;
 using Microsoft.ML.ArchitectureSearch.Torch;
 using Microsoft.ML.Runtime;
 using static Microsoft.ML.SchemaShape.Column;
@@ -32,8 +32,7 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         // Seed: the options', else the MLContext's, else one drawn from the host's random source (itself seeded
         // from the environment), as ML.NET trainers do.
         _seed = options.Seed ?? MLNetInternalsAccess.Instance.GetSeed(env) ?? _host.Rand.Next();
-        // INTEGRATION SEAM: the stand-in trains one fixed network; the integrator passes the real search runner here.
-        _runner = runner ?? new StandInSearchRunner();
+        _runner = runner ?? new NasSearchRunner();
     }
 
     /// <summary>The seed this estimator's Fit uses (options.Seed, else the MLContext's).</summary>
@@ -101,7 +100,7 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         (TaskData train, TaskData validation, NetworkConfiguration network, LabelKeys? labels, Vocabulary? vocabulary) =
             ReadData(trainingData, validationData, labelType);
 
-        // 3. Search (INTEGRATION SEAM: ISearchRunner).
+        // 3. Search, then retrain the best child.
         var request = new SearchRequest(_options.Clone(), _seed, TorchDevices.Resolve(_options.Device), train, validation,
             network, message => channel.Info(MessageSensitivity.None, "{0}", message));
         SearchRunResult outcome = _runner.Run(request);
@@ -227,5 +226,12 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         Require(o.ValidationFraction > 0 && o.ValidationFraction < 1, nameof(o.ValidationFraction), "must be between 0 and 1 (exclusive)");
         Require(o.ConvolutionalSpace != null, nameof(o.ConvolutionalSpace), "must not be null");
         Require(o.RecurrentCellSpace != null, nameof(o.RecurrentCellSpace), "must not be null");
+        Require(o.LanguageModelTraining != null, nameof(o.LanguageModelTraining), "must not be null");
+        Require(o.ImageTraining != null, nameof(o.ImageTraining), "must not be null");
+        Require(o.Reinforce != null, nameof(o.Reinforce), "must not be null");
+        Require(o.Evolution != null, nameof(o.Evolution), "must not be null");
+        Require(o.Parallelism > 0, nameof(o.Parallelism), "must be positive");
+        Require(o.MaxParametersPerChild == null || o.MaxParametersPerChild > 0, nameof(o.MaxParametersPerChild), "must be positive or null");
+        Require(o.TrialTimeLimit == null || o.TrialTimeLimit > TimeSpan.Zero, nameof(o.TrialTimeLimit), "must be positive or null");
     }
 }

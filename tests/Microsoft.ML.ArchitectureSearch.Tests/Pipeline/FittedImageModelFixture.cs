@@ -41,7 +41,9 @@ public sealed class FittedImageModelFixture : IDisposable
         LabelColumnName = "Label",
         ImageChannels = 3, ImageHeight = 32, ImageWidth = 32,
         Strategy = SearchStrategy.Reinforce,
-        MaxTrials = 1, TrialEpochs = 1, FinalEpochs = 1,
+        // A small real search: 3 children of a 3-layer space, one epoch each, the best retrained for 3 epochs.
+        MaxTrials = 3, TrialEpochs = 1, FinalEpochs = 3,
+        ConvolutionalSpace = new() { LayerCount = 3 },
         Device = "cpu",
     };
 

@@ -65,7 +65,14 @@ public sealed class ImagePipelineTests
         double logLoss = rows.Average(r => -Math.Log(Math.Max(r.Score[r.Label - 1], 1e-15)));
         Assert.Equal(accuracy, metrics.MicroAccuracy, 10);
         Assert.Equal(logLoss, metrics.LogLoss, 4);
+        Assert.True(metrics.MicroAccuracy > AboveChance, $"test accuracy {metrics.MicroAccuracy:0.000} is not clearly above chance (0.1)");
     }
+
+    /// <summary>
+    /// Measured: 3 children of a 3-layer space, best retrained 3 epochs on 900 images, scored on 200 test images:
+    /// accuracy 0.26 (fixture seed). Chance is 0.1.
+    /// </summary>
+    private const double AboveChance = 0.18;
 
     [Fact]
     public void MapKeyToValueTurnsPredictedLabelIntoCifarClassNames()

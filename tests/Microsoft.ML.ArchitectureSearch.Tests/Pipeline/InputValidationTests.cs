@@ -57,7 +57,7 @@ public sealed class InputValidationTests
 
     private static ArchitectureSearchOptions TextOptions() => new()
     {
-        Task = ArchitectureSearchTask.LanguageModeling, FeatureColumnName = "Text", FinalEpochs = 1, Device = "cpu",
+        Task = ArchitectureSearchTask.LanguageModeling, FeatureColumnName = "Text", RecurrentCellSpace = new() { Leaves = 4, EmbeddingSize = 32, HiddenSize = 32, Layers = 1 }, MaxTrials = 2, FinalEpochs = 1, Device = "cpu",
     };
 
     private IDataView Keyed<T>(IEnumerable<T> rows) where T : class =>

@@ -19,7 +19,7 @@ public sealed class LanguageModelPipelineTests
 
     private static ArchitectureSearchOptions Options() => new()
     {
-        Task = ArchitectureSearchTask.LanguageModeling, FeatureColumnName = "Text", FinalEpochs = 2, Device = "cpu",
+        Task = ArchitectureSearchTask.LanguageModeling, FeatureColumnName = "Text", RecurrentCellSpace = new() { Leaves = 4, EmbeddingSize = 32, HiddenSize = 32, Layers = 1 }, MaxTrials = 2, FinalEpochs = 2, Device = "cpu",
     };
 
     [Fact]

@@ -1,4 +1,3 @@
-using Microsoft.ML.ArchitectureSearch.Pipeline.StandIn;
 using System.Collections.Concurrent;
 
 namespace Microsoft.ML.ArchitectureSearch.Pipeline.Networks;
@@ -13,9 +12,8 @@ internal static class NetworkFactories
 
     static NetworkFactories()
     {
-        // Stand-in networks trained by StandInSearchRunner until the real search is wired in.
-        Register(new StandInConvNetFactory());
-        Register(new StandInLanguageModelFactory());
+        Register(new CnnNetworkFactory());
+        Register(new RecurrentCellNetworkFactory());
     }
 
     /// <summary>Registers (or replaces) the factory for <see cref="INetworkFactory.SpaceName"/>.</summary>

@@ -1,0 +1,53 @@
+using Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
+using Microsoft.ML.ArchitectureSearch.Pipeline.Data;
+using Microsoft.ML.ArchitectureSearch.Pipeline.Networks;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
+using Microsoft.ML.ArchitectureSearch.Training;
+using Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.ArchitectureSearch.Pipeline.Search;
+
+/// <summary>Language modelling: Zoph &amp; Le's recurrent-cell space, children trained with truncated BPTT.</summary>
+internal sealed class LanguageModelTaskSearch : ITaskSearch
+{
+    private readonly int[] _train;
+    private readonly int[] _validation;
+    private readonly int _vocabularySize;
+    private readonly LanguageModelTrainingOptions _training;
+    private readonly RecurrentCellSearchSpace _space;
+
+    public LanguageModelTaskSearch(SearchRequest request)
+    {
+        var train = (TextTaskData)request.Train;
+        var validation = (TextTaskData)request.Validation;
+        _train = train.EncodeStream();
+        _validation = validation.EncodeStream();
+        _vocabularySize = train.Vocabulary.Count;
+        ArchitectureSearchOptions o = request.Options;
+        _space = new RecurrentCellSearchSpace(o.RecurrentCellSpace with { VocabularySize = _vocabularySize });
+        _training = o.LanguageModelTraining with { Device = o.Device, BatchSize = o.BatchSize ?? o.LanguageModelTraining.BatchSize };
+        Trainer = new LanguageModelChildTrainer(_train, _validation, null, _vocabularySize, _training);
+        DataFingerprint = Search.DataFingerprint.Of("text", _train, _validation);
+    }
+
+    public ISearchSpace Space => _space;
+
+    public IChildTrainer Trainer { get; }
+
+    public string DataFingerprint { get; }
+
+    public (nn.Module<Tensor, Tensor> Network, string FactoryJson, TrialResult Result) TrainFinal(
+        IArchitecture architecture, ChildTrainingSettings settings, CancellationToken cancellationToken)
+    {
+        var cell = (RecurrentCellArchitecture)architecture;
+        var trainer = new LanguageModelChildTrainer(_train.Concat(_validation).ToArray(), _validation, null, _vocabularySize, _training);
+        TrainedChild child = trainer.Train(cell, settings, cancellationToken);
+        if (child.Network is not WordLanguageModel model)
+            throw new InvalidOperationException($"Retraining the best architecture failed: {child.Result.FailureReason}");
+        return (new LanguageModelScoringNetwork(model), RecurrentCellNetworkFactory.ToJson(cell), child.Result);
+    }
+
+    public void Dispose() { }
+}
