@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Data;
 using Microsoft.ML.Data;
 using Microsoft.ML.ArchitectureSearch.Pipeline;
 using Microsoft.ML.ArchitectureSearch.Pipeline.Data;

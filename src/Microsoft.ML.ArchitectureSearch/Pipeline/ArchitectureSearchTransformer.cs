@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Data;
 using Microsoft.ML.Data;
 using Microsoft.Data.Analysis;
 using Microsoft.ML.ArchitectureSearch.Execution;

@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Data;
 namespace Microsoft.ML.ArchitectureSearch.Pipeline.Data;
 
 /// <summary>Training or validation rows, read out of an IDataView into memory once, for the search and training.</summary>

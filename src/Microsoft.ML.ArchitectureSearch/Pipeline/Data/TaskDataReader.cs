@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Data;
 using Microsoft.ML.Data;
 namespace Microsoft.ML.ArchitectureSearch.Pipeline.Data;
 

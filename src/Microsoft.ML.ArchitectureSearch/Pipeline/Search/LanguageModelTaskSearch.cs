@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Data;
 using Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
 using Microsoft.ML.ArchitectureSearch.Pipeline.Data;
 using Microsoft.ML.ArchitectureSearch.Pipeline.Networks;

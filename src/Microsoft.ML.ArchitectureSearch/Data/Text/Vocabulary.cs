@@ -1,10 +1,10 @@
-namespace Microsoft.ML.ArchitectureSearch.Pipeline.Data;
+namespace Microsoft.ML.ArchitectureSearch.Data;
 
 /// <summary>
 /// Word list of a language model: words split on white space, every sentence ends with <c>&lt;eos&gt;</c>, and words not
 /// seen in training map to <c>&lt;unk&gt;</c> (Penn Treebank's own unknown-word token).
 /// </summary>
-internal sealed class Vocabulary
+public sealed class Vocabulary
 {
     public const string EndOfSentence = "<eos>";
     public const string Unknown = "<unk>";
@@ -49,15 +49,43 @@ internal sealed class Vocabulary
     public static string[] Split(string sentence) =>
         sentence.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
+    /// <summary>The id of <paramref name="word"/>, or of <c>&lt;unk&gt;</c> when the vocabulary lacks it.</summary>
+    public int IdOf(string word) => _index.TryGetValue(word, out int id) ? id : _index[Unknown];
+
+    /// <summary>Whether the word has its own id (is not mapped to <c>&lt;unk&gt;</c>).</summary>
+    public bool Contains(string word) => _index.ContainsKey(word);
+
     /// <summary>Word ids of the sentence followed by <c>&lt;eos&gt;</c>.</summary>
-    public int[] Encode(string sentence)
+    public int[] Encode(string sentence) => Encode(sentence, out _);
+
+    /// <summary>Word ids of the sentence followed by <c>&lt;eos&gt;</c>; <paramref name="unknownWords"/> counts the words that became <c>&lt;unk&gt;</c>.</summary>
+    public int[] Encode(string sentence, out int unknownWords)
     {
         string[] words = Split(sentence);
         var ids = new int[words.Length + 1];
-        int unknown = _index[Unknown];
+        unknownWords = 0;
         for (int i = 0; i < words.Length; i++)
-            ids[i] = _index.TryGetValue(words[i], out int id) ? id : unknown;
+        {
+            if (_index.TryGetValue(words[i], out int id)) ids[i] = id;
+            else { ids[i] = _index[Unknown]; unknownWords++; }
+        }
         ids[^1] = EndOfSentenceId;
         return ids;
+    }
+
+    /// <summary>
+    /// One stream of word ids for a corpus, every sentence followed by <c>&lt;eos&gt;</c>, as language models train on it.
+    /// <paramref name="unknownWords"/> counts the words (not already <c>&lt;unk&gt;</c>) that were replaced by <c>&lt;unk&gt;</c>.
+    /// </summary>
+    public int[] EncodeStream(IEnumerable<string> sentences, out int unknownWords)
+    {
+        var stream = new List<int>();
+        unknownWords = 0;
+        foreach (string sentence in sentences)
+        {
+            stream.AddRange(Encode(sentence, out int unknown));
+            unknownWords += unknown;
+        }
+        return stream.ToArray();
     }
 }
