@@ -15,6 +15,10 @@ public sealed class Cifar10Image
 /// <summary>Reads CIFAR-10's binary batches into ML.NET or into dense arrays for child trainers.</summary>
 public static class Cifar10Loader
 {
+    /// <summary>Bytes become [0, 1] as ML.NET's ExtractPixels(scaleImage: 1/255) makes them, bit for bit, so a model sees
+    /// the same numbers whether its images came from the binary batches or from image files.</summary>
+    public const float Scale = 1f / 255;
+
     /// <summary>
     /// An IDataView with <c>Image</c> (vector&lt;float, 3072&gt;, planar RGB scaled to [0,1]) and <c>Label</c> (class name).
     /// Rows stream from the files on every cursor; nothing but one record at a time is held in memory.
@@ -40,7 +44,7 @@ public static class Cifar10Loader
         foreach ((byte label, byte[] record) in ReadRecords(files, count))
         {
             labels[n] = label;
-            for (int i = 0; i < Cifar10Files.ImageSize; i++) pixels[(long)n * Cifar10Files.ImageSize + i] = record[i + 1] / 255f;
+            for (int i = 0; i < Cifar10Files.ImageSize; i++) pixels[(long)n * Cifar10Files.ImageSize + i] = record[i + 1] * Scale;
             n++;
         }
         return (new DenseImageData(pixels, labels, 3, 32, 32), classes);
@@ -73,7 +77,7 @@ public static class Cifar10Loader
             foreach ((byte label, byte[] record) in ReadRecords(files, maxRecords ?? long.MaxValue))
             {
                 var image = new float[Cifar10Files.ImageSize];
-                for (int i = 0; i < image.Length; i++) image[i] = record[i + 1] / 255f;
+                for (int i = 0; i < image.Length; i++) image[i] = record[i + 1] * Scale;
                 yield return new Cifar10Image { Image = image, Label = classes[label] };
             }
         }
