@@ -68,6 +68,44 @@ public sealed class ArchitectureSearchTransformer : ITransformer, ICanSaveModel
     /// </summary>
     public DataFrame History => SearchHistoryFrame.Create(_payload.Trials);
 
+    /// <summary>The best architecture as a typed object of its search space (layers, cell tree; diagram via IDrawableArchitecture).</summary>
+    public SearchSpaces.IArchitecture DecodeArchitecture() => NetworkFactories.Get(_payload.Architecture.SearchSpace).Decode(_payload.Architecture.Json);
+
+    /// <summary>Writes the search report (history CSV, charts, best-architecture diagram, summary) into <paramref name="directory"/>.</summary>
+    public SearchReportFiles WriteReport(string directory, string? title = null) =>
+        SearchReport.Write(_payload.Trials, directory, DecodeArchitecture().Space, title);
+
+    /// <summary>
+    /// Corpus-level perplexity of a language model over all rows of <paramref name="data"/>: exp of the mean negative
+    /// log-likelihood over every word and closing <c>&lt;eos&gt;</c> (each sentence scored from a fresh state, as the
+    /// Perplexity column is). Streams the rows; nothing is materialised.
+    /// </summary>
+    public double EvaluatePerplexity(IDataView data)
+    {
+        if (Task != ArchitectureSearchTask.LanguageModeling)
+            throw new InvalidOperationException("Perplexity is defined for language models; this transformer classifies images.");
+        IDataView scored = Transform(data);
+        DataViewSchema.Column text = scored.Schema[_payload.Columns.Feature];
+        DataViewSchema.Column perplexity = scored.Schema[_payload.Columns.Perplexity];
+        double negativeLogLikelihood = 0;
+        long tokens = 0;
+        using DataViewRowCursor cursor = scored.GetRowCursor(new[] { text, perplexity });
+        var getText = cursor.GetGetter<ReadOnlyMemory<char>>(text);
+        var getPerplexity = cursor.GetGetter<float>(perplexity);
+        ReadOnlyMemory<char> sentence = default;
+        float value = 0;
+        while (cursor.MoveNext())
+        {
+            getText(ref sentence);
+            getPerplexity(ref value);
+            int count = Vocabulary.Split(sentence.ToString()).Length + 1; // the words and <eos>
+            negativeLogLikelihood += Math.Log(value) * count;
+            tokens += count;
+        }
+        if (tokens == 0) throw new ArgumentException("The data has no rows to evaluate.", nameof(data));
+        return Math.Exp(negativeLogLikelihood / tokens);
+    }
+
     /// <summary>Every proposal of the search that produced this model, in order (the rows of <see cref="History"/>).</summary>
     public IReadOnlyList<TrialRecord> Trials => _payload.Trials;
 

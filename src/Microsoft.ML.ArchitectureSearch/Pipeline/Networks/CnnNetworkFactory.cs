@@ -14,6 +14,8 @@ internal sealed class CnnNetworkFactory : INetworkFactory
     public static string ToJson(CnnArchitecture architecture, CnnSearchSpaceOptions spaceOptions) =>
         new SearchSpaceEnvelope<CnnSearchSpaceOptions>(spaceOptions, architecture.ToJson()).ToJson();
 
+    SearchSpaces.IArchitecture INetworkFactory.Decode(string architectureJson) => Decode(architectureJson);
+
     public static CnnArchitecture Decode(string json)
     {
         var envelope = SearchSpaceEnvelope<CnnSearchSpaceOptions>.FromJson(json, Name);

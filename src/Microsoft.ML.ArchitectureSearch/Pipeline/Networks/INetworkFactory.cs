@@ -13,6 +13,9 @@ internal interface INetworkFactory
     /// <summary>The search space name (<see cref="SearchedArchitecture.SearchSpace"/>) this factory serves.</summary>
     string SpaceName { get; }
 
+    /// <summary>The typed architecture (with its search space) the JSON describes.</summary>
+    SearchSpaces.IArchitecture Decode(string architectureJson);
+
     /// <summary>A fresh network on the CPU. See <see cref="NetworkConfiguration"/> for the forward contract.</summary>
     nn.Module<Tensor, Tensor> Create(string architectureJson, NetworkConfiguration configuration);
 }

@@ -14,6 +14,8 @@ internal sealed class RecurrentCellNetworkFactory : INetworkFactory
     public static string ToJson(RecurrentCellArchitecture architecture) =>
         new SearchSpaceEnvelope<RecurrentCellSearchSpaceOptions>(architecture.CellSpace.Options, architecture.ToJson()).ToJson();
 
+    SearchSpaces.IArchitecture INetworkFactory.Decode(string architectureJson) => Decode(architectureJson);
+
     public static RecurrentCellArchitecture Decode(string json)
     {
         var envelope = SearchSpaceEnvelope<RecurrentCellSearchSpaceOptions>.FromJson(json, Name);

@@ -11,7 +11,7 @@ public sealed record CellNodeOperation(CellCombination Combination, CellActivati
 /// One recurrent cell of <see cref="RecurrentCellSearchSpace"/>, typed: an operation per tree node, the c_{t-1} inject
 /// (node, combination, activation) and the node whose pre-activation output becomes c_t. Validated on construction.
 /// </summary>
-public sealed class RecurrentCellArchitecture : IArchitecture
+public sealed class RecurrentCellArchitecture : IArchitecture, IDrawableArchitecture
 {
     private readonly CellNodeOperation[] _nodes;
     private readonly int[] _tokens;
@@ -69,6 +69,8 @@ public sealed class RecurrentCellArchitecture : IArchitecture
     }
 
     public RecurrentCellSearchSpace CellSpace { get; }
+
+    public ArchitectureGraph ToGraph() => RecurrentCellArchitectureGraph.Build(this);
 
     public ISearchSpace Space => CellSpace;
 

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using Microsoft.ML.ArchitectureSearch.Data;
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.ArchitectureSearch.Examples;
+
+/// <summary>
+/// The main job: a CIFAR-10 architecture search in an ML.NET pipeline. Search, retrain the best, evaluate on the test
+/// split, save the model zip, load it back and score with a PredictionEngine, score image files from class folders
+/// through LoadImages/ResizeImages/ExtractPixels, and write the search report.
+/// </summary>
+internal static class Cifar10Command
+{
+    private sealed class Prediction
+    {
+        public string PredictedName { get; set; } = "";
+        public float[] Score { get; set; } = Array.Empty<float>();
+    }
+
+    public static int Run(CommandLine cl)
+    {
+        string dataDir = cl.DataDirectory("cifar10");
+        string outDir = cl.OutputDirectory("cifar10");
+        Directory.CreateDirectory(outDir);
+        var ml = new MLContext(seed: cl.OptionalInt("seed") ?? 1);
+        IDataView train = Cifar10Loader.LoadDataView(ml, dataDir, Cifar10Split.Train, cl.OptionalInt("train-size"));
+        IDataView test = Cifar10Loader.LoadDataView(ml, dataDir, Cifar10Split.Test, cl.OptionalInt("test-size"));
+
+        var options = SearchCommandOptions.Apply(new ArchitectureSearchOptions
+        {
+            Task = ArchitectureSearchTask.ImageClassification,
+            FeatureColumnName = "Image",
+            LabelColumnName = "Label",
+            ImageChannels = 3, ImageHeight = 32, ImageWidth = 32,
+            MaxTrials = 8, TrialEpochs = 1, FinalEpochs = 10,
+        }, cl, "cifar10");
+        options.ConvolutionalSpace = options.ConvolutionalSpace with { LayerCount = cl.Int("layers", options.ConvolutionalSpace.LayerCount) };
+        SearchCommandOptions.Print($"CIFAR-10 search on {dataDir}", options);
+
+        var display = new SearchProgressDisplay("CIFAR-10 architecture search");
+        options.Progress = display;
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.ArchitectureSearch(options));
+        var clock = Stopwatch.StartNew();
+        var model = display.Show(() => pipeline.Fit(train));
+        Console.WriteLine($"search + final training: {clock.Elapsed.TotalSeconds:0} s");
+        ArchitectureSearchTransformer searched = model.LastTransformer;
+        Console.WriteLine($"best architecture ({searched.Architecture.ParameterCount:N0} parameters): {searched.Architecture.Description}");
+
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
+        Console.WriteLine($"test accuracy {metrics.MicroAccuracy:0.0000}, macro accuracy {metrics.MacroAccuracy:0.0000}, log-loss {metrics.LogLoss:0.0000}");
+
+        string zip = Path.Combine(outDir, "model.zip");
+        ml.Model.Save(model, train.Schema, zip);
+        var reloadContext = new MLContext();
+        ITransformer loaded = reloadContext.Model.Load(zip, out _);
+        var loadedSearch = ((TransformerChain<ITransformer>)loaded).LastTransformer as ArchitectureSearchTransformer
+            ?? throw new InvalidOperationException("The loaded model does not end with an ArchitectureSearchTransformer.");
+        Console.WriteLine($"saved and reloaded {zip}: {loadedSearch.Architecture.Description}");
+
+        // Scoring one image at a time; MapKeyToValue turns the predicted key back into a class name.
+        ITransformer withNames = loaded.Append(reloadContext.Transforms.Conversion.MapKeyToValue("PredictedName", "PredictedLabel").Fit(loaded.Transform(test)));
+        using var engine = reloadContext.Model.CreatePredictionEngine<Cifar10Image, Prediction>(withNames);
+        foreach (Cifar10Image image in reloadContext.Data.CreateEnumerable<Cifar10Image>(test, reuseRowObject: false).Take(5))
+        {
+            Prediction p = engine.Predict(image);
+            Console.WriteLine($"  true {image.Label,-10} predicted {p.PredictedName,-10} p={p.Score.Max():0.000}");
+        }
+
+        ScoreImageFiles(reloadContext, withNames, cl);
+        var report = searched.WriteReport(Path.Combine(outDir, "report"), "CIFAR-10 architecture search");
+        Console.WriteLine($"report: {report.Directory} (history.csv, reward-per-trial.png, metric-vs-parameters.png, best-architecture.png, summary.md)");
+        return 0;
+    }
+
+    /// <summary>Users' own images: class folders through LoadImages/ResizeImages/ExtractPixels, then the saved model.</summary>
+    private static void ScoreImageFiles(MLContext ml, ITransformer model, CommandLine cl)
+    {
+        string folder = cl.Text("images") ?? Path.Combine(Path.GetDirectoryName(cl.DataDirectory("cifar10"))!, "images");
+        if (!Directory.Exists(folder)) return;
+        IDataView files = ImageFolderLoader.ListImages(ml, folder);
+        ITransformer pixels = ImageFolderLoader.PixelPipeline(ml).Fit(files);
+        IDataView scored = model.Transform(pixels.Transform(files));
+        string[] paths = scored.GetColumn<string>("ImagePath").ToArray();
+        string[] truth = files.GetColumn<string>("Label").ToArray(); // the model chain turns Label into a key
+        string[] predicted = scored.GetColumn<string>("PredictedName").ToArray();
+        Console.WriteLine($"image files in {folder}: {predicted.Where((p, i) => p == truth[i]).Count()}/{predicted.Length} correct");
+        for (int i = 0; i < Math.Min(4, paths.Length); i++)
+            Console.WriteLine($"  {Path.GetRelativePath(folder, paths[i]),-22} true {truth[i],-10} predicted {predicted[i]}");
+    }
+}
