@@ -7,6 +7,7 @@ var commands = new Dictionary<string, Func<CommandLine, int>>(StringComparer.Ord
     ["ptb"] = PtbCommand.Run,
     ["data"] = DataCommand.Run,
     ["report"] = ReportCommand.Run,
+    ["bench-strategies"] = StrategiesBenchmarkCommand.Run,
 };
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
 {
@@ -15,6 +16,7 @@ if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
         "  ptb      architecture search over recurrent cells on Penn Treebank (testdata by default)\n" +
         "  data     summaries of the CIFAR-10 and Penn Treebank data\n" +
         "  report   the report of a search from its checkpoint directory (--checkpoint DIR --out DIR)\n" +
+        "  bench-strategies  Reinforce vs Evolution vs Random on CIFAR-10 (see BENCHMARKS.md)\n" +
         "common options: --data-dir DIR --strategy reinforce|random|evolution --trials N --trial-epochs N --final-epochs N\n" +
         "  --seed N --checkpoint DIR --out DIR --parallelism N --max-minutes N --train-size N");
     return args.Length == 0 ? 0 : 2;

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML.ArchitectureSearch.Data;
+using Microsoft.ML.ArchitectureSearch.Execution;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
+using Microsoft.ML.ArchitectureSearch.Strategies;
+using Microsoft.ML.ArchitectureSearch.Training.Cnn;
+
+namespace Microsoft.ML.ArchitectureSearch.Examples;
+
+/// <summary>
+/// Benchmark: Reinforce, Evolution and Random on the same real CIFAR-10 search (same space, same child budget, same
+/// number of trained children), over several seeds. Prints the best validation accuracy each found, and a Markdown table.
+/// Training images: the first --train-size records of the training batches; validation: the next --valid-size.
+/// </summary>
+internal static class StrategiesBenchmarkCommand
+{
+    public static int Run(CommandLine cl)
+    {
+        string dir = cl.DataDirectory("cifar10");
+        int trainSize = cl.Int("train-size", 4000), validSize = cl.Int("valid-size", 1000);
+        int trials = cl.Int("trials", 20), epochs = cl.Int("trial-epochs", 1), layers = cl.Int("layers", 4);
+        int[] seeds = Enumerable.Range(1, cl.Int("seeds", 3)).ToArray();
+        (DenseImageData all, _) = Cifar10Loader.LoadDense(dir, Cifar10Split.Train, trainSize + validSize);
+        if (all.Count < trainSize + validSize) throw new ArgumentException($"Only {all.Count} training records in {dir}.");
+        DenseImageData train = Slice(all, 0, trainSize), valid = Slice(all, trainSize, validSize);
+        var space = new CnnSearchSpace(new CnnSearchSpaceOptions { LayerCount = layers });
+        Console.WriteLine($"CIFAR-10 strategy comparison: {trainSize} train / {validSize} validation images, {layers}-layer space, {trials} children x {epochs} epoch(s), seeds {string.Join(",", seeds)}");
+
+        var rows = new List<(string Strategy, int Seed, double Best, double Seconds, int Trained)>();
+        using var trainer = new CnnChildTrainer(train, valid, null, new CnnTrainingOptions { Device = cl.Text("device") ?? "auto" });
+        foreach (SearchStrategy kind in new[] { SearchStrategy.Reinforce, SearchStrategy.Evolution, SearchStrategy.Random })
+        {
+            foreach (int seed in seeds)
+            {
+                // Reinforce updates after every 5 children, Evolution's population is 5: small enough to act within 20 children.
+                using ISearchStrategy strategy = SearchStrategies.Create(kind, space, seed,
+                    new ReinforceOptions { ChildrenPerUpdate = 5 }, new EvolutionOptions { PopulationSize = 5, SampleSize = 2 });
+                var clock = Stopwatch.StartNew();
+                SearchOutcome outcome = new ArchitectureSearchRunner(strategy, trainer, new SearchRunOptions
+                {
+                    Budget = new SearchBudget { MaxTrials = trials }, TrialEpochs = epochs, Seed = seed,
+                    // Every proposal is trained (no reuse), so each strategy gets exactly `trials` children.
+                    ReuseDuplicateResults = false,
+                }).Run();
+                double best = outcome.Trials.Where(t => !t.Result.Failed).Max(t => t.Result.BestValidationMetric);
+                rows.Add((kind.ToString(), seed, best, clock.Elapsed.TotalSeconds, outcome.TrainedCount));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{kind,-10} seed {seed}: best validation accuracy {best:0.0000} ({outcome.TrainedCount} children, {clock.Elapsed.TotalSeconds:0} s) best: {outcome.Best?.Description}"));
+            }
+        }
+        Console.WriteLine();
+        Console.WriteLine("| strategy | best validation accuracy per seed | mean | search seconds (mean) |");
+        Console.WriteLine("| --- | --- | ---: | ---: |");
+        foreach (var g in rows.GroupBy(r => r.Strategy))
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {g.Key} | {string.Join(", ", g.Select(r => r.Best.ToString("0.000", CultureInfo.InvariantCulture)))} | {g.Average(r => r.Best):0.000} | {g.Average(r => r.Seconds):0} |"));
+        return 0;
+    }
+
+    private static DenseImageData Slice(DenseImageData d, int start, int count) =>
+        new(d.Pixels.AsSpan(start * 3072, count * 3072).ToArray(), d.Labels.AsSpan(start, count).ToArray(), 3, 32, 32);
+}
