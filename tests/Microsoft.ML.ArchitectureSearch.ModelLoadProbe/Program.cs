@@ -4,6 +4,12 @@ using Microsoft.ML.ArchitectureSearch.Tests.Pipeline;
 using Microsoft.ML.Data;
 
 // Usage: ModelLoadProbe MODEL.zip CIFAR_FILE COUNT OUTPUT.txt
+//    or: ModelLoadProbe search TESTDATA_DIR CHECKPOINT_DIR SEED   (a checkpointed search for the tests to kill -9)
+if (args.Length == 4 && args[0] == "search")
+{
+    Microsoft.ML.ArchitectureSearch.Tests.Execution.CrashableSearch.Run(args[1], args[2], int.Parse(args[3]));
+    return 0;
+}
 // Loads the model in this fresh process (nothing registered by hand), checks that the chain ends with the
 // ArchitectureSearchTransformer itself, and writes its architecture and one exact prediction per image.
 if (args.Length != 4)
