@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using System.Text;
@@ -60,6 +61,24 @@ public sealed class LibTorchSharpElfPatcherTests : IDisposable
         Assert.Null(new FileInfo(output).LinkTarget);
         Assert.Equal(0x02, File.ReadAllBytes(output)[FlagsOffset]);
     }
+
+    [Fact]
+    public void PatchOfAHardLinkLeavesTheOtherNameUntouched()
+    {
+        // Stands in for CreateHardLinksForCopyLocalIfPossible: output and NuGet cache share one inode.
+        byte[] pristine = PristineBytes();
+        string cacheCopy = WriteCopy(pristine, "cache.so");
+        string output = Path.Combine(_dir, "libLibTorchSharp.so");
+        Assert.True(link(cacheCopy, output) == 0, $"link(2) failed: errno {Marshal.GetLastPInvokeError()}");
+
+        Assert.Equal(ElfPatchOutcome.MarkedWeak, LibTorchSharpElfPatcher.Patch(output));
+
+        Assert.Equal(pristine, File.ReadAllBytes(cacheCopy));
+        Assert.Equal(0x02, File.ReadAllBytes(output)[FlagsOffset]);
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int link(string existing, string newName);
 
     [Fact]
     public void TruncatedFileIsRefused()
