@@ -4,10 +4,13 @@ using Microsoft.ML.ArchitectureSearch.Tests.Pipeline;
 using Microsoft.ML.Data;
 
 // Usage: ModelLoadProbe MODEL.zip CIFAR_FILE COUNT OUTPUT.txt
-//    or: ModelLoadProbe search TESTDATA_DIR CHECKPOINT_DIR SEED   (a checkpointed search for the tests to kill -9)
-if (args.Length == 4 && args[0] == "search")
+//    or: ModelLoadProbe search TESTDATA_DIR CHECKPOINT_DIR SEED KILL_AFTER
+//        a checkpointed search that SIGKILLs itself 100 ms after its KILL_AFTER-th trial, i.e. while the next child trains
+if (args.Length == 5 && args[0] == "search")
 {
-    Microsoft.ML.ArchitectureSearch.Tests.Execution.CrashableSearch.Run(args[1], args[2], int.Parse(args[3]));
+    int killAfter = int.Parse(args[4]);
+    var progress = new KillSwitch(killAfter);
+    Microsoft.ML.ArchitectureSearch.Tests.Execution.CrashableSearch.Run(args[1], args[2], int.Parse(args[3]), progress);
     return 0;
 }
 // Loads the model in this fresh process (nothing registered by hand), checks that the chain ends with the
@@ -31,3 +34,13 @@ foreach (CifarImage image in PipelineTestData.ReadCifar(args[1], int.Parse(args[
     lines.Add(PipelineTestData.Format(engine.Predict(image)));
 File.WriteAllLines(args[3], lines);
 return 0;
+
+/// <summary>Kills this process (SIGKILL: no cleanup, no flushing) shortly after the given number of trials.</summary>
+internal sealed class KillSwitch(int afterTrials) : IProgress<Microsoft.ML.ArchitectureSearch.Execution.SearchProgress>
+{
+    public void Report(Microsoft.ML.ArchitectureSearch.Execution.SearchProgress value)
+    {
+        if (value.TrainedTrials == afterTrials)
+            new Thread(() => { Thread.Sleep(100); System.Diagnostics.Process.GetCurrentProcess().Kill(); }) { IsBackground = true }.Start();
+    }
+}

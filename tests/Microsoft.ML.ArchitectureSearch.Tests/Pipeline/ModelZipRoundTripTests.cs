@@ -147,7 +147,7 @@ public sealed class ModelZipRoundTripTests
     }
 
     // The probe is built by the tests' project reference into its own output folder (next to this one's).
-    private static string ProbePath()
+    internal static string ProbePath()
     {
         const string probeName = "Microsoft.ML.ArchitectureSearch.ModelLoadProbe";
         var outputDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
