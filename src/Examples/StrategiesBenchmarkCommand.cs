@@ -29,7 +29,11 @@ internal static class StrategiesBenchmarkCommand
 
         var rows = new List<(string Strategy, int Seed, double Best, double Seconds, int Trained)>();
         using var trainer = new CnnChildTrainer(train, valid, null, new CnnTrainingOptions { Device = cl.Text("device") ?? "auto" });
-        foreach (SearchStrategy kind in new[] { SearchStrategy.Reinforce, SearchStrategy.Evolution, SearchStrategy.Random })
+        SearchStrategy[] kinds = cl.Text("strategies") is { } names
+            ? names.Split(',').Select(n => Enum.Parse<SearchStrategy>(n, ignoreCase: true)).ToArray()
+            : new[] { SearchStrategy.Reinforce, SearchStrategy.Evolution, SearchStrategy.Random };
+        int parallelism = cl.Int("parallelism", 1);
+        foreach (SearchStrategy kind in kinds)
         {
             foreach (int seed in seeds)
             {
@@ -42,10 +46,11 @@ internal static class StrategiesBenchmarkCommand
                     Budget = new SearchBudget { MaxTrials = trials }, TrialEpochs = epochs, Seed = seed,
                     // Every proposal is trained (no reuse), so each strategy gets exactly `trials` children.
                     ReuseDuplicateResults = false,
+                    Parallelism = parallelism,
                 }).Run();
                 double best = outcome.Trials.Where(t => !t.Result.Failed).Max(t => t.Result.BestValidationMetric);
                 rows.Add((kind.ToString(), seed, best, clock.Elapsed.TotalSeconds, outcome.TrainedCount));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{kind,-10} seed {seed}: best validation accuracy {best:0.0000} ({outcome.TrainedCount} children, {clock.Elapsed.TotalSeconds:0} s) best: {outcome.Best?.Description}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{kind,-10} seed {seed}: best validation accuracy {best:0.0000} ({outcome.TrainedCount} children, {clock.Elapsed.TotalSeconds:0} s, {outcome.TrainedCount * 3600 / clock.Elapsed.TotalSeconds:0} children/hour at parallelism {parallelism}) best: {outcome.Best?.Description}"));
             }
         }
         Console.WriteLine();
