@@ -27,6 +27,7 @@ internal sealed class NasSearchRunner : ISearchRunner
         };
         using ISearchStrategy strategy = SearchStrategies.Create(o.Strategy, task.Space, request.Seed, o.Reinforce, o.Evolution);
         var progress = new LoggingProgress(request.Log, o.Progress);
+        MedianStoppingRule? earlyStopping = o.EarlyStopping ? new MedianStoppingRule { PlannedEpochs = o.TrialEpochs } : null;
         var runOptions = new SearchRunOptions
         {
             Budget = new SearchBudget
@@ -43,10 +44,12 @@ internal sealed class NasSearchRunner : ISearchRunner
             CheckpointDirectory = o.CheckpointDirectory,
             DataFingerprint = task.DataFingerprint,
             Progress = progress,
-            EarlyStopping = o.EarlyStopping ? new MedianStoppingRule { PlannedEpochs = o.TrialEpochs } : null,
+            EarlyStopping = earlyStopping,
         };
         SearchOutcome outcome = new ArchitectureSearchRunner(strategy, task.Trainer, runOptions).Run(linked.Token);
         request.Log($"Search stopped ({outcome.StopReason}): {outcome.TrainedCount} children trained in {outcome.Elapsed.TotalSeconds:0.0} s.");
+        if (earlyStopping != null)
+            request.Log($"Early stopping: {earlyStopping.StoppedTrials} children stopped, {earlyStopping.EpochsSaved} of {outcome.TrainedCount * o.TrialEpochs} child epochs saved.");
 
         TrialRecord best = outcome.Best ?? throw new InvalidOperationException(
             $"The architecture search trained no child successfully ({outcome.Trials.Count} proposals; stop reason {outcome.StopReason}). " +
