@@ -23,7 +23,7 @@ public sealed class LanguageModelPipelineTests
     };
 
     [Fact]
-    public void CorpusPerplexityOnHeldOutTextIsBelowTheUnigramModels()
+    public void CorpusPerplexityOnHeldOutTextIsWellBelowTheUnigramModels()
     {
         var ml = new MLContext(seed: 5);
         string[] trainLines = PipelineTestData.ReadPtb("ptb.train.txt", 2000);
@@ -31,7 +31,8 @@ public sealed class LanguageModelPipelineTests
         IDataView train = ml.Data.LoadFromEnumerable(trainLines.Select(l => new Sentence { Text = l }));
         IDataView test = ml.Data.LoadFromEnumerable(heldOut.Select(l => new Sentence { Text = l }));
         var options = Options();
-        options.FinalEpochs = 4;
+        options.FinalEpochs = 14;
+        options.RecurrentCellSpace = options.RecurrentCellSpace with { EmbeddingSize = 64, HiddenSize = 64 };
         var model = ml.Transforms.ArchitectureSearch(options).Fit(train);
         double perplexity = model.EvaluatePerplexity(test);
 
@@ -43,9 +44,9 @@ public sealed class LanguageModelPipelineTests
         double total = counts.Values.Sum();
         string[] testTokens = Tokens(heldOut).ToArray();
         double unigram = Math.Exp(-testTokens.Average(w => Math.Log(counts.GetValueOrDefault(w, 0.5) / total)));
-        // Measured: 358.6 against the unigram's 370.2 (each sentence scored from a fresh state, 32-unit model, 2,000
-        // training sentences, 4 epochs). A tiny model on a CPU budget; the full-size numbers are in BENCHMARKS.md.
-        Assert.True(perplexity < unigram, $"model perplexity {perplexity:0.0} vs unigram {unigram:0.0}");
+        // Measured: 271.2 against the unigram's 370.2 (0.73x; each sentence scored from a fresh state, 64-unit 4-leaf
+        // cell, 2,000 training sentences, 14 final epochs); 4 epochs of a 32-unit model gave 358.6 (0.97x).
+        Assert.True(perplexity < 0.8 * unigram, $"model perplexity {perplexity:0.0} vs unigram {unigram:0.0}");
     }
 
     [Fact]
