@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Training.Cnn;
 using Microsoft.ML.ArchitectureSearch.Data;
 namespace Microsoft.ML.ArchitectureSearch.Pipeline.Data;
 
@@ -10,21 +11,22 @@ internal abstract class TaskData
     public abstract TaskData Select(IReadOnlyList<int> indices);
 }
 
-/// <summary>Images as planar floats (N x C x H x W) and zero-based class indices.</summary>
+/// <summary>Images (the child trainers' <see cref="DenseImageData"/>) and the number of classes of the label's key type.</summary>
 internal sealed class ImageTaskData : TaskData
 {
     public ImageTaskData(float[] pixels, int[] labels, int channels, int height, int width, int classCount)
     {
-        if (pixels.Length != (long)labels.Length * channels * height * width)
-            throw new ArgumentException("Pixel count does not match labels x channels x height x width.");
-        Pixels = pixels; Labels = labels; Channels = channels; Height = height; Width = width; ClassCount = classCount;
+        Images = new DenseImageData(pixels, labels, channels, height, width);
+        ClassCount = classCount;
     }
 
-    public float[] Pixels { get; }
-    public int[] Labels { get; }
-    public int Channels { get; }
-    public int Height { get; }
-    public int Width { get; }
+    /// <summary>The rows as the child trainers take them (no copy).</summary>
+    public DenseImageData Images { get; }
+    public float[] Pixels => Images.Pixels;
+    public int[] Labels => Images.Labels;
+    public int Channels => Images.Channels;
+    public int Height => Images.Height;
+    public int Width => Images.Width;
     public int ClassCount { get; }
     public int ImageSize => Channels * Height * Width;
     public override int Count => Labels.Length;

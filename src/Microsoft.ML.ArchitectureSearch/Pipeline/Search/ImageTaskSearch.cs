@@ -22,8 +22,8 @@ internal sealed class ImageTaskSearch : ITaskSearch
     {
         var train = (ImageTaskData)request.Train;
         var validation = (ImageTaskData)request.Validation;
-        _train = ToDense(train);
-        _validation = ToDense(validation);
+        _train = train.Images;
+        _validation = validation.Images;
         ArchitectureSearchOptions o = request.Options;
         _space = new CnnSearchSpace(o.ConvolutionalSpace with
         {
@@ -54,8 +54,6 @@ internal sealed class ImageTaskSearch : ITaskSearch
     }
 
     public void Dispose() => _trainer.Dispose();
-
-    private static DenseImageData ToDense(ImageTaskData d) => new(d.Pixels, d.Labels, d.Channels, d.Height, d.Width);
 
     private static DenseImageData Concatenate(DenseImageData a, DenseImageData b) =>
         new(a.Pixels.Concat(b.Pixels).ToArray(), a.Labels.Concat(b.Labels).ToArray(), a.Channels, a.Height, a.Width);
