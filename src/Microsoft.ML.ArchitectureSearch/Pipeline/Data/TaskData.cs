@@ -57,7 +57,7 @@ internal sealed class TextTaskData : TaskData
     public override int Count => Sentences.Count;
 
     /// <summary>All sentences as one stream of word ids, each sentence followed by <c>&lt;eos&gt;</c> (as in Penn Treebank).</summary>
-    public int[] EncodeStream() => Sentences.SelectMany(Vocabulary.Encode).ToArray();
+    public int[] EncodeStream(out int unknownWords) => Vocabulary.EncodeStream(Sentences, out unknownWords);
 
     public override TaskData Select(IReadOnlyList<int> indices) =>
         new TextTaskData(indices.Select(i => Sentences[i]).ToArray(), Vocabulary);

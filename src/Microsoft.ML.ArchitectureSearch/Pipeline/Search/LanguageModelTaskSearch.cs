@@ -23,8 +23,10 @@ internal sealed class LanguageModelTaskSearch : ITaskSearch
     {
         var train = (TextTaskData)request.Train;
         var validation = (TextTaskData)request.Validation;
-        _train = train.EncodeStream();
-        _validation = validation.EncodeStream();
+        _train = train.EncodeStream(out _); // the vocabulary was built from these sentences: no unknown words
+        _validation = validation.EncodeStream(out int unknown);
+        if (unknown > 0)
+            request.Log($"{unknown} validation words are not in the training vocabulary and are scored as <unk>.");
         _vocabularySize = train.Vocabulary.Count;
         ArchitectureSearchOptions o = request.Options;
         _space = new RecurrentCellSearchSpace(o.RecurrentCellSpace with { VocabularySize = _vocabularySize });
