@@ -162,7 +162,9 @@ public sealed class ArchitectureSearchRunner
         {
             try
             {
-                Parallel.ForEach(toTrain, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism }, TrainSlot);
+                // A batch never holds more children than Parallelism, so each gets its own task and all run at once;
+                // WaitAll lets every child finish (and be logged) before a failure of one propagates.
+                Task.WaitAll(toTrain.Select(item => Task.Factory.StartNew(() => TrainSlot(item), TaskCreationOptions.LongRunning)).ToArray());
             }
             catch (AggregateException e) when (e.InnerExceptions.Count == 1)
             {

@@ -80,6 +80,25 @@ public sealed class CheckpointResumeTests : IDisposable
     }
 
     [Fact]
+    public void AParallelBatchWhoseLaterTrialFinishedFirstResumes()
+    {
+        // Trial 10 crashes while its batch-mate 11 finishes and is logged: the log holds 11 without 10.
+        var options = new SearchRunOptions { Budget = new SearchBudget { MaxTrials = 14 }, Seed = 11, TrialEpochs = 3, CheckpointDirectory = _dir, DataFingerprint = "data-v1", Parallelism = 2, ReuseDuplicateResults = false };
+        using (var s = new DriftingStrategy(new TinySpace(), 11))
+            Assert.Throws<IOException>(() => new ArchitectureSearchRunner(s, new FormulaTrainer { CrashOnSeed = TrialSeeds.ForTrial(11, 10) }, options).Run());
+        string[] logged = File.ReadAllLines(Path.Combine(_dir, "trials.jsonl"));
+        Assert.Contains(logged, l => l.StartsWith("{\"Index\":11,", StringComparison.Ordinal));
+        Assert.DoesNotContain(logged, l => l.StartsWith("{\"Index\":10,", StringComparison.Ordinal));
+
+        var trainer = new FormulaTrainer();
+        SearchOutcome resumed;
+        using (var s = new DriftingStrategy(new TinySpace(), 11))
+            resumed = new ArchitectureSearchRunner(s, trainer, options).Run();
+        Assert.Equal(Enumerable.Range(0, 14), resumed.Trials.Select(t => t.Index));
+        Assert.Equal(3, trainer.Trained); // 10, 12 and 13: 11 was read back
+    }
+
+    [Fact]
     public void ATornLastLineIsReportedDroppedAndRetrained()
     {
         SearchOutcome first = Run(6);

@@ -93,6 +93,9 @@ internal sealed class FormulaTrainer : IChildTrainer
 {
     public int Trained;
     public int? CrashOnCall;
+
+    /// <summary>Crash, after a pause, when asked to train with this seed (trial seeds derive from the trial index).</summary>
+    public int? CrashOnSeed;
     public Action<int>? OnTrain;
 
     public bool LowerMetricIsBetter => false;
@@ -101,6 +104,11 @@ internal sealed class FormulaTrainer : IChildTrainer
     {
         int call = Interlocked.Increment(ref Trained);
         if (CrashOnCall == call) throw new IOException("simulated crash");
+        if (CrashOnSeed == settings.Seed)
+        {
+            Thread.Sleep(300); // a parallel batch-mate (a millisecond's work) finishes and is logged first
+            throw new IOException("simulated crash");
+        }
         OnTrain?.Invoke(call);
         cancellationToken.ThrowIfCancellationRequested(); // like the real trainers
         double quality = architecture.Tokens.Sum() / (double)(architecture.Tokens.Count * 2) * 0.8 + (settings.Seed % 100) / 1000.0;

@@ -155,7 +155,7 @@ public sealed class SearchCheckpoint : IDisposable
             bool isLast = i == lines.Length - 1;
             if (line.Length == 0 && isLast) break;
             TrialRecord? trial = ParseLine(line);
-            if (trial == null || trial.Index != trials.Count)
+            if (trial == null)
             {
                 if (isLast)
                 {
@@ -164,12 +164,16 @@ public sealed class SearchCheckpoint : IDisposable
                     break;
                 }
                 throw new InvalidDataException(
-                    $"Checkpoint trial log '{path}' is corrupt at line {i + 1} " +
-                    (trial == null ? "(its digest does not match its content)." : $"(trial index {trial.Index}, expected {trials.Count}).") +
-                    " It was not written by an interrupted search; refusing to resume from it.");
+                    $"Checkpoint trial log '{path}' is corrupt at line {i + 1} (its digest does not match its content). " +
+                    "It was not written by an interrupted search; refusing to resume from it.");
             }
+            // Parallel children finish in any order, so indexes may come out of order; each appears once.
+            if (trial.Index < 0 || trials.Any(t => t.Index == trial.Index))
+                throw new InvalidDataException(
+                    $"Checkpoint trial log '{path}' is corrupt at line {i + 1}: trial index {trial.Index} is impossible or repeated. Refusing to resume from it.");
             trials.Add(trial);
         }
+        trials.Sort((a, b) => a.Index.CompareTo(b.Index));
         return trials;
     }
 
@@ -230,10 +234,15 @@ public sealed class SearchCheckpoint : IDisposable
     private void CheckConsistency()
     {
         int learned = RestoredState?.BatchesLearned ?? 0;
+        // Learned batches must be complete: trials 0..k-1 all present. Only the batch after them may be partial.
+        int k = RestoredTrials.Count(t => t.Batch < learned);
         foreach (TrialRecord t in RestoredTrials)
-            if (t.Batch > learned)
+        {
+            bool fits = t.Batch < learned ? t.Index < k : t.Batch == learned && t.Index >= k;
+            if (!fits)
                 throw new InvalidDataException(
-                    $"Checkpoint '{Directory}' is inconsistent: trial {t.Index} belongs to batch {t.Batch}, but the strategy state has learned only {learned} batches.");
+                    $"Checkpoint '{Directory}' is inconsistent: trial {t.Index} of batch {t.Batch} does not fit a strategy state that learned {learned} batches ({k} trials).");
+        }
     }
 
     private static byte[] Header(int batches, long ticks, byte[] body)
