@@ -5,7 +5,7 @@ using Microsoft.ML.Data;
 
 // Usage: ModelLoadProbe MODEL.zip CIFAR_FILE COUNT OUTPUT.txt
 //    or: ModelLoadProbe search TESTDATA_DIR CHECKPOINT_DIR SEED KILL_AFTER
-//        a checkpointed search that SIGKILLs itself 100 ms after its KILL_AFTER-th trial, i.e. while the next child trains
+//        a checkpointed search that SIGKILLs itself 20 ms after its KILL_AFTER-th trial, i.e. while the next child trains
 if (args.Length == 5 && args[0] == "search")
 {
     int killAfter = int.Parse(args[4]);
@@ -41,6 +41,6 @@ internal sealed class KillSwitch(int afterTrials) : IProgress<Microsoft.ML.Archi
     public void Report(Microsoft.ML.ArchitectureSearch.Execution.SearchProgress value)
     {
         if (value.TrainedTrials == afterTrials)
-            new Thread(() => { Thread.Sleep(100); System.Diagnostics.Process.GetCurrentProcess().Kill(); }) { IsBackground = true }.Start();
+            new Thread(() => { Thread.Sleep(20); System.Diagnostics.Process.GetCurrentProcess().Kill(); }) { IsBackground = true }.Start();
     }
 }
