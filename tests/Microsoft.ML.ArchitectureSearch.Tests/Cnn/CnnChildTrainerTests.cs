@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Data;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using Microsoft.ML.ArchitectureSearch.Training;
 using Microsoft.ML.ArchitectureSearch.Training.Cnn;
@@ -129,8 +130,9 @@ public class CnnChildTrainerTests
     [Fact]
     public void ChildLearnsCifarSubsetWellAboveChance()
     {
-        DenseImageData train = CnnTestData.Cifar("data_batch_1.bin", 1000);
-        DenseImageData validation = CnnTestData.Cifar("test_batch.bin", 200);
+        string cifar = Path.Combine(Pipeline.PipelineTestData.TestDataDirectory, "cifar10");
+        DenseImageData train = Cifar10Loader.LoadDense(cifar, Cifar10Split.Train, 1000).Images;
+        DenseImageData validation = Cifar10Loader.LoadDense(cifar, Cifar10Split.Test, 200).Images;
         using var trainer = new CnnChildTrainer(train, validation, options: new CnnTrainingOptions { Device = "cpu", BatchSize = 32, LearningRate = 0.05 });
         var space = new CnnSearchSpace(new CnnSearchSpaceOptions { LayerCount = 4, SearchStrides = true });
         var architecture = new CnnArchitecture(space, new[]
