@@ -4,20 +4,10 @@ namespace Microsoft.ML.ArchitectureSearch.Tests.RecurrentCell;
 
 /// <summary>
 /// The testdata PTB subset as token ids: a vocabulary of the most frequent training words (the rest map to &lt;unk&gt;),
-/// every line ending in &lt;eos&gt;. Private to these tests until the shared data helper exists.
+/// every line ending in &lt;eos&gt;. Truncated by frequency (unlike the library's Vocabulary) to keep test models tiny.
 /// </summary>
 internal static class PtbTestCorpus
 {
-    private static readonly Lazy<string> Folder = new(() =>
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ArchitectureSearch.sln")))
-            dir = dir.Parent;
-        if (dir is null)
-            throw new DirectoryNotFoundException($"No ArchitectureSearch.sln above {AppContext.BaseDirectory}.");
-        return Path.Combine(dir.FullName, "testdata", "ptb");
-    });
-
     /// <summary>Token streams of the first <paramref name="trainLines"/> training lines and all test-data valid/test lines.</summary>
     public static LanguageModelCorpus Load(int vocabularySize, int trainLines = 5000)
     {
@@ -32,7 +22,7 @@ internal static class PtbTestCorpus
         return new LanguageModelCorpus(Encode(train), Encode(ReadLines("ptb.valid.txt")), Encode(ReadLines("ptb.test.txt")), words.Count);
     }
 
-    private static IEnumerable<string> ReadLines(string file) => File.ReadLines(Path.Combine(Folder.Value, file));
+    private static IEnumerable<string> ReadLines(string file) => File.ReadLines(Path.Combine(Pipeline.PipelineTestData.TestDataDirectory, "ptb", file));
 
     private static IEnumerable<string> Split(string line) => line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 }
