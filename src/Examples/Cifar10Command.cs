@@ -42,7 +42,7 @@ internal static class Cifar10Command
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.ArchitectureSearch(options));
         var clock = Stopwatch.StartNew();
         var model = display.Show(() => pipeline.Fit(train));
-        Console.WriteLine($"search + final training: {clock.Elapsed.TotalSeconds:0} s");
+        Console.WriteLine($"search + final training: {clock.Elapsed.TotalSeconds:0} s (search {display.SearchElapsed?.TotalSeconds ?? 0:0} s)");
         ArchitectureSearchTransformer searched = model.LastTransformer;
         Console.WriteLine($"best architecture ({searched.Architecture.ParameterCount:N0} parameters): {searched.Architecture.Description}");
 
@@ -67,8 +67,7 @@ internal static class Cifar10Command
         }
 
         ScoreImageFiles(reloadContext, withNames, cl);
-        var report = searched.WriteReport(Path.Combine(outDir, "report"), "CIFAR-10 architecture search");
-        Console.WriteLine($"report: {report.Directory} (history.csv, reward-per-trial.png, metric-vs-parameters.png, best-architecture.png, summary.md)");
+        SearchCommandOptions.WriteResults(searched, outDir, "CIFAR-10 architecture search");
         return 0;
     }
 

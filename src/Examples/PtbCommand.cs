@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.ArchitectureSearch.Data;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
+using Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 
 namespace Microsoft.ML.ArchitectureSearch.Examples;
 
@@ -15,6 +17,17 @@ internal static class PtbCommand
         public float Perplexity { get; set; }
         public string PredictedNextWord { get; set; } = "";
     }
+
+    /// <summary>The model size options (--leaves, --hidden for embedding and hidden size, --layers) over <paramref name="shape"/>.</summary>
+    public static RecurrentCellSearchSpaceOptions CellShape(RecurrentCellSearchSpaceOptions shape, CommandLine cl)
+    {
+        int hidden = cl.Int("hidden", 200);
+        return shape with { Leaves = cl.Int("leaves", 4), EmbeddingSize = hidden, HiddenSize = hidden, Layers = cl.Int("layers", 2) };
+    }
+
+    /// <summary>The training options (--steps-per-epoch caps an epoch) over <paramref name="training"/>.</summary>
+    public static LanguageModelTrainingOptions Training(LanguageModelTrainingOptions training, CommandLine cl) =>
+        cl.OptionalInt("steps-per-epoch") is { } steps ? training with { MaxStepsPerEpoch = steps } : training;
 
     public static int Run(CommandLine cl)
     {
@@ -34,20 +47,15 @@ internal static class PtbCommand
             MaxTrials = 6, TrialEpochs = 1, FinalEpochs = 4,
             ValidationData = valid,
         }, cl, "ptb");
-        int hidden = cl.Int("hidden", 200);
-        options.RecurrentCellSpace = options.RecurrentCellSpace with
-        {
-            Leaves = cl.Int("leaves", 4), EmbeddingSize = hidden, HiddenSize = hidden, Layers = cl.Int("layers", 2),
-        };
-        if (cl.OptionalInt("steps-per-epoch") is { } steps)
-            options.LanguageModelTraining = options.LanguageModelTraining with { MaxStepsPerEpoch = steps };
+        options.RecurrentCellSpace = CellShape(options.RecurrentCellSpace, cl);
+        options.LanguageModelTraining = Training(options.LanguageModelTraining, cl);
         SearchCommandOptions.Print($"PTB cell search on {Path.GetDirectoryName(files.Train)}", options);
 
         var display = new SearchProgressDisplay("Penn Treebank recurrent-cell search");
         options.Progress = display;
         var clock = Stopwatch.StartNew();
         ArchitectureSearchTransformer model = display.Show(() => ml.Transforms.ArchitectureSearch(options).Fit(train));
-        Console.WriteLine($"search + final training: {clock.Elapsed.TotalSeconds:0} s");
+        Console.WriteLine($"search + final training: {clock.Elapsed.TotalSeconds:0} s (search {display.SearchElapsed?.TotalSeconds ?? 0:0} s)");
         Console.WriteLine($"best cell ({model.Architecture.ParameterCount:N0} parameters): {model.Architecture.Description}");
         Console.WriteLine($"validation perplexity {model.EvaluatePerplexity(valid):0.00}, test perplexity {model.EvaluatePerplexity(test):0.00} (each sentence from a fresh state)");
 
@@ -62,8 +70,7 @@ internal static class PtbCommand
             NextWord p = engine.Predict(new SentenceRow { Text = text });
             Console.WriteLine($"  '{text}' -> next word '{p.PredictedNextWord}' (sentence perplexity {p.Perplexity:0.0})");
         }
-        var report = model.WriteReport(Path.Combine(outDir, "report"), "Penn Treebank recurrent-cell search");
-        Console.WriteLine($"report: {report.Directory}");
+        SearchCommandOptions.WriteResults(model, outDir, "Penn Treebank recurrent-cell search");
         return 0;
     }
 }

@@ -19,6 +19,12 @@ internal sealed class SearchProgressDisplay : IProgress<SearchProgress>
 
     public SearchProgressDisplay(string title) => _title = title;
 
+    /// <summary>Wall time of the search as of its last trial (the final retraining comes after); null before any trial.</summary>
+    public TimeSpan? SearchElapsed
+    {
+        get { lock (_gate) return _last?.Elapsed; }
+    }
+
     /// <summary>Runs <paramref name="search"/> while showing its progress.</summary>
     public T Show<T>(Func<T> search)
     {

@@ -44,6 +44,19 @@ public sealed class ArchitectureSearchOptions
     /// <summary>Training epochs of the best architecture after the search, on training plus validation data.</summary>
     public int FinalEpochs { get; set; } = 10;
 
+    /// <summary>
+    /// Children of the search train on the first this-many training rows only (a cheaper proxy task, as NAS methods
+    /// commonly use on large data sets); the best architecture is still retrained on every row. Null: all rows.
+    /// </summary>
+    public int? SearchTrainingRows { get; set; }
+
+    /// <summary>
+    /// Skip the search and train this architecture (JSON in the task's search-space format, as
+    /// <c>DecodeArchitecture().ToJson()</c> writes it) for <see cref="FinalEpochs"/>, exactly as the best child of a search
+    /// would be: for hand-designed baselines and for retraining an architecture found earlier. Null: search.
+    /// </summary>
+    public string? FixedArchitecture { get; set; }
+
     /// <summary>Mini-batch size; null: the task's default (64 for images, 20 sequences for language modeling).</summary>
     public int? BatchSize { get; set; }
 

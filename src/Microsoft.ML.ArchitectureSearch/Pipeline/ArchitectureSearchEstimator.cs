@@ -223,6 +223,8 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         Require(o.MaxSearchTime == null || o.MaxSearchTime > TimeSpan.Zero, nameof(o.MaxSearchTime), "must be positive or null");
         Require(o.TrialEpochs > 0, nameof(o.TrialEpochs), "must be positive");
         Require(o.FinalEpochs > 0, nameof(o.FinalEpochs), "must be positive");
+        Require(o.SearchTrainingRows == null || o.SearchTrainingRows > 0, nameof(o.SearchTrainingRows), "must be positive or null");
+        Require(o.FixedArchitecture == null || !string.IsNullOrWhiteSpace(o.FixedArchitecture), nameof(o.FixedArchitecture), "must be architecture JSON or null");
         Require(o.BatchSize == null || o.BatchSize > 0, nameof(o.BatchSize), "must be positive or null");
         Require(o.ValidationFraction > 0 && o.ValidationFraction < 1, nameof(o.ValidationFraction), "must be between 0 and 1 (exclusive)");
         Require(o.ConvolutionalSpace != null, nameof(o.ConvolutionalSpace), "must not be null");

@@ -15,7 +15,12 @@ namespace Microsoft.ML.ArchitectureSearch.Pipeline;
 /// <param name="Log">Progress messages (the ML.NET channel of the estimator).</param>
 internal sealed record SearchRequest(
     ArchitectureSearchOptions Options, int Seed, torch.Device Device, TaskData Train, TaskData Validation,
-    NetworkConfiguration Network, Action<string> Log);
+    NetworkConfiguration Network, Action<string> Log)
+{
+    /// <summary>The rows children train on: the first <see cref="ArchitectureSearchOptions.SearchTrainingRows"/> training rows, or all.</summary>
+    public TaskData SearchTrainingRows() =>
+        Options.SearchTrainingRows is int rows && rows < Train.Count ? Train.Select(Enumerable.Range(0, rows).ToArray()) : Train;
+}
 
 /// <summary>The result of a search: the best architecture, its trained weights and one history row per trial.</summary>
 /// <param name="Architecture">The best architecture; its SearchSpace names the <see cref="INetworkFactory"/> that rebuilds it.</param>

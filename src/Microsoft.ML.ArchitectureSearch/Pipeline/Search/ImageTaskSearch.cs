@@ -24,14 +24,15 @@ internal sealed class ImageTaskSearch : ITaskSearch
         var validation = (ImageTaskData)request.Validation;
         _train = train.Images;
         _validation = validation.Images;
+        DenseImageData searchTrain = ((ImageTaskData)request.SearchTrainingRows()).Images;
         ArchitectureSearchOptions o = request.Options;
         _space = new CnnSearchSpace(o.ConvolutionalSpace with
         {
             InputChannels = train.Channels, InputHeight = train.Height, InputWidth = train.Width, ClassCount = train.ClassCount,
         });
         _training = o.ImageTraining with { Device = o.Device, BatchSize = o.BatchSize ?? o.ImageTraining.BatchSize };
-        _trainer = new CnnChildTrainer(_train, _validation, null, _training);
-        DataFingerprint = Search.DataFingerprint.Of("images", _train.Pixels, _train.Labels, _validation.Pixels, _validation.Labels);
+        _trainer = new CnnChildTrainer(searchTrain, _validation, null, _training);
+        DataFingerprint = Search.DataFingerprint.Of("images", searchTrain.Pixels, searchTrain.Labels, _validation.Pixels, _validation.Labels);
     }
 
     public ISearchSpace Space => _space;

@@ -24,6 +24,7 @@ internal sealed class LanguageModelTaskSearch : ITaskSearch
         var train = (TextTaskData)request.Train;
         var validation = (TextTaskData)request.Validation;
         _train = train.EncodeStream(out _); // the vocabulary was built from these sentences: no unknown words
+        int[] searchTrain = ((TextTaskData)request.SearchTrainingRows()).EncodeStream(out _);
         _validation = validation.EncodeStream(out int unknown);
         if (unknown > 0)
             request.Log($"{unknown} validation words are not in the training vocabulary and are scored as <unk>.");
@@ -31,8 +32,8 @@ internal sealed class LanguageModelTaskSearch : ITaskSearch
         ArchitectureSearchOptions o = request.Options;
         _space = new RecurrentCellSearchSpace(o.RecurrentCellSpace with { VocabularySize = _vocabularySize });
         _training = o.LanguageModelTraining with { Device = o.Device, BatchSize = o.BatchSize ?? o.LanguageModelTraining.BatchSize };
-        Trainer = new LanguageModelChildTrainer(_train, _validation, null, _vocabularySize, _training);
-        DataFingerprint = Search.DataFingerprint.Of("text", _train, _validation);
+        Trainer = new LanguageModelChildTrainer(searchTrain, _validation, null, _vocabularySize, _training);
+        DataFingerprint = Search.DataFingerprint.Of("text", searchTrain, _validation);
     }
 
     public ISearchSpace Space => _space;

@@ -25,6 +25,30 @@ internal sealed class NasSearchRunner : ISearchRunner
             TextTaskData => new LanguageModelTaskSearch(request),
             _ => throw new ArgumentException($"Unsupported training data {request.Train.GetType().Name}."),
         };
+        (IArchitecture architecture, int seed, IReadOnlyList<TrialRecord> trials) = o.FixedArchitecture is string fixedJson
+            ? (ReadFixedArchitecture(task.Space, fixedJson, request.Log), TrialSeeds.ForTrial(request.Seed, 0), Array.Empty<TrialRecord>())
+            : Search(request, task, linked.Token);
+
+        // The retraining is the product the user gets, so it is not cancelled by the search's token.
+        var settings = new ChildTrainingSettings { Epochs = o.FinalEpochs, Seed = seed };
+        (var network, string factoryJson, TrialResult final) = task.TrainFinal(architecture, settings, CancellationToken.None);
+        try
+        {
+            request.Log($"Final network: {final.MetricName} {final.BestValidationMetric.ToString("0.####", CultureInfo.InvariantCulture)} on the validation rows (also trained on), {final.ExamplesPerSecond:0} examples/s.");
+            var searched = new SearchedArchitecture(task.Space.Name, task.Space.Fingerprint, architecture.Hash, factoryJson,
+                architecture.Describe(), architecture.ParameterCount);
+            return new SearchRunResult(searched, NetworkWeights.ToBytes(network), trials);
+        }
+        finally
+        {
+            network.Dispose();
+        }
+    }
+
+    /// <summary>Runs the strategy under the budgets; returns the best child's architecture and seed, and every trial.</summary>
+    private static (IArchitecture, int, IReadOnlyList<TrialRecord>) Search(SearchRequest request, ITaskSearch task, CancellationToken cancellationToken)
+    {
+        ArchitectureSearchOptions o = request.Options;
         using ISearchStrategy strategy = SearchStrategies.Create(o.Strategy, task.Space, request.Seed, o.Reinforce, o.Evolution);
         var progress = new LoggingProgress(request.Log, o.Progress);
         MedianStoppingRule? earlyStopping = o.EarlyStopping ? new MedianStoppingRule { PlannedEpochs = o.TrialEpochs } : null;
@@ -46,7 +70,7 @@ internal sealed class NasSearchRunner : ISearchRunner
             Progress = progress,
             EarlyStopping = earlyStopping,
         };
-        SearchOutcome outcome = new ArchitectureSearchRunner(strategy, task.Trainer, runOptions).Run(linked.Token);
+        SearchOutcome outcome = new ArchitectureSearchRunner(strategy, task.Trainer, runOptions).Run(cancellationToken);
         request.Log($"Search stopped ({outcome.StopReason}): {outcome.TrainedCount} children trained in {outcome.Elapsed.TotalSeconds:0.0} s.");
         if (earlyStopping != null)
             request.Log($"Early stopping: {earlyStopping.StoppedTrials} children stopped, {earlyStopping.EpochsSaved} of {outcome.TrainedCount * o.TrialEpochs} child epochs saved.");
@@ -57,20 +81,23 @@ internal sealed class NasSearchRunner : ISearchRunner
         IArchitecture architecture = task.Space.FromJson(best.ArchitectureJson);
         request.Log($"Best: trial {best.Index}, reward {best.Reward.ToString("0.####", CultureInfo.InvariantCulture)}: {best.Description}. Retraining for {o.FinalEpochs} epochs on training + validation rows.");
 
-        // The retraining is the product the user gets, so it is not cancelled by the search's token.
-        var settings = new ChildTrainingSettings { Epochs = o.FinalEpochs, Seed = best.Seed };
-        (var network, string factoryJson, TrialResult final) = task.TrainFinal(architecture, settings, CancellationToken.None);
+        return (architecture, best.Seed, outcome.Trials);
+    }
+
+    private static IArchitecture ReadFixedArchitecture(ISearchSpace space, string json, Action<string> log)
+    {
+        IArchitecture architecture;
         try
         {
-            request.Log($"Final network: {final.MetricName} {final.BestValidationMetric.ToString("0.####", CultureInfo.InvariantCulture)} on the validation rows (also trained on), {final.ExamplesPerSecond:0} examples/s.");
-            var searched = new SearchedArchitecture(task.Space.Name, task.Space.Fingerprint, architecture.Hash, factoryJson,
-                architecture.Describe(), architecture.ParameterCount);
-            return new SearchRunResult(searched, NetworkWeights.ToBytes(network), outcome.Trials);
+            architecture = space.FromJson(json);
         }
-        finally
+        catch (ArchitectureValidationException e)
         {
-            network.Dispose();
+            throw new ArgumentException(
+                $"ArchitectureSearchOptions.{nameof(ArchitectureSearchOptions.FixedArchitecture)} is not an architecture of the '{space.Name}' search space: {e.Message}", e);
         }
+        log($"No search: training the fixed architecture {architecture.Describe()}.");
+        return architecture;
     }
 
     /// <summary>Forwards progress to the user's IProgress and writes one log line per trial.</summary>
