@@ -1,0 +1,102 @@
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.ArchitectureSearch.Tests.Pipeline;
+
+/// <summary>
+/// SearchTrainingRows (children train on a prefix of the training rows, the best is retrained on all of them) and
+/// FixedArchitecture (no search: one given architecture trained as the best child of a search would be).
+/// </summary>
+public sealed class ProxySearchAndFixedArchitectureTests
+{
+    private readonly MLContext _ml = new(seed: 11);
+    private readonly CifarImage[] _images = PipelineTestData.ReadCifar("data_batch_1.bin", 400);
+    private readonly CifarImage[] _test = PipelineTestData.ReadCifar("test_batch.bin", 20);
+
+    private ArchitectureSearchOptions Options(int trials = 2)
+    {
+        ArchitectureSearchOptions options = FittedImageModelFixture.ImageOptions();
+        options.MaxTrials = trials;
+        options.FinalEpochs = 1;
+        options.Seed = 5;
+        options.ValidationData = Keyed(_images[300..]);
+        return options;
+    }
+
+    private IDataView Keyed(CifarImage[] rows) => _ml.Data.LoadFromEnumerable(rows);
+
+    private TransformerChain<ArchitectureSearchTransformer> Fit(CifarImage[] train, ArchitectureSearchOptions options)
+    {
+        // The key mapping is fitted on the validation rows' labels too, so every fit maps names to the same keys.
+        var keys = _ml.Transforms.Conversion.MapValueToKey("Label").Fit(Keyed(_images));
+        options.ValidationData = keys.Transform(options.ValidationData!);
+        var search = _ml.Transforms.ArchitectureSearch(options).Fit(keys.Transform(Keyed(train)));
+        return new TransformerChain<ArchitectureSearchTransformer>(new ITransformer[] { keys, search });
+    }
+
+    private string[] Predict(ITransformer model)
+    {
+        using var engine = _ml.Model.CreatePredictionEngine<CifarImage, CifarPrediction>(model);
+        return _test.Select(image => PipelineTestData.Format(engine.Predict(image))).ToArray();
+    }
+
+    [Fact]
+    public void ChildrenSeeOnlyTheFirstSearchTrainingRowsAndTheBestIsRetrainedOnAllRows()
+    {
+        ArchitectureSearchOptions proxy = Options();
+        proxy.SearchTrainingRows = 100;
+        var withProxy = Fit(_images[..300], proxy);
+        var onPrefixOnly = Fit(_images[..100], Options());
+
+        // The search is the same as a search on the first 100 rows alone: same children, same rewards.
+        Assert.Equal(onPrefixOnly.LastTransformer.Trials.Select(t => (t.Hash, t.Reward)), withProxy.LastTransformer.Trials.Select(t => (t.Hash, t.Reward)));
+        Assert.Equal(onPrefixOnly.LastTransformer.Architecture.Description, withProxy.LastTransformer.Architecture.Description);
+        // The final network is not: it was retrained on all 300 rows (plus validation) rather than on the 100.
+        Assert.NotEqual(Predict(onPrefixOnly), Predict(withProxy));
+
+        // A limit above the row count is the same as none.
+        ArchitectureSearchOptions generous = Options();
+        generous.SearchTrainingRows = 1000;
+        Assert.Equal(Predict(onPrefixOnly), Predict(Fit(_images[..100], generous)));
+    }
+
+    [Fact]
+    public void FixedArchitectureTrainsExactlyAsTheBestChildOfASearchIsRetrained()
+    {
+        var searched = Fit(_images[..300], Options(trials: 1));
+        string json = searched.LastTransformer.DecodeArchitecture().ToJson();
+
+        ArchitectureSearchOptions fixedOptions = Options();
+        fixedOptions.FixedArchitecture = json;
+        var trained = Fit(_images[..300], fixedOptions);
+
+        Assert.Empty(trained.LastTransformer.Trials);
+        Assert.Equal(json, trained.LastTransformer.DecodeArchitecture().ToJson());
+        Assert.Equal(searched.LastTransformer.Architecture.ParameterCount, trained.LastTransformer.Architecture.ParameterCount);
+        // Same architecture, seed and rows: the network is bit for bit the one the search's final retraining made.
+        Assert.Equal(Predict(searched), Predict(trained));
+    }
+
+    [Theory]
+    [InlineData("{\"space\":\"recurrent-cell\",\"layers\":[]}", "search space")]
+    [InlineData("not json", "malformed")]
+    [InlineData("{\"space\":\"cnn\",\"layers\":[{\"filterHeight\":3,\"filterWidth\":3,\"filters\":64,\"stride\":1,\"pool\":\"none\",\"inputs\":[]}]}", "expects 3 layers")]
+    public void AFixedArchitectureOutsideTheSpaceIsRefusedByName(string json, string reason)
+    {
+        ArchitectureSearchOptions options = Options();
+        options.FixedArchitecture = json;
+        var error = Assert.Throws<ArgumentException>(() => Fit(_images[..50], options));
+        Assert.Contains("FixedArchitecture", error.Message);
+        Assert.Contains(reason, error.Message);
+    }
+
+    [Fact]
+    public void NonPositiveSearchTrainingRowsAndBlankArchitectureAreRefusedUpFront()
+    {
+        ArchitectureSearchOptions rows = Options();
+        rows.SearchTrainingRows = 0;
+        Assert.Contains("SearchTrainingRows", Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Transforms.ArchitectureSearch(rows)).Message);
+        ArchitectureSearchOptions blank = Options();
+        blank.FixedArchitecture = " ";
+        Assert.Contains("FixedArchitecture", Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Transforms.ArchitectureSearch(blank)).Message);
+    }
+}
