@@ -148,6 +148,18 @@ public class RecurrentCellSearchSpaceTests
     }
 
     [Fact]
+    public void JsonOfACellReadsIntoASpaceWithAnotherModelAroundTheCell()
+    {
+        var searched = Space(4);
+        var cell = searched.Decode(RandomValidTokens(searched, new Random(4)));
+        var wholeCorpus = new RecurrentCellSearchSpace(new RecurrentCellSearchSpaceOptions { Leaves = 4, VocabularySize = 2000, HiddenSize = 100, EmbeddingSize = 100 });
+        var read = wholeCorpus.FromJson(cell.ToJson());
+        Assert.Equal(cell.Tokens, read.Tokens);
+        Assert.NotEqual(cell.ParameterCount, read.ParameterCount); // the vocabulary and sizes are the new space's
+        Assert.Equal(searched.CellFingerprint, wholeCorpus.CellFingerprint);
+    }
+
+    [Fact]
     public void FingerprintCoversShapeButNotDropout()
     {
         Assert.NotEqual(Space(4).Fingerprint, Space(8).Fingerprint);

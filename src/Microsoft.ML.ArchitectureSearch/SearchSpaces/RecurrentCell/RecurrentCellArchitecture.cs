@@ -152,9 +152,11 @@ public sealed class RecurrentCellArchitecture : IArchitecture, IDrawableArchitec
             throw new ArchitectureValidationException("The recurrent-cell architecture JSON lacks 'nodes', 'inject' or 'memoryNode'.");
         if (dto.Space != space.Name)
             throw new ArchitectureValidationException($"The JSON describes a '{dto.Space}' architecture, not '{space.Name}'.");
-        if (dto.Fingerprint != space.Fingerprint)
+        // The cell's meaning must match; the model around it (sizes, vocabulary) may differ, e.g. a cell searched on a
+        // corpus subset and retrained on the whole corpus.
+        if (dto.Fingerprint is null || !(dto.Fingerprint == space.CellFingerprint || dto.Fingerprint.StartsWith(space.CellFingerprint + ";", StringComparison.Ordinal)))
             throw new ArchitectureValidationException(
-                $"The JSON was written for a space with fingerprint '{dto.Fingerprint}', which differs from this space '{space.Fingerprint}'.");
+                $"The JSON was written for a space with fingerprint '{dto.Fingerprint}', whose cell differs from this space's '{space.CellFingerprint}'.");
         var nodes = dto.Nodes.Select((n, i) => n?.Combination is null || n.Activation is null
                 ? throw new ArchitectureValidationException($"Node {i} of the JSON lacks 'combination' or 'activation'.")
                 : new CellNodeOperation(CellOperationNames.ParseCombination(n.Combination), CellOperationNames.ParseActivation(n.Activation)))

@@ -32,6 +32,7 @@ public sealed class RecurrentCellSearchSpace : ISearchSpace
         };
         Tree = new CellTree(options.Leaves);
         _steps = BuildSteps();
+        CellFingerprint = BuildCellFingerprint();
         Fingerprint = BuildFingerprint();
     }
 
@@ -44,6 +45,12 @@ public sealed class RecurrentCellSearchSpace : ISearchSpace
     public IReadOnlyList<DecisionStep> Steps => _steps;
 
     public string Fingerprint { get; }
+
+    /// <summary>
+    /// The part of <see cref="Fingerprint"/> that gives a cell's JSON its meaning (leaves, node order, operation lists),
+    /// without the language model around the cell, so a cell found on one corpus or model size can be read into another.
+    /// </summary>
+    public string CellFingerprint { get; }
 
     /// <summary>Index of the first of the four cell inject / cell index steps (after two steps per node).</summary>
     internal int InjectStepOffset => 2 * Tree.NodeCount;
@@ -98,17 +105,22 @@ public sealed class RecurrentCellSearchSpace : ISearchSpace
         return steps.ToArray();
     }
 
-    private string BuildFingerprint()
+    private string BuildCellFingerprint()
     {
-        // Only what changes the network a token sequence decodes to; dropout and the parameter budget do not.
         var o = Options;
         var text = new StringBuilder();
         text.Append("recurrent-cell/v1");
         text.Append(CultureInfo.InvariantCulture, $";leaves={o.Leaves};order=level");
         text.Append(";combinations=").Append(string.Join(",", o.Combinations.Select(CellOperationNames.Of)));
         text.Append(";activations=").Append(string.Join(",", o.Activations.Select(CellOperationNames.Of)));
-        text.Append(CultureInfo.InvariantCulture,
-            $";embedding={o.EmbeddingSize};hidden={o.HiddenSize};vocabulary={o.VocabularySize};layers={o.Layers};tie={(o.TieWeights ? 1 : 0)}");
         return text.ToString();
+    }
+
+    private string BuildFingerprint()
+    {
+        // Only what changes the network a token sequence decodes to; dropout and the parameter budget do not.
+        var o = Options;
+        return CellFingerprint + string.Create(CultureInfo.InvariantCulture,
+            $";embedding={o.EmbeddingSize};hidden={o.HiddenSize};vocabulary={o.VocabularySize};layers={o.Layers};tie={(o.TieWeights ? 1 : 0)}");
     }
 }
