@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces "Results on the full data sets" in BENCHMARKS.md: CIFAR-10 Reinforce vs Random searches (each best
 # retrained on all 50,000 training images and scored on the 10,000 test images), the hand-designed reference CNN with
-# the same final budget, a Penn Treebank cell search, the best cell and the LSTM baseline trained with the same budget.
+# the same final budget (a plain and a densely connected one, the sizes of the searched winners), a Penn Treebank cell search, the best cell and the LSTM baseline trained with the same budget.
 # Three lanes run at once, one thread each (2-core machine); logs, reports, models and peak memory (/usr/bin/time -v)
 # land in $OUT. Usage: bash bench/run-results.sh [DATA_DIR]   (default ../shared/data; takes about 1.5 hours)
 set -euo pipefail
@@ -30,6 +30,7 @@ PTB="--data-dir $DATA/ptb --seed 1 --hidden 200 --layers 2 --leaves 4"
 ( run cifar-random cifar10 $CIFAR $SEARCH --strategy random
   run ptb-lstm ptb-final $PTB --model lstm --epochs 4 ) &
 ( run ptb-search ptb $PTB --train-size 10000 --valid-size 1000 --test-size 500 --trials 10 --final-epochs 1
-  run ptb-cell ptb-final $PTB --architecture "$OUT/ptb-search/best-architecture.json" --epochs 4 ) &
+  run ptb-cell ptb-final $PTB --architecture "$OUT/ptb-search/best-architecture.json" --epochs 4
+  run cifar-reference-dense cifar10 $CIFAR --architecture bench/reference-cnn-dense.json ) &
 wait
 grep -H "Maximum resident" "$OUT"/*.time
