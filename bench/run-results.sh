@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Reproduces "Results on the full data sets" in BENCHMARKS.md: CIFAR-10 Reinforce vs Random searches (each best
-# retrained on all 50,000 training images and scored on the 10,000 test images), the hand-designed reference CNN with
-# the same final budget (a plain and a densely connected one, the sizes of the searched winners), a Penn Treebank cell search, the best cell and the LSTM baseline trained with the same budget.
+# retrained on all 50,000 training images and scored on the 10,000 test images), hand-designed reference CNNs with the
+# same final budget (a plain and a densely connected one, about the sizes of the searched winners), a Penn Treebank
+# cell search, and the best cell and the LSTM baseline trained with the same budget.
 # Three lanes run at once, one thread each (2-core machine); logs, reports, models and peak memory (/usr/bin/time -v)
-# land in $OUT. Usage: bash bench/run-results.sh [DATA_DIR]   (default ../shared/data; takes about 1.5 hours)
+# land in $OUT. Usage: bash bench/run-results.sh [DATA_DIR]   (default ../shared/data; takes about 2 hours)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${1:-../shared/data}

@@ -15,7 +15,8 @@ internal sealed class ImageTaskSearch : ITaskSearch
     private readonly DenseImageData _train;
     private readonly DenseImageData _validation;
     private readonly CnnTrainingOptions _training;
-    private readonly CnnChildTrainer _trainer;
+    private readonly DenseImageData _searchTrain;
+    private CnnChildTrainer? _trainer;
     private readonly CnnSearchSpace _space;
 
     public ImageTaskSearch(SearchRequest request)
@@ -24,20 +25,20 @@ internal sealed class ImageTaskSearch : ITaskSearch
         var validation = (ImageTaskData)request.Validation;
         _train = train.Images;
         _validation = validation.Images;
-        DenseImageData searchTrain = ((ImageTaskData)request.SearchTrainingRows()).Images;
+        _searchTrain = ((ImageTaskData)request.SearchTrainingRows()).Images;
         ArchitectureSearchOptions o = request.Options;
         _space = new CnnSearchSpace(o.ConvolutionalSpace with
         {
             InputChannels = train.Channels, InputHeight = train.Height, InputWidth = train.Width, ClassCount = train.ClassCount,
         });
         _training = o.ImageTraining with { Device = o.Device, BatchSize = o.BatchSize ?? o.ImageTraining.BatchSize };
-        _trainer = new CnnChildTrainer(searchTrain, _validation, null, _training);
-        DataFingerprint = Search.DataFingerprint.Of("images", searchTrain.Pixels, searchTrain.Labels, _validation.Pixels, _validation.Labels);
+        DataFingerprint = Search.DataFingerprint.Of("images", _searchTrain.Pixels, _searchTrain.Labels, _validation.Pixels, _validation.Labels);
     }
 
     public ISearchSpace Space => _space;
 
-    public IChildTrainer Trainer => _trainer;
+    // Built on first use: a FixedArchitecture fit never searches, so it never holds the children's copy of the images.
+    public IChildTrainer Trainer => _trainer ??= new CnnChildTrainer(_searchTrain, _validation, null, _training);
 
     public string DataFingerprint { get; }
 
@@ -45,6 +46,8 @@ internal sealed class ImageTaskSearch : ITaskSearch
         IArchitecture architecture, ChildTrainingSettings settings, CancellationToken cancellationToken)
     {
         var cnn = (CnnArchitecture)architecture;
+        // The search is over: release the children's tensors (a copy of the training images) before the final copy.
+        ReleaseSearchTrainer();
         DenseImageData all = Concatenate(_train, _validation);
         using var trainer = new CnnChildTrainer(all, _validation, null, _training);
         TrainedChild child = trainer.Train(cnn, settings, cancellationToken);
@@ -54,7 +57,13 @@ internal sealed class ImageTaskSearch : ITaskSearch
         return (new NormalizedImageClassifier(network, mean, std), CnnNetworkFactory.ToJson(cnn, _space.Options), child.Result);
     }
 
-    public void Dispose() => _trainer.Dispose();
+    public void Dispose() => ReleaseSearchTrainer();
+
+    private void ReleaseSearchTrainer()
+    {
+        _trainer?.Dispose();
+        _trainer = null;
+    }
 
     private static DenseImageData Concatenate(DenseImageData a, DenseImageData b) =>
         new(a.Pixels.Concat(b.Pixels).ToArray(), a.Labels.Concat(b.Labels).ToArray(), a.Channels, a.Height, a.Width);
