@@ -29,7 +29,9 @@ PTB="--data-dir $DATA/ptb --seed 1 --hidden 200 --layers 2 --leaves 4"
 ( run cifar-reinforce cifar10 $CIFAR $SEARCH --strategy reinforce --children-per-update 2
   run cifar-reference cifar10 $CIFAR --architecture bench/reference-cnn.json ) &
 ( run cifar-random cifar10 $CIFAR $SEARCH --strategy random
-  run ptb-lstm ptb-final $PTB --model lstm --epochs 4 ) &
+  run ptb-lstm ptb-final $PTB --model lstm --epochs 4
+  # The LSTM on the search's proxy task (what a child sees), to place the children's perplexities.
+  run ptb-lstm-proxy ptb-final $PTB --model lstm --epochs 1 --train-size 10000 --valid-size 1000 --test-size 500 ) &
 ( run ptb-search ptb $PTB --train-size 10000 --valid-size 1000 --test-size 500 --trials 10 --final-epochs 1
   run ptb-cell ptb-final $PTB --architecture "$OUT/ptb-search/best-architecture.json" --epochs 4
   run cifar-reference-dense cifar10 $CIFAR --architecture bench/reference-cnn-dense.json ) &
