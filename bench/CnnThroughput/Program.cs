@@ -50,12 +50,55 @@ Console.WriteLine($"{architecture.Describe()}");
 Console.WriteLine($"threads {torch.get_num_threads()}, train images {trainCount}, batch 64, device {Microsoft.ML.ArchitectureSearch.Torch.TorchDevices.Resolve()}");
 
 DenseImageData train = Load("data_batch_1.bin", trainCount), validation = Load("test_batch.bin", 1000);
-foreach (bool augment in args.Length > 4 ? (args[4] == "train-reversed" ? new[] { false, true } : new[] { true, false }) : Array.Empty<bool>())
+foreach (bool augment in args.Length > 4 && args[4] != "step-share" ? (args[4] == "train-reversed" ? new[] { false, true } : new[] { true, false }) : Array.Empty<bool>())
 {
     using var trainer = new CnnChildTrainer(train, validation, options: new CnnTrainingOptions { Augment = augment, EvaluationBatchSize = evaluationBatch });
     using var child = trainer.Train(architecture, new ChildTrainingSettings { Epochs = 1, Seed = 1 });
     TrialResult r = child.Result;
     Console.WriteLine($"augment={augment}: {r.ExamplesPerSecond:F1} images/s (training steps only), epoch wall {r.WallTime.TotalSeconds:F1} s, val acc {r.ValidationMetricPerEpoch[0]:F3}, loss {r.TrainLossPerEpoch[0]:F3}");
+}
+
+// Share of a training step outside forward/backward/optimizer ("step-share"): the trainer's rate over its training
+// steps (batch slicing, augmentation, learning-rate schedule, loss bookkeeping included) against a bare loop of
+// forward + loss + backward + SGD step on one pre-cut batch, same network, optimizer settings and step count,
+// alternated twice so that drift in machine load hits both.
+if (args.Length > 4 && args[4] == "step-share")
+{
+    var defaults = new CnnTrainingOptions();
+    double Bare()
+    {
+        using var network = new Microsoft.ML.ArchitectureSearch.Networks.Cnn.ChildCnn(architecture);
+        network.train();
+        using var sgd = optim.SGD(network.parameters(), defaults.LearningRate, defaults.Momentum, 0, defaults.WeightDecay, defaults.Nesterov);
+        using var batchScope = NewDisposeScope();
+        Tensor images = randn(defaults.BatchSize, 3, 32, 32);
+        Tensor labels = randint(0, 10, defaults.BatchSize, dtype: ScalarType.Int64);
+        long steps = train.Count / defaults.BatchSize;
+        var watch = Stopwatch.StartNew();
+        for (long s = 0; s < steps; s++)
+        {
+            using var step = NewDisposeScope();
+            Tensor loss = nn.functional.cross_entropy(network.forward(images), labels);
+            sgd.zero_grad();
+            loss.backward();
+            sgd.step();
+        }
+        return steps * defaults.BatchSize / watch.Elapsed.TotalSeconds;
+    }
+    double Trainer()
+    {
+        using var trainer = new CnnChildTrainer(train, validation, options: new CnnTrainingOptions { EvaluationBatchSize = evaluationBatch });
+        using var child = trainer.Train(architecture, new ChildTrainingSettings { Epochs = 1, Seed = 1 });
+        return child.Result.ExamplesPerSecond;
+    }
+    Bare(); // warm-up: the first epoch of a process is slower (allocator, oneDNN primitive caches)
+    for (int round = 1; round <= 2; round++)
+    {
+        double bare = Bare(), full = Trainer();
+        Console.WriteLine($"round {round}: bare forward/backward/step {bare:F1} images/s, CnnChildTrainer steps {full:F1} images/s, " +
+            $"share of a step outside forward/backward/step {100 * (1 - full / bare):F1}%");
+    }
+    return;
 }
 
 // Inference cost per image against batch size (large batches allocate huge maps; see EvaluationBatchSize).
