@@ -24,7 +24,8 @@ internal sealed class LanguageModelTaskSearch : ITaskSearch
         var train = (TextTaskData)request.Train;
         var validation = (TextTaskData)request.Validation;
         _train = train.EncodeStream(out _); // the vocabulary was built from these sentences: no unknown words
-        int[] searchTrain = ((TextTaskData)request.SearchTrainingRows()).EncodeStream(out _);
+        TaskData searchRows = request.SearchTrainingRows();
+        int[] searchTrain = ReferenceEquals(searchRows, train) ? _train : ((TextTaskData)searchRows).EncodeStream(out _);
         _validation = validation.EncodeStream(out int unknown);
         if (unknown > 0)
             request.Log($"{unknown} validation words are not in the training vocabulary and are scored as <unk>.");
