@@ -17,6 +17,7 @@ internal sealed class ImageTaskSearch : ITaskSearch
     private readonly CnnTrainingOptions _training;
     private readonly DenseImageData _searchTrain;
     private CnnChildTrainer? _trainer;
+    private string? _dataFingerprint;
     private readonly CnnSearchSpace _space;
 
     public ImageTaskSearch(SearchRequest request)
@@ -32,7 +33,6 @@ internal sealed class ImageTaskSearch : ITaskSearch
             InputChannels = train.Channels, InputHeight = train.Height, InputWidth = train.Width, ClassCount = train.ClassCount,
         });
         _training = o.ImageTraining with { Device = o.Device, BatchSize = o.BatchSize ?? o.ImageTraining.BatchSize };
-        DataFingerprint = Search.DataFingerprint.Of("images", _searchTrain.Pixels, _searchTrain.Labels, _validation.Pixels, _validation.Labels);
     }
 
     public ISearchSpace Space => _space;
@@ -40,7 +40,9 @@ internal sealed class ImageTaskSearch : ITaskSearch
     // Built on first use: a FixedArchitecture fit never searches, so it never holds the children's copy of the images.
     public IChildTrainer Trainer => _trainer ??= new CnnChildTrainer(_searchTrain, _validation, null, _training);
 
-    public string DataFingerprint { get; }
+    // Hashed only when a search asks (a FixedArchitecture fit never does): it reads every pixel.
+    public string DataFingerprint => _dataFingerprint ??=
+        Search.DataFingerprint.Of("images", _searchTrain.Pixels, _searchTrain.Labels, _validation.Pixels, _validation.Labels);
 
     public (nn.Module<Tensor, Tensor> Network, string FactoryJson, TrialResult Result) TrainFinal(
         IArchitecture architecture, ChildTrainingSettings settings, CancellationToken cancellationToken)

@@ -18,6 +18,8 @@ internal sealed class LanguageModelTaskSearch : ITaskSearch
     private readonly int _vocabularySize;
     private readonly LanguageModelTrainingOptions _training;
     private readonly RecurrentCellSearchSpace _space;
+    private readonly int[] _searchTrain;
+    private string? _dataFingerprint;
 
     public LanguageModelTaskSearch(SearchRequest request)
     {
@@ -25,7 +27,7 @@ internal sealed class LanguageModelTaskSearch : ITaskSearch
         var validation = (TextTaskData)request.Validation;
         _train = train.EncodeStream(out _); // the vocabulary was built from these sentences: no unknown words
         TaskData searchRows = request.SearchTrainingRows();
-        int[] searchTrain = ReferenceEquals(searchRows, train) ? _train : ((TextTaskData)searchRows).EncodeStream(out _);
+        _searchTrain = ReferenceEquals(searchRows, train) ? _train : ((TextTaskData)searchRows).EncodeStream(out _);
         _validation = validation.EncodeStream(out int unknown);
         if (unknown > 0)
             request.Log($"{unknown} validation words are not in the training vocabulary and are scored as <unk>.");
@@ -33,15 +35,15 @@ internal sealed class LanguageModelTaskSearch : ITaskSearch
         ArchitectureSearchOptions o = request.Options;
         _space = new RecurrentCellSearchSpace(o.RecurrentCellSpace with { VocabularySize = _vocabularySize });
         _training = o.LanguageModelTraining with { Device = o.Device, BatchSize = o.BatchSize ?? o.LanguageModelTraining.BatchSize };
-        Trainer = new LanguageModelChildTrainer(searchTrain, _validation, null, _vocabularySize, _training);
-        DataFingerprint = Search.DataFingerprint.Of("text", searchTrain, _validation);
+        Trainer = new LanguageModelChildTrainer(_searchTrain, _validation, null, _vocabularySize, _training);
     }
 
     public ISearchSpace Space => _space;
 
     public IChildTrainer Trainer { get; }
 
-    public string DataFingerprint { get; }
+    // Hashed only when a search asks (a FixedArchitecture fit never does).
+    public string DataFingerprint => _dataFingerprint ??= Search.DataFingerprint.Of("text", _searchTrain, _validation);
 
     public (nn.Module<Tensor, Tensor> Network, string FactoryJson, TrialResult Result) TrainFinal(
         IArchitecture architecture, ChildTrainingSettings settings, CancellationToken cancellationToken)
