@@ -19,6 +19,12 @@ internal sealed class CommandLine
 
     public string? Text(string name) => _values.GetValueOrDefault(name);
 
+    /// <summary>The contents of the file named by option <paramref name="name"/>; null when the option is absent.</summary>
+    public string? FileText(string name) =>
+        Text(name) is not { } file ? null
+        : File.Exists(file) ? File.ReadAllText(file)
+        : throw new FileNotFoundException($"The --{name} file '{file}' does not exist.", file);
+
     public int Int(string name, int fallback) =>
         _values.TryGetValue(name, out string? v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 

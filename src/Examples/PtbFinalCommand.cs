@@ -40,9 +40,8 @@ internal static class PtbFinalCommand
                 trainModel = () => trainer.TrainLstmBaseline(shape, settings);
                 break;
             case "cell":
-                string file = cl.Text("architecture") ?? throw new ArgumentException("--model cell needs --architecture FILE (the best-architecture.json of a ptb search).");
-                if (!File.Exists(file)) throw new FileNotFoundException($"Architecture file '{file}' does not exist.", file);
-                var cell = (RecurrentCellArchitecture)new RecurrentCellSearchSpace(shape).FromJson(File.ReadAllText(file));
+                string json = cl.FileText("architecture") ?? throw new ArgumentException("--model cell needs --architecture FILE (the best-architecture.json of a ptb search).");
+                var cell = (RecurrentCellArchitecture)new RecurrentCellSearchSpace(shape).FromJson(json);
                 description = $"searched cell, {shape.Layers} layers, embedding {shape.EmbeddingSize}, hidden {shape.HiddenSize}: {cell.Describe()}";
                 trainModel = () => trainer.Train(cell, settings);
                 break;

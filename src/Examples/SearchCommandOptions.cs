@@ -15,8 +15,7 @@ internal static class SearchCommandOptions
         if (cl.OptionalInt("children-per-update") is { } perUpdate)
             options.Reinforce = options.Reinforce with { ChildrenPerUpdate = perUpdate };
         options.SearchTrainingRows = cl.OptionalInt("search-size");
-        if (cl.Text("architecture") is { } file)
-            options.FixedArchitecture = File.Exists(file) ? File.ReadAllText(file) : throw new FileNotFoundException($"Architecture file '{file}' does not exist.", file);
+        options.FixedArchitecture = cl.FileText("architecture");
         options.CheckpointDirectory = cl.Text("checkpoint");
         options.Device = cl.Text("device") ?? "auto";
         return options;
