@@ -15,6 +15,6 @@ public static class ArchitectureSearchCatalog
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
-        return new ArchitectureSearchEstimator(MLNetInternalsAccess.Instance.GetEnvironment(catalog), options);
+        return new ArchitectureSearchEstimator(MLNetInternalsAccess.GetEnvironment(catalog), options);
     }
 }

@@ -51,9 +51,11 @@ public sealed class ArchitectureSearchOptions
     public int? SearchTrainingRows { get; set; }
 
     /// <summary>
-    /// Skip the search and train this architecture (JSON in the task's search-space format, as
-    /// <c>DecodeArchitecture().ToJson()</c> writes it) for <see cref="FinalEpochs"/>, exactly as the best child of a search
-    /// would be: for hand-designed baselines and for retraining an architecture found earlier. Null: search.
+    /// Skip the search and train this architecture for <see cref="FinalEpochs"/>, exactly as the best child of a search
+    /// would be: for hand-designed baselines and for retraining an architecture found earlier. The JSON is the one
+    /// architecture document of this library: <see cref="SearchedArchitecture.Json"/> of a fitted transformer, a search
+    /// report's best-architecture.json, or a hand-written document of the same form (the space's settings may be left
+    /// out). Its layers or cell must be members of this task's search space. Null: search.
     /// </summary>
     public string? FixedArchitecture { get; set; }
 
@@ -139,10 +141,62 @@ public sealed class ArchitectureSearchOptions
     /// <summary>Output column of the most probable word after each sentence (language modeling).</summary>
     public string PredictedNextWordColumnName { get; set; } = "PredictedNextWord";
 
-    /// <summary>A copy whose nested option objects are copies too, so the estimator is unaffected by later edits.</summary>
+    /// <summary>
+    /// A copy that shares nothing a caller can still change: the nested option records are immutable except for their
+    /// lists, which are copied, so editing the caller's options or lists later leaves the estimator unaffected. (The
+    /// validation data, progress sink and token are shared on purpose: they are the caller's objects.)
+    /// </summary>
     internal ArchitectureSearchOptions Clone()
     {
         var copy = (ArchitectureSearchOptions)MemberwiseClone();
+        copy.ConvolutionalSpace = ConvolutionalSpace with
+        {
+            FilterHeights = ConvolutionalSpace.FilterHeights.ToArray(),
+            FilterWidths = ConvolutionalSpace.FilterWidths.ToArray(),
+            FilterCounts = ConvolutionalSpace.FilterCounts.ToArray(),
+            Strides = ConvolutionalSpace.Strides.ToArray(),
+            Poolings = ConvolutionalSpace.Poolings.ToArray(),
+        };
+        copy.RecurrentCellSpace = RecurrentCellSpace with
+        {
+            Combinations = RecurrentCellSpace.Combinations.ToArray(),
+            Activations = RecurrentCellSpace.Activations.ToArray(),
+        };
         return copy;
+    }
+
+    /// <summary>Throws an <see cref="ArgumentOutOfRangeException"/> naming the first option that is out of range.</summary>
+    internal void Validate()
+    {
+        Require(Enum.IsDefined(Task), nameof(Task), "is not a known task");
+        Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), "must name a column");
+        Require(ImageChannels > 0, nameof(ImageChannels), "must be positive");
+        Require(ImageHeight > 0, nameof(ImageHeight), "must be positive");
+        Require(ImageWidth > 0, nameof(ImageWidth), "must be positive");
+        Require((long)ImageChannels * ImageHeight * ImageWidth <= int.MaxValue, nameof(ImageChannels), "x ImageHeight x ImageWidth is too large");
+        Require(MaxTrials > 0, nameof(MaxTrials), "must be positive");
+        Require(MaxSearchTime == null || MaxSearchTime > TimeSpan.Zero, nameof(MaxSearchTime), "must be positive or null");
+        Require(TrialEpochs > 0, nameof(TrialEpochs), "must be positive");
+        Require(FinalEpochs > 0, nameof(FinalEpochs), "must be positive");
+        Require(SearchTrainingRows == null || SearchTrainingRows > 0, nameof(SearchTrainingRows), "must be positive or null");
+        Require(FixedArchitecture == null || !string.IsNullOrWhiteSpace(FixedArchitecture), nameof(FixedArchitecture), "must be architecture JSON or null");
+        Require(BatchSize == null || BatchSize > 0, nameof(BatchSize), "must be positive or null");
+        Require(ValidationFraction > 0 && ValidationFraction < 1, nameof(ValidationFraction), "must be between 0 and 1 (exclusive)");
+        Require(ConvolutionalSpace != null, nameof(ConvolutionalSpace), "must not be null");
+        Require(RecurrentCellSpace != null, nameof(RecurrentCellSpace), "must not be null");
+        Require(LanguageModelTraining != null, nameof(LanguageModelTraining), "must not be null");
+        Require(ImageTraining != null, nameof(ImageTraining), "must not be null");
+        Require(Reinforce != null, nameof(Reinforce), "must not be null");
+        Require(Evolution != null, nameof(Evolution), "must not be null");
+        Require(Parallelism > 0, nameof(Parallelism), "must be positive");
+        Require(MaxParametersPerChild == null || MaxParametersPerChild > 0, nameof(MaxParametersPerChild), "must be positive or null");
+        Require(TrialTimeLimit == null || TrialTimeLimit > TimeSpan.Zero, nameof(TrialTimeLimit), "must be positive or null");
+    }
+
+    /// <summary>Throws the exception <see cref="Validate"/> throws when <paramref name="ok"/> is false.</summary>
+    internal static void Require(bool ok, string name, string rule)
+    {
+        if (!ok)
+            throw new ArgumentOutOfRangeException(nameof(ArchitectureSearchOptions) + "." + name, $"ArchitectureSearchOptions.{name} {rule}.");
     }
 }

@@ -1,4 +1,4 @@
-using Microsoft.ML.ArchitectureSearch.Torch;
+using Microsoft.ML.ArchitectureSearch.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.Strategies;
@@ -14,21 +12,21 @@ namespace Microsoft.ML.ArchitectureSearch.Execution;
 /// trains the rest (up to <see cref="SearchRunOptions.Parallelism"/> at once), records every finished proposal durably,
 /// then lets the strategy learn from the batch. It owns no model code: strategies propose, trainers train.
 /// </summary>
-public sealed class ArchitectureSearchRunner
+internal sealed class ArchitectureSearchRunner
 {
     private readonly ISearchSpace _space;
     private readonly ISearchStrategy _strategy;
     private readonly IChildTrainer _trainer;
     private readonly SearchRunOptions _options;
-    private readonly ILogger _logger;
+    private readonly ISearchLog _log;
 
-    public ArchitectureSearchRunner(ISearchStrategy strategy, IChildTrainer trainer, SearchRunOptions options, ILogger? logger = null)
+    public ArchitectureSearchRunner(ISearchStrategy strategy, IChildTrainer trainer, SearchRunOptions options, ISearchLog? log = null)
     {
         _strategy = strategy ?? throw new ArgumentNullException(nameof(strategy));
         _trainer = trainer ?? throw new ArgumentNullException(nameof(trainer));
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _space = strategy.Space;
-        _logger = logger ?? NullLogger.Instance;
+        _log = log ?? NullSearchLog.Instance;
         options.Budget.Validate();
         if (options.Parallelism < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Parallelism, "Parallelism must be at least 1.");
         if (options.TrialEpochs < 1) throw new ArgumentOutOfRangeException(nameof(options), options.TrialEpochs, "TrialEpochs must be at least 1.");
@@ -51,7 +49,7 @@ public sealed class ArchitectureSearchRunner
     {
         using SearchCheckpoint? checkpoint = _options.CheckpointDirectory is { } dir ? SearchCheckpoint.Open(dir, Manifest) : null;
         foreach (string warning in checkpoint?.Warnings ?? Array.Empty<string>())
-            _logger.LogWarning("{Warning}", warning);
+            _log.Warning(warning);
 
         var state = new RunState(_options.Budget);
         IReadOnlyList<TrialRecord> logged = checkpoint?.RestoredTrials ?? Array.Empty<TrialRecord>();
@@ -62,7 +60,7 @@ public sealed class ArchitectureSearchRunner
             batch = saved.BatchesLearned;
             state.PriorElapsed = saved.Elapsed;
             foreach (TrialRecord t in logged.Where(t => t.Batch < batch)) state.Add(t);
-            _logger.LogInformation("Resumed search from {Directory}: {Trials} trials, {Batches} batches learned.", checkpoint.Directory, state.Trials.Count, batch);
+            _log.Info($"Resumed search from {checkpoint.Directory}: {state.Trials.Count} trials, {batch} batches learned.");
         }
         var replay = logged.Where(t => t.Batch >= batch).ToDictionary(t => t.Index);
 
@@ -90,7 +88,7 @@ public sealed class ArchitectureSearchRunner
                 batch++;
                 checkpoint?.SaveState(batch, state.Elapsed, _strategy.SaveState);
             }
-            _logger.LogInformation("Search stopped ({Reason}) after {Trained} trained children, {Proposals} proposals.", reason, state.TrainedCount, state.Trials.Count);
+            _log.Info($"Search stopped ({reason}) after {state.TrainedCount} trained children, {state.Trials.Count} proposals.");
             return new SearchOutcome(state.Trials.ToArray(), reason, state.Elapsed);
         }
         finally
@@ -224,7 +222,7 @@ public sealed class ArchitectureSearchRunner
             TimeLimit = _options.Budget.TrialTimeLimit,
             ContinueAfterEpoch = rule == null ? null : (epoch, metric) => rule.ShouldContinue(index, epoch, lowerIsBetter ? -metric : metric),
         };
-        _logger.LogInformation("Trial {Index}: training {Architecture}", index, architecture.Describe());
+        _log.Info($"Trial {index}: training {architecture.Describe()}");
         TrialResult result;
         try
         {
@@ -240,7 +238,7 @@ public sealed class ArchitectureSearchRunner
         rule?.Complete(index, result.ValidationMetricPerEpoch.Select(m => lowerIsBetter ? -m : m).ToArray());
         state.RecordTrainingTime(result.WallTime);
         if (result.Failed)
-            _logger.LogWarning("Trial {Index} failed: {Reason}", index, result.FailureReason);
+            _log.Warning($"Trial {index} failed: {result.FailureReason}");
         return new TrialRecord
         {
             Index = index,

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.ArchitectureSearch.Execution;
 
 /// <summary>Decides after each epoch whether a child is worth training further.</summary>
-public interface IEarlyStoppingRule
+internal interface IEarlyStoppingRule
 {
     /// <summary>
     /// Called after <paramref name="epoch"/> (0-based) of trial <paramref name="trial"/> with its validation metric

@@ -5,7 +5,7 @@ namespace Microsoft.ML.ArchitectureSearch.Execution;
 /// far is worse than the median, over earlier completed children, of their running-average score up to epoch e.
 /// Children that completed their epochs are the reference; stopped children do not lower the bar.
 /// </summary>
-public sealed class MedianStoppingRule : IEarlyStoppingRule
+internal sealed class MedianStoppingRule : IEarlyStoppingRule
 {
     private readonly object _gate = new();
     private readonly List<double[]> _completed = new();

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.ArchitectureSearch.Execution;
 
 /// <summary>Limits of one search. The search stops at the first limit reached; finished trials are always kept.</summary>
-public sealed record SearchBudget
+internal sealed record SearchBudget
 {
     /// <summary>Children trained (proposals rejected before training and reused duplicates do not count).</summary>
     public int MaxTrials { get; init; } = 20;

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.ArchitectureSearch.Execution;
 
 /// <summary>Why a search ended.</summary>
-public enum SearchStopReason
+internal enum SearchStopReason
 {
     MaxTrialsReached,
     MaxSearchTimeReached,
@@ -10,7 +10,7 @@ public enum SearchStopReason
 }
 
 /// <summary>Everything a finished (or stopped) search produced.</summary>
-public sealed class SearchOutcome
+internal sealed class SearchOutcome
 {
     internal SearchOutcome(IReadOnlyList<TrialRecord> trials, SearchStopReason stopReason, TimeSpan elapsed)
     {

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.ArchitectureSearch.Execution;
 
 /// <summary>How a search runs (as opposed to what it searches).</summary>
-public sealed record SearchRunOptions
+internal sealed record SearchRunOptions
 {
     public SearchBudget Budget { get; init; } = new();
 

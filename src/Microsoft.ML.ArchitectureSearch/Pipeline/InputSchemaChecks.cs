@@ -1,4 +1,6 @@
 using Microsoft.ML.Data;
+using static Microsoft.ML.SchemaShape.Column;
+
 namespace Microsoft.ML.ArchitectureSearch.Pipeline;
 
 /// <summary>
@@ -39,6 +41,29 @@ internal static class InputSchemaChecks
         if (column.Type is not TextDataViewType)
             throw Mismatch(columnName, "text", TextExpectation, $"{column.Type}");
     }
+
+    /// <summary>The column <paramref name="name"/> of a schema shape, or the schema-mismatch exception naming it.</summary>
+    public static SchemaShape.Column Find(SchemaShape shape, string name, string role) =>
+        TryFind(shape, name, out SchemaShape.Column column) ? column : throw Missing(name, role);
+
+    // SchemaShape.TryFindColumn is internal; a shape is a list of uniquely named columns.
+    public static bool TryFind(SchemaShape shape, string name, out SchemaShape.Column column)
+    {
+        foreach (SchemaShape.Column candidate in shape)
+        {
+            if (candidate.Name == name)
+            {
+                column = candidate;
+                return true;
+            }
+        }
+        column = default;
+        return false;
+    }
+
+    /// <summary>A shape column's type in words, for mismatch messages.</summary>
+    public static string Describe(SchemaShape.Column column) =>
+        $"{(column.Kind == VectorKind.Scalar ? "" : column.Kind == VectorKind.Vector ? "known-size vector of " : "variable-size vector of ")}{(column.IsKey ? "key " : "")}{column.ItemType}";
 
     /// <summary>The label's key type, or an exception naming the column.</summary>
     public static KeyDataViewType CheckLabelColumn(DataViewSchema schema, string columnName)

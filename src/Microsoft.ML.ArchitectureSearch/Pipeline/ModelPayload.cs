@@ -1,5 +1,5 @@
 using Microsoft.ML.ArchitectureSearch.Execution;
-using Microsoft.ML.ArchitectureSearch.Pipeline.Networks;
+using Microsoft.ML.ArchitectureSearch.Tasks;
 
 namespace Microsoft.ML.ArchitectureSearch.Pipeline;
 
@@ -11,13 +11,12 @@ internal sealed record ColumnNames(
         options.ScoreColumnName, options.PredictedLabelColumnName, options.PerplexityColumnName, options.PredictedNextWordColumnName);
 }
 
-/// <summary>The label's key type: its count and, when the label had them, its key values as text (class names).</summary>
-internal sealed record LabelKeys(int Count, IReadOnlyList<string>? Values);
-
 /// <summary>Everything the transformer holds except the network weights, which travel beside it as bytes.</summary>
+/// <param name="Architecture">The trained architecture; its JSON rebuilds the network on its own.</param>
+/// <param name="Task">Which <see cref="TaskDefinition"/> reads <paramref name="Data"/> and scores rows.</param>
+/// <param name="Columns">Input and output column names.</param>
+/// <param name="Data">The task's model data (label keys, vocabulary).</param>
+/// <param name="Trials">Every proposal of the search that produced the model.</param>
 internal sealed record ModelPayload(
-    SearchedArchitecture Architecture, NetworkConfiguration Network, ColumnNames Columns,
-    LabelKeys? Labels, IReadOnlyList<string>? Vocabulary, IReadOnlyList<TrialRecord> Trials)
-{
-    public ArchitectureSearchTask Task => Network.Task;
-}
+    SearchedArchitecture Architecture, ArchitectureSearchTask Task, ColumnNames Columns, TaskModelData Data,
+    IReadOnlyList<TrialRecord> Trials);

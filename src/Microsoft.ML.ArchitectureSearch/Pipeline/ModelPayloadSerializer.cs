@@ -2,19 +2,21 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.ML.ArchitectureSearch.Execution;
 using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
-using Microsoft.ML.ArchitectureSearch.Pipeline.Networks;
+using Microsoft.ML.ArchitectureSearch.Tasks;
 
 namespace Microsoft.ML.ArchitectureSearch.Pipeline;
 
 /// <summary>
 /// The payload header's binary form (inside the model zip): a magic number, a format version, the payload fields, the
 /// SHA-256 of the network weights (a separate zip entry) and finally the SHA-256 of everything before it. Both digests
-/// are checked on load, so a damaged file fails with a clear message instead of a wrong model or a native crash.
+/// are checked on load, so a damaged file fails with a clear message instead of a wrong model or a native crash. The
+/// task's own section (label keys, vocabulary) is written and read by its <see cref="TaskDefinition"/>.
 /// </summary>
 internal static class ModelPayloadSerializer
 {
     private const uint Magic = 0x4E534841; // "AHSN"
-    private const int FormatVersion = 1;
+    // 2: the architecture JSON is the self-describing document (space settings inside), the task writes its own section.
+    private const int FormatVersion = 2;
     private const int DigestLength = 32;
 
     public static byte[] Serialize(ModelPayload payload, byte[] weights)
@@ -27,18 +29,10 @@ internal static class ModelPayloadSerializer
             SearchedArchitecture a = payload.Architecture;
             writer.Write(a.SearchSpace); writer.Write(a.SpaceFingerprint); writer.Write(a.Hash);
             writer.Write(a.Json); writer.Write(a.Description); writer.Write(a.ParameterCount);
-            NetworkConfiguration n = payload.Network;
-            writer.Write((int)n.Task); writer.Write(n.ImageChannels); writer.Write(n.ImageHeight); writer.Write(n.ImageWidth);
-            writer.Write(n.ClassCount); writer.Write(n.VocabularySize);
+            writer.Write((int)payload.Task);
             ColumnNames c = payload.Columns;
             writer.Write(c.Feature); writer.Write(c.Score); writer.Write(c.PredictedLabel); writer.Write(c.Perplexity); writer.Write(c.PredictedNextWord);
-            writer.Write(payload.Labels != null);
-            if (payload.Labels != null)
-            {
-                writer.Write(payload.Labels.Count);
-                WriteStrings(writer, payload.Labels.Values);
-            }
-            WriteStrings(writer, payload.Vocabulary);
+            payload.Data.Write(writer);
             writer.Write(payload.Trials.Count);
             foreach (TrialRecord trial in payload.Trials)
                 writer.Write(JsonSerializer.Serialize(trial, CheckpointJson.Options));
@@ -63,24 +57,21 @@ internal static class ModelPayloadSerializer
                 throw Corrupt("its payload header does not start with the ArchitectureSearch magic number");
             int version = reader.ReadInt32();
             if (version != FormatVersion)
-                throw new InvalidDataException($"The ArchitectureSearch model uses payload format {version}; this version of the library reads format {FormatVersion}.");
+                throw new InvalidDataException($"The ArchitectureSearch model uses payload format {version}; this version of the library reads format {FormatVersion} (retrain the model, or load it with the library version that saved it).");
             var architecture = new SearchedArchitecture(reader.ReadString(), reader.ReadString(), reader.ReadString(),
                 reader.ReadString(), reader.ReadString(), reader.ReadInt64());
             int task = reader.ReadInt32();
             if (!Enum.IsDefined(typeof(ArchitectureSearchTask), task))
                 throw Corrupt($"it names an unknown task {task}");
-            var network = new NetworkConfiguration((ArchitectureSearchTask)task, reader.ReadInt32(), reader.ReadInt32(),
-                reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32());
             var columns = new ColumnNames(reader.ReadString(), reader.ReadString(), reader.ReadString(), reader.ReadString(), reader.ReadString());
-            LabelKeys? labels = reader.ReadBoolean() ? new LabelKeys(reader.ReadInt32(), ReadStrings(reader)) : null;
-            IReadOnlyList<string>? vocabulary = ReadStrings(reader);
+            TaskModelData data = TaskDefinitions.For((ArchitectureSearchTask)task).ReadModelData(reader);
             IReadOnlyList<TrialRecord> trials = ReadTrials(reader);
             byte[] weightsDigest = reader.ReadBytes(DigestLength);
             if (!SHA256.HashData(weights).AsSpan().SequenceEqual(weightsDigest))
                 throw Corrupt("the checksum of its network weights does not match (the weights entry was altered or damaged)");
             if (reader.BaseStream.Position != body.Length)
                 throw Corrupt("its payload header has trailing bytes");
-            return new ModelPayload(architecture, network, columns, labels, vocabulary, trials);
+            return new ModelPayload(architecture, (ArchitectureSearchTask)task, columns, data, trials);
         }
         catch (EndOfStreamException)
         {
@@ -88,15 +79,8 @@ internal static class ModelPayloadSerializer
         }
     }
 
-    private static InvalidDataException Corrupt(string what) =>
+    public static InvalidDataException Corrupt(string what) =>
         new($"The ArchitectureSearch model in the model zip is corrupt: {what}.");
-
-    private static void WriteStrings(BinaryWriter writer, IReadOnlyList<string>? values)
-    {
-        writer.Write(values?.Count ?? -1);
-        foreach (string value in values ?? Array.Empty<string>())
-            writer.Write(value);
-    }
 
     private static IReadOnlyList<TrialRecord> ReadTrials(BinaryReader reader)
     {
@@ -117,18 +101,5 @@ internal static class ModelPayloadSerializer
             }
         }
         return trials;
-    }
-
-    private static IReadOnlyList<string>? ReadStrings(BinaryReader reader)
-    {
-        int count = reader.ReadInt32();
-        if (count < -1 || count > 100_000_000)
-            throw Corrupt($"a string list claims {count} entries");
-        if (count == -1)
-            return null;
-        var values = new string[count];
-        for (int i = 0; i < count; i++)
-            values[i] = reader.ReadString();
-        return values;
     }
 }

@@ -7,7 +7,7 @@ namespace Microsoft.ML.ArchitectureSearch.Reporting;
 /// Draws an <see cref="ArchitectureGraph"/> as a PNG: one row per rank, boxes spread across the row, edges between
 /// adjacent rows as straight arrows and longer ones (skip connections) as arcs to the right, so they never cross boxes.
 /// </summary>
-public static class ArchitectureDiagram
+internal static class ArchitectureDiagram
 {
     private const int BoxWidth = 170, BoxHeight = 34, RowGap = 30, ColumnGap = 24, Margin = 20;
 

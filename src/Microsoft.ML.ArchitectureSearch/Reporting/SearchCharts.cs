@@ -8,7 +8,7 @@ using OxyPlot.SkiaSharp;
 namespace Microsoft.ML.ArchitectureSearch.Reporting;
 
 /// <summary>The search report's charts, drawn with OxyPlot to PNG.</summary>
-public static class SearchCharts
+internal static class SearchCharts
 {
     /// <summary>Reward of every trained child by trial index, with the best-so-far line.</summary>
     public static PlotModel RewardPerTrial(IReadOnlyList<TrialRecord> trials)

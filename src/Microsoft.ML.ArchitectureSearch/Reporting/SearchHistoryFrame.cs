@@ -4,7 +4,7 @@ using Microsoft.ML.ArchitectureSearch.Execution;
 namespace Microsoft.ML.ArchitectureSearch.Reporting;
 
 /// <summary>The search history as a Microsoft.Data.Analysis DataFrame: one row per proposal.</summary>
-public static class SearchHistoryFrame
+internal static class SearchHistoryFrame
 {
     /// <summary>Column names, in order.</summary>
     public static readonly IReadOnlyList<string> Columns = new[]

@@ -18,7 +18,7 @@ public sealed record SearchReportFiles(string Directory, string HistoryCsv, stri
 /// </summary>
 public static class SearchReport
 {
-    public static SearchReportFiles Write(IReadOnlyList<TrialRecord> trials, string directory, ISearchSpace? space = null, string? title = null)
+    internal static SearchReportFiles Write(IReadOnlyList<TrialRecord> trials, string directory, ISearchSpace? space = null, string? title = null)
     {
         Directory.CreateDirectory(directory);
         string csv = Path.Combine(directory, "history.csv");
@@ -48,8 +48,15 @@ public static class SearchReport
         return new SearchReportFiles(directory, csv, reward, metric, summary, json, diagram, dot);
     }
 
-    /// <summary>The report of the search recorded in a checkpoint directory, running, finished or interrupted.</summary>
-    public static SearchReportFiles FromCheckpoint(string checkpointDirectory, string reportDirectory, ISearchSpace? space = null)
+    /// <summary>
+    /// The report of the search recorded in a checkpoint directory (<see cref="ArchitectureSearchOptions.CheckpointDirectory"/>),
+    /// running, finished or interrupted, written into <paramref name="reportDirectory"/>.
+    /// </summary>
+    public static SearchReportFiles FromCheckpoint(string checkpointDirectory, string reportDirectory) =>
+        FromCheckpoint(checkpointDirectory, reportDirectory, null);
+
+    /// <summary><see cref="FromCheckpoint(string, string)"/>, with the best architecture's diagram when <paramref name="space"/> can read it.</summary>
+    internal static SearchReportFiles FromCheckpoint(string checkpointDirectory, string reportDirectory, ISearchSpace? space)
         => Write(SearchCheckpoint.ReadTrialLog(checkpointDirectory), reportDirectory, space, $"Search in {checkpointDirectory}");
 
     private static string Summary(IReadOnlyList<TrialRecord> trials, TrialRecord? best, string? title)

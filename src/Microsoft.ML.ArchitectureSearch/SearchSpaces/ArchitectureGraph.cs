@@ -4,13 +4,13 @@ namespace Microsoft.ML.ArchitectureSearch.SearchSpaces;
 /// <param name="Id">Unique within the graph.</param>
 /// <param name="Label">Short text drawn in the box, e.g. "conv 3x5, 36".</param>
 /// <param name="Rank">Drawing row: inputs at 0, each node below all of its inputs.</param>
-public sealed record GraphNode(string Id, string Label, int Rank);
+internal sealed record GraphNode(string Id, string Label, int Rank);
 
 /// <summary>An edge: data flows from <paramref name="From"/> to <paramref name="To"/>.</summary>
-public sealed record GraphEdge(string From, string To, string? Label = null);
+internal sealed record GraphEdge(string From, string To, string? Label = null);
 
 /// <summary>A readable diagram of an architecture, independent of how it is drawn (PNG, Graphviz DOT).</summary>
-public sealed record ArchitectureGraph(IReadOnlyList<GraphNode> Nodes, IReadOnlyList<GraphEdge> Edges)
+internal sealed record ArchitectureGraph(IReadOnlyList<GraphNode> Nodes, IReadOnlyList<GraphEdge> Edges)
 {
     /// <summary>Graphviz DOT text, for users who render diagrams with their own tools.</summary>
     public string ToDot()
@@ -26,7 +26,7 @@ public sealed record ArchitectureGraph(IReadOnlyList<GraphNode> Nodes, IReadOnly
 }
 
 /// <summary>An architecture that can describe itself as a diagram.</summary>
-public interface IDrawableArchitecture
+internal interface IDrawableArchitecture
 {
     ArchitectureGraph ToGraph();
 }

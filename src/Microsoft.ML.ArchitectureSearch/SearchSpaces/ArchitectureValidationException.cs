@@ -1,7 +1,7 @@
 namespace Microsoft.ML.ArchitectureSearch.SearchSpaces;
 
 /// <summary>An architecture (token sequence or JSON) that its search space does not accept, or that breaks a limit.</summary>
-public sealed class ArchitectureValidationException : ArgumentException
+internal sealed class ArchitectureValidationException : ArgumentException
 {
     public ArchitectureValidationException(string message) : base(message) { }
 }

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.ArchitectureSearch.SearchSpaces;
 
 /// <summary>How the controller samples a decision.</summary>
-public enum DecisionKind
+internal enum DecisionKind
 {
     /// <summary>A softmax over <see cref="DecisionStep.Choices"/>; the chosen token's embedding feeds the next step.</summary>
     Choice,
@@ -24,7 +24,7 @@ public enum DecisionKind
 /// <param name="Layer">The layer (or tree node) the decision belongs to; steps of one layer are contiguous.</param>
 /// <param name="Choices">Readable labels of the tokens 0..Count-1 (for <see cref="DecisionKind.Skip"/>: "no", "yes").</param>
 /// <param name="FromLayer">For <see cref="DecisionKind.Skip"/>: the earlier layer; -1 otherwise.</param>
-public sealed record DecisionStep(string Name, DecisionKind Kind, int Layer, IReadOnlyList<string> Choices, int FromLayer = -1)
+internal sealed record DecisionStep(string Name, DecisionKind Kind, int Layer, IReadOnlyList<string> Choices, int FromLayer = -1)
 {
     /// <summary>Number of tokens this step can take.</summary>
     public int ChoiceCount => Choices.Count;

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.ArchitectureSearch.SearchSpaces;
 
 /// <summary>One point of a search space: a token sequence and its typed, readable meaning.</summary>
-public interface IArchitecture
+internal interface IArchitecture
 {
     /// <summary>The search space this architecture belongs to.</summary>
     ISearchSpace Space { get; }

@@ -5,7 +5,7 @@ namespace Microsoft.ML.ArchitectureSearch.SearchSpaces;
 /// Implementations are immutable and hold everything that shapes a child network (input shape, class count, vocabulary
 /// size), so that parameter counts are known before training.
 /// </summary>
-public interface ISearchSpace
+internal interface ISearchSpace
 {
     /// <summary>Short name, e.g. "cnn" or "recurrent-cell".</summary>
     string Name { get; }

@@ -4,7 +4,7 @@ using TorchSharp;
 namespace Microsoft.ML.ArchitectureSearch.Training;
 
 /// <summary>A child network trained by an <see cref="IChildTrainer"/>: its result and, unless it failed, its weights.</summary>
-public sealed class TrainedChild : IDisposable
+internal sealed class TrainedChild : IDisposable
 {
     public TrainedChild(TrialResult result, torch.nn.Module? network)
     {
@@ -21,7 +21,7 @@ public sealed class TrainedChild : IDisposable
 }
 
 /// <summary>Budget and randomness of one child training.</summary>
-public sealed record ChildTrainingSettings
+internal sealed record ChildTrainingSettings
 {
     public int Epochs { get; init; } = 1;
 
@@ -39,7 +39,7 @@ public sealed record ChildTrainingSettings
 }
 
 /// <summary>Trains and scores one child architecture on the data it was built with.</summary>
-public interface IChildTrainer
+internal interface IChildTrainer
 {
     /// <summary>True when the validation metric is better lower (perplexity), false when higher (accuracy).</summary>
     bool LowerMetricIsBetter { get; }

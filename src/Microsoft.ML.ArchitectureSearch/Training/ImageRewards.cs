@@ -1,7 +1,7 @@
 namespace Microsoft.ML.ArchitectureSearch.Training;
 
 /// <summary>Rewards of image classifiers from their per-epoch validation accuracies (see <see cref="RewardKind"/>).</summary>
-public static class ImageRewards
+internal static class ImageRewards
 {
     /// <summary>Zoph &amp; Le take the best of the last this-many epochs, to smooth out a noisy final epoch.</summary>
     public const int ZophLeWindow = 5;

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.ArchitectureSearch.Training;
 
 /// <summary>Rewards of language-model children, from their validation perplexity (lower is better).</summary>
-public static class LanguageModelRewards
+internal static class LanguageModelRewards
 {
     /// <summary>
     /// Zoph &amp; Le (2017) reward c / ppl^2. The paper leaves c as a constant; 80^2 makes a perplexity-80 model (about

@@ -60,20 +60,50 @@ public sealed class ProxySearchAndFixedArchitectureTests
     }
 
     [Fact]
-    public void FixedArchitectureTrainsExactlyAsTheBestChildOfASearchIsRetrained()
+    public void TheFittedModelsArchitectureJsonRetrainsAsFixedArchitectureWithTheSameHashAndNetworkAlsoAfterSaveAndLoad()
     {
         var searched = Fit(_images[..300], Options(trials: 1));
-        string json = searched.LastTransformer.DecodeArchitecture().ToJson();
+        // The document a user finds on the fitted model is the one FixedArchitecture takes, also after a model-zip round trip.
+        string json = searched.LastTransformer.Architecture.Json;
+        ArchitectureSearchTransformer reloaded = SaveAndLoad(searched);
+        Assert.Equal(json, reloaded.Architecture.Json);
+        Assert.Equal(searched.LastTransformer.Architecture.Hash, reloaded.Architecture.Hash);
 
         ArchitectureSearchOptions fixedOptions = Options();
-        fixedOptions.FixedArchitecture = json;
+        fixedOptions.FixedArchitecture = reloaded.Architecture.Json;
         var trained = Fit(_images[..300], fixedOptions);
 
         Assert.Empty(trained.LastTransformer.Trials);
-        Assert.Equal(json, trained.LastTransformer.DecodeArchitecture().ToJson());
+        Assert.Equal(searched.LastTransformer.Architecture.Hash, trained.LastTransformer.Architecture.Hash);
+        Assert.Equal(json, trained.LastTransformer.Architecture.Json);
         Assert.Equal(searched.LastTransformer.Architecture.ParameterCount, trained.LastTransformer.Architecture.ParameterCount);
         // Same architecture, seed and rows: the network is bit for bit the one the search's final retraining made.
         Assert.Equal(Predict(searched), Predict(trained));
+    }
+
+    [Fact]
+    public void TheSearchReportsBestArchitectureJsonIsTheFittedModelsDocument()
+    {
+        var searched = Fit(_images[..300], Options(trials: 2));
+        string directory = Path.Combine(Path.GetTempPath(), "nas-report-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var report = searched.LastTransformer.WriteReport(directory);
+            Assert.Equal(searched.LastTransformer.Architecture.Json, File.ReadAllText(report.BestArchitectureJson!));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private ArchitectureSearchTransformer SaveAndLoad(TransformerChain<ArchitectureSearchTransformer> model)
+    {
+        using var stream = new MemoryStream();
+        _ml.Model.Save(model, Keyed(_images[..1]).Schema, stream);
+        stream.Position = 0;
+        var loaded = (TransformerChain<ITransformer>)new MLContext().Model.Load(stream, out _);
+        return Assert.IsType<ArchitectureSearchTransformer>(loaded.LastTransformer);
     }
 
     [Theory]

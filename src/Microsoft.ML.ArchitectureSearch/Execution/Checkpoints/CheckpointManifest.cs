@@ -4,7 +4,7 @@ namespace Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
 /// What a checkpointed search means: resuming is allowed only with equal values. The budget is deliberately absent, so a
 /// finished search can be extended with a larger MaxTrials.
 /// </summary>
-public sealed record CheckpointManifest
+internal sealed record CheckpointManifest
 {
     public int FormatVersion { get; init; } = CurrentFormatVersion;
 

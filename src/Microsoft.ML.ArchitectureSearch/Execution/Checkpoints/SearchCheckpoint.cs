@@ -17,7 +17,7 @@ namespace Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
 /// On resume the strategy state is loaded and the batch after it is proposed again; proposals that the log already holds
 /// reuse the logged results, so the run continues exactly as an uninterrupted one (on CPU, with the same seed).
 /// </summary>
-public sealed class SearchCheckpoint : IDisposable
+internal sealed class SearchCheckpoint : IDisposable
 {
     private const string ManifestFile = "manifest.json";
     private const string TrialsFile = "trials.jsonl";
@@ -258,4 +258,4 @@ public sealed class SearchCheckpoint : IDisposable
 }
 
 /// <summary>A saved strategy state and how far the search had come when it was saved.</summary>
-public sealed record StrategyCheckpoint(int BatchesLearned, TimeSpan Elapsed, byte[] State);
+internal sealed record StrategyCheckpoint(int BatchesLearned, TimeSpan Elapsed, byte[] State);

@@ -12,7 +12,7 @@ namespace Microsoft.ML.ArchitectureSearch.Pipeline.MLNetInternals;
 // SignatureLoadModel are internal, and only ML.NET's friend assemblies (Microsoft.ML.TorchSharp among them) may use
 // them (dotnet/machinelearning #4911).
 //
-// Choice (route 2 of shared/notes/mlnet-model-zip.md): build/MLNetInternals.targets hands the compiler copies of
+// Choice (docs/mlnet-model-zip.md explains the routes and the facts behind them): build/MLNetInternals.targets hands the compiler copies of
 // Microsoft.ML.Core.dll and Microsoft.ML.Data.dll in which exactly the internals listed in
 // build/MLNetInternals.allowlist.txt are public (build/MLNetInternalsPublicizer flips their visibility bits in place;
 // no publicizer package is served here), and IgnoresAccessChecksToAttribute.cs tells CoreCLR to let this assembly
@@ -29,18 +29,17 @@ namespace Microsoft.ML.ArchitectureSearch.Pipeline.MLNetInternals;
 //   separate process, so an upgrade fails loudly instead of producing unloadable zips.
 // - IgnoresAccessChecksTo is a CoreCLR feature, not a language one: Mono or .NET Framework would throw
 //   MethodAccessException. This library targets net10.0 only.
-// - Only this folder touches internals, through IMLNetInternals. Because only the allow-listed internals are made
+// - Only this folder touches internals, through this class. Because only the allow-listed internals are made
 //   visible, any other internal use anywhere in the library is a compile error, and an ML.NET release that renames or
 //   drops an allow-listed one fails the build by name.
 // - Thread safety and disposal are ML.NET's usual: see Scoring/SharedNetwork.cs and ArchitectureSearchTransformer.
-internal sealed class MLNetInternalsAccess : IMLNetInternals
+//
+// Everything this library needs from ML.NET that ML.NET 5 keeps internal is here, so an ML.NET upgrade touches this
+// folder alone.
+internal static class MLNetInternalsAccess
 {
-    public static readonly IMLNetInternals Instance = new MLNetInternalsAccess();
-
     /// <summary>Name of the zip entry (inside the transformer's folder) that holds the TorchSharp weights.</summary>
     internal const string WeightsStreamName = "TorchSharpWeights.bin";
-
-    private MLNetInternalsAccess() { }
 
     /// <summary>
     /// Throws unless the Microsoft.ML loaded in this process is the version this library was built and tested against
@@ -63,20 +62,31 @@ internal sealed class MLNetInternalsAccess : IMLNetInternals
 
     internal static void CheckPinnedVersionOnce() => _ = PinnedVersionChecked.Value;
 
-    public IHostEnvironment GetEnvironment(TransformsCatalog catalog)
+    /// <summary>The environment behind an <see cref="MLContext"/> catalog.</summary>
+    public static IHostEnvironment GetEnvironment(TransformsCatalog catalog)
     {
         CheckPinnedVersionOnce();
         return CatalogUtils.GetEnvironment(catalog);
     }
 
-    public int? GetSeed(IHostEnvironment environment) =>
+    /// <summary>The seed the <see cref="MLContext"/> was created with, or null when it was created without one.</summary>
+    public static int? GetSeed(IHostEnvironment environment) =>
         environment is IHostEnvironmentInternal internalEnvironment ? internalEnvironment.Seed : null;
 
-    public SchemaShape.Column ShapeColumn(string name, SchemaShape.Column.VectorKind kind, DataViewType itemType, bool isKey,
+    /// <summary>Whether <c>mlContext.CancelExecution()</c> was called on the context <paramref name="host"/> belongs to.</summary>
+    public static bool IsCanceled(IHostEnvironment host) => host is ICancelable { IsCanceled: true };
+
+    /// <summary>A column of a <see cref="SchemaShape"/> (its constructor is internal, dotnet/machinelearning #3243).</summary>
+    public static SchemaShape.Column ShapeColumn(string name, SchemaShape.Column.VectorKind kind, DataViewType itemType, bool isKey,
         IReadOnlyList<SchemaShape.Column>? annotations = null) =>
         new(name, kind, itemType, isKey, annotations == null ? null : new SchemaShape(annotations));
 
-    public void Save(ModelSaveContext context, byte[] payloadHeader, byte[] networkWeights)
+    /// <summary>
+    /// Writes the transformer into the model zip at the context's position: a version header naming this
+    /// assembly's loader (so <c>mlContext.Model.Load</c> finds it without registration), the payload header in the
+    /// model stream and the network weights as a separate binary entry.
+    /// </summary>
+    public static void Save(ModelSaveContext context, byte[] payloadHeader, byte[] networkWeights)
     {
         CheckPinnedVersionOnce();
         context.CheckAtModel();

@@ -6,7 +6,7 @@ namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 /// A child CNN of a <see cref="CnnSearchSpace"/>: typed layers, their token sequence, and the analytic
 /// <see cref="CnnLayout"/> (shapes, parameters, multiply-adds). Construction validates against the space.
 /// </summary>
-public sealed class CnnArchitecture : IArchitecture, IDrawableArchitecture
+internal sealed class CnnArchitecture : IArchitecture, IDrawableArchitecture
 {
     /// <summary>
     /// Builds an architecture from typed layers. Each layer's <see cref="CnnLayer.Inputs"/> is a set of earlier layer

@@ -5,8 +5,9 @@ namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 
 /// <summary>
 /// JSON form of a <see cref="CnnArchitecture"/>: readable typed layers (not tokens), so a saved architecture stays
-/// meaningful to a person and is re-validated against the space it is read into.
-/// <code>{"space":"cnn","layers":[{"filterHeight":3,"filterWidth":3,"filters":36,"stride":1,"pool":"none","inputs":[]}]}</code>
+/// meaningful to a person and is re-validated against the space it is read into. The space's settings travel with it,
+/// so the document alone rebuilds the network (<see cref="ReadStandalone"/>); hand-written documents may leave them out.
+/// <code>{"space":"cnn","layers":[{"filterHeight":3,"filterWidth":3,"filters":36,"stride":1,"pool":"none","inputs":[]}],"settings":{...}}</code>
 /// </summary>
 internal static class CnnArchitectureJson
 {
@@ -14,6 +15,7 @@ internal static class CnnArchitectureJson
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter() },
     };
 
     public static string Write(CnnArchitecture architecture)
@@ -30,25 +32,50 @@ internal static class CnnArchitectureJson
                 Pool = l.Pool.ToText(),
                 Inputs = l.Inputs.ToArray(),
             }).ToArray(),
+            Settings = ((CnnSearchSpace)architecture.Space).Options,
         };
         return JsonSerializer.Serialize(document, SerializerOptions);
     }
 
-    public static CnnArchitecture Read(CnnSearchSpace space, string json)
+    /// <summary>Reads a document into <paramref name="space"/>: its layers must be members of that space.</summary>
+    public static CnnArchitecture Read(CnnSearchSpace space, string json) => Read(space, Parse(json));
+
+    /// <summary>Reads a document into the space its own settings describe (how a saved model rebuilds its network).</summary>
+    public static CnnArchitecture ReadStandalone(string json)
+    {
+        Document document = Parse(json);
+        if (document.Settings is null)
+            throw new ArchitectureValidationException("The architecture JSON has no 'settings', so it names no search space to rebuild it in.");
+        CnnSearchSpace space;
+        try
+        {
+            space = new CnnSearchSpace(document.Settings);
+        }
+        catch (ArgumentException e) when (e is not ArchitectureValidationException)
+        {
+            throw new ArchitectureValidationException($"The architecture JSON's 'settings' are not a valid CNN space: {e.Message}");
+        }
+        return Read(space, document);
+    }
+
+    private static Document Parse(string json)
     {
         if (string.IsNullOrWhiteSpace(json))
             throw new ArchitectureValidationException("The architecture JSON is empty.");
-        Document? document;
         try
         {
-            document = JsonSerializer.Deserialize<Document>(json, SerializerOptions);
+            return JsonSerializer.Deserialize<Document>(json, SerializerOptions)
+                ?? throw new ArchitectureValidationException("The architecture JSON is null.");
         }
         catch (JsonException e)
         {
             throw new ArchitectureValidationException($"The architecture JSON is malformed: {e.Message}");
         }
+    }
 
-        if (document?.Layers is null)
+    private static CnnArchitecture Read(CnnSearchSpace space, Document document)
+    {
+        if (document.Layers is null)
             throw new ArchitectureValidationException("The architecture JSON has no 'layers' array.");
         if (document.Space != space.Name)
             throw new ArchitectureValidationException(
@@ -69,6 +96,8 @@ internal static class CnnArchitectureJson
         public required string Space { get; init; }
 
         public required LayerDocument[] Layers { get; init; }
+
+        public CnnSearchSpaceOptions? Settings { get; init; }
     }
 
     private sealed class LayerDocument

@@ -5,7 +5,7 @@ namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 /// padding) then BatchNorm, ReLU and the optional <see cref="Pool"/>. <see cref="Inputs"/> are the earlier layers whose
 /// outputs are concatenated along depth to form this layer's input; none means the image.
 /// </summary>
-public sealed record CnnLayer(int FilterHeight, int FilterWidth, int Filters, int Stride, CnnPooling Pool, IReadOnlyList<int> Inputs)
+internal sealed record CnnLayer(int FilterHeight, int FilterWidth, int Filters, int Stride, CnnPooling Pool, IReadOnlyList<int> Inputs)
 {
     /// <summary>A stride-1, unpooled layer.</summary>
     public CnnLayer(int filterHeight, int filterWidth, int filters, params int[] inputs)

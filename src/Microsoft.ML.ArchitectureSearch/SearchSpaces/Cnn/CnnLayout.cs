@@ -9,7 +9,7 @@ namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 /// <param name="OutputChannels">The layer's filter count.</param>
 /// <param name="OutputHeight">Height after pooling (ceil(ConvHeight / 2) when pooled).</param>
 /// <param name="OutputWidth">Width after pooling.</param>
-public sealed record CnnLayerShape(
+internal sealed record CnnLayerShape(
     int InputChannels, int InputHeight, int InputWidth,
     int ConvHeight, int ConvWidth,
     int OutputChannels, int OutputHeight, int OutputWidth);
@@ -29,7 +29,7 @@ public sealed record CnnLayerShape(
 /// padding and global averaging are not multiply-adds and count zero.</item>
 /// </list>
 /// </summary>
-public sealed class CnnLayout
+internal sealed class CnnLayout
 {
     private CnnLayout(IReadOnlyList<CnnLayerShape> layers, IReadOnlyList<int> finalInputs, int finalChannels,
         int finalHeight, int finalWidth, long parameterCount, long multiplyAdds)

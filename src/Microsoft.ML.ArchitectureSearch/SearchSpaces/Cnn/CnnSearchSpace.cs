@@ -7,7 +7,7 @@ namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 /// [pool], then one <see cref="DecisionStep.Skip"/> from every earlier layer j = 0..i-1 (token 1 = layer j's output is
 /// an input of layer i). Layer 0 has no skip steps and always reads the image.
 /// </summary>
-public sealed class CnnSearchSpace : ISearchSpace
+internal sealed class CnnSearchSpace : ISearchSpace
 {
     private readonly int[] layerFirstStep;
 
@@ -99,6 +99,9 @@ public sealed class CnnSearchSpace : ISearchSpace
 
     /// <summary>Reads what <see cref="CnnArchitecture.ToJson"/> wrote, validating it like <see cref="Decode"/>.</summary>
     public CnnArchitecture FromJson(string json) => CnnArchitectureJson.Read(this, json);
+
+    /// <summary>Reads a document into the space its own 'settings' describe (a saved model's architecture).</summary>
+    public static CnnArchitecture FromStandaloneJson(string json) => CnnArchitectureJson.ReadStandalone(json);
 
     IArchitecture ISearchSpace.Decode(IReadOnlyList<int> tokens) => Decode(tokens);
 

@@ -20,7 +20,7 @@ public enum CellActivation
 }
 
 /// <summary>Readable labels used in decision steps, descriptions, JSON and the fingerprint.</summary>
-public static class CellOperationNames
+internal static class CellOperationNames
 {
     public static string Of(CellCombination combination) => combination switch
     {

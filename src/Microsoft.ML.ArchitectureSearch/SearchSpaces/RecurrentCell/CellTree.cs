@@ -6,7 +6,7 @@ namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
 /// the last node (2L-2). This matches Zoph &amp; Le's Fig. 5 (leaves 0 and 1, root 2) and means every node's children have
 /// smaller indices, so evaluating nodes in index order is a valid schedule.
 /// </summary>
-public sealed class CellTree
+internal sealed class CellTree
 {
     private readonly int[] _left;
     private readonly int[] _right;

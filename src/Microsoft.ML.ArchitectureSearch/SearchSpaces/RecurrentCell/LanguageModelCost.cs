@@ -4,7 +4,7 @@ namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
 /// Analytic size of the word-level language model (embedding, recurrent layers, decoder), so architectures can be
 /// priced before a network is built. Tests check these against the parameters of the built TorchSharp modules.
 /// </summary>
-public static class LanguageModelCost
+internal static class LanguageModelCost
 {
     /// <summary>
     /// Trainable parameters of a model whose every layer has <paramref name="gateBlocks"/> input and hidden projections

@@ -5,13 +5,13 @@ using System.Text.Json.Serialization;
 namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
 
 /// <summary>What one tree node does: a_n = activation(combination(inputs)).</summary>
-public sealed record CellNodeOperation(CellCombination Combination, CellActivation Activation);
+internal sealed record CellNodeOperation(CellCombination Combination, CellActivation Activation);
 
 /// <summary>
 /// One recurrent cell of <see cref="RecurrentCellSearchSpace"/>, typed: an operation per tree node, the c_{t-1} inject
 /// (node, combination, activation) and the node whose pre-activation output becomes c_t. Validated on construction.
 /// </summary>
-public sealed class RecurrentCellArchitecture : IArchitecture, IDrawableArchitecture
+internal sealed class RecurrentCellArchitecture : IArchitecture, IDrawableArchitecture
 {
     private readonly CellNodeOperation[] _nodes;
     private readonly int[] _tokens;
@@ -129,26 +129,60 @@ public sealed class RecurrentCellArchitecture : IArchitecture, IDrawableArchitec
                 Activation = CellOperationNames.Of(InjectActivation),
             },
             MemoryNode = MemoryNode,
+            Settings = CellSpace.Options,
         };
         return JsonSerializer.Serialize(dto, JsonOptions);
+    }
+
+    /// <summary>
+    /// Reads <see cref="ToJson"/> output into the space its own 'settings' describe, model around the cell included
+    /// (how a saved model rebuilds its network).
+    /// </summary>
+    public static RecurrentCellArchitecture FromStandaloneJson(string json)
+    {
+        CellJson dto = Parse(json);
+        if (dto.Settings is null)
+            throw new ArchitectureValidationException("The recurrent-cell architecture JSON has no 'settings', so it names no search space to rebuild it in.");
+        RecurrentCellSearchSpace space;
+        try
+        {
+            space = new RecurrentCellSearchSpace(dto.Settings);
+        }
+        catch (ArgumentException e) when (e is not ArchitectureValidationException)
+        {
+            throw new ArchitectureValidationException($"The recurrent-cell architecture JSON's 'settings' are not a valid space: {e.Message}");
+        }
+        if (dto.Fingerprint != space.Fingerprint)
+            throw new ArchitectureValidationException(
+                $"The recurrent-cell architecture JSON's fingerprint '{dto.Fingerprint}' does not match its own settings ('{space.Fingerprint}').");
+        return FromJson(space, dto);
     }
 
     /// <summary>Reads <see cref="ToJson"/> output; checks it belongs to <paramref name="space"/> and validates it.</summary>
     public static RecurrentCellArchitecture FromJson(RecurrentCellSearchSpace space, string json)
     {
         ArgumentNullException.ThrowIfNull(space);
+        return FromJson(space, Parse(json));
+    }
+
+    private static CellJson Parse(string json)
+    {
         if (string.IsNullOrWhiteSpace(json))
             throw new ArchitectureValidationException("The recurrent-cell architecture JSON is empty.");
-        CellJson? dto;
         try
         {
-            dto = JsonSerializer.Deserialize<CellJson>(json, JsonOptions);
+            return JsonSerializer.Deserialize<CellJson>(json, JsonOptions)
+                ?? throw new ArchitectureValidationException("The recurrent-cell architecture JSON is null.");
         }
         catch (JsonException e)
         {
             throw new ArchitectureValidationException($"The recurrent-cell architecture JSON is malformed: {e.Message}");
         }
-        if (dto is null || dto.Nodes is null || dto.Inject is null || dto.MemoryNode is null)
+    }
+
+    private static RecurrentCellArchitecture FromJson(RecurrentCellSearchSpace space, CellJson dto)
+    {
+        if (dto.Nodes is null || dto.Inject is null || dto.MemoryNode is null)
             throw new ArchitectureValidationException("The recurrent-cell architecture JSON lacks 'nodes', 'inject' or 'memoryNode'.");
         if (dto.Space != space.Name)
             throw new ArchitectureValidationException($"The JSON describes a '{dto.Space}' architecture, not '{space.Name}'.");
@@ -214,6 +248,7 @@ public sealed class RecurrentCellArchitecture : IArchitecture, IDrawableArchitec
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
     };
 
     private sealed class CellJson
@@ -223,6 +258,7 @@ public sealed class RecurrentCellArchitecture : IArchitecture, IDrawableArchitec
         public NodeJson?[]? Nodes { get; set; }
         public InjectJson? Inject { get; set; }
         public int? MemoryNode { get; set; }
+        public RecurrentCellSearchSpaceOptions? Settings { get; set; }
     }
 
     private sealed class NodeJson

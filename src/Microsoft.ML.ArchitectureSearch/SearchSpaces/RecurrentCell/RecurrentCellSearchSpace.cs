@@ -17,7 +17,7 @@ namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
 /// </list>
 /// The root's output is h_t. Every step is a <see cref="DecisionKind.Choice"/>; there are 4L+2 steps.
 /// </summary>
-public sealed class RecurrentCellSearchSpace : ISearchSpace
+internal sealed class RecurrentCellSearchSpace : ISearchSpace
 {
     private readonly DecisionStep[] _steps;
 
@@ -84,6 +84,9 @@ public sealed class RecurrentCellSearchSpace : ISearchSpace
     }
 
     public IArchitecture FromJson(string json) => RecurrentCellArchitecture.FromJson(this, json);
+
+    /// <summary>Reads a document into the space its own 'settings' describe (a saved model's architecture).</summary>
+    public static RecurrentCellArchitecture FromStandaloneJson(string json) => RecurrentCellArchitecture.FromStandaloneJson(json);
 
     private DecisionStep[] BuildSteps()
     {

@@ -3,7 +3,7 @@ using System.Globalization;
 using Microsoft.ML.ArchitectureSearch.Networks.Cnn;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
-using Microsoft.ML.ArchitectureSearch.Torch;
+
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,7 +16,7 @@ namespace Microsoft.ML.ArchitectureSearch.Training.Cnn;
 /// On CPU a given <see cref="ChildTrainingSettings.Seed"/> gives the same result, whatever other threads do with
 /// torch's global generator (this trainer never uses it). One <see cref="Train"/> call at a time per trainer.
 /// </summary>
-public sealed class CnnChildTrainer : IChildTrainer, IDisposable
+internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
 {
     /// <summary>Steps between reads of the accumulated loss (a device sync) to catch NaN/inf early but cheaply.</summary>
     private const int LossCheckInterval = 10;

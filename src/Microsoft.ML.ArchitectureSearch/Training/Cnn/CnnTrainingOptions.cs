@@ -43,7 +43,7 @@ public sealed record CnnTrainingOptions
 
     public RewardKind Reward { get; init; } = RewardKind.ZophLe;
 
-    /// <summary>"auto" (CUDA when available), "cpu", "cuda", "cuda:1"; resolved by <see cref="Torch.TorchDevices.Resolve"/>.</summary>
+    /// <summary>"auto" (CUDA when available), "cpu", "cuda", "cuda:1"; resolved by <see cref="TorchDevices.Resolve"/>.</summary>
     public string Device { get; init; } = "auto";
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad option.</summary>

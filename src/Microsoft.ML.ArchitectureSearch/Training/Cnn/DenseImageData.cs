@@ -4,7 +4,7 @@ namespace Microsoft.ML.ArchitectureSearch.Training.Cnn;
 /// Labelled images as dense arrays: <see cref="Pixels"/> holds N images of Channels x Height x Width, planar (all of
 /// channel 0, then channel 1, ...), row-major, scaled to [0, 1]; <see cref="Labels"/> holds the N class indices.
 /// </summary>
-public sealed class DenseImageData
+internal sealed class DenseImageData
 {
     public DenseImageData(float[] pixels, int[] labels, int channels, int height, int width)
     {

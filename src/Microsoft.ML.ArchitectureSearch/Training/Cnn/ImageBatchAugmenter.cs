@@ -8,7 +8,7 @@ namespace Microsoft.ML.ArchitectureSearch.Training.Cnn;
 /// padded once, then two gathers (rows, then columns) cut each example's window; a flip is the same column gather with
 /// reversed indices, so it costs nothing extra. Offsets and flips come from the caller's seeded <see cref="Random"/>.
 /// </summary>
-public sealed class ImageBatchAugmenter
+internal sealed class ImageBatchAugmenter
 {
     private readonly int padding;
 

@@ -8,7 +8,7 @@ namespace Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 /// Trains children of <see cref="RecurrentCellSearchSpace"/> as word-level language models (shape from the space's
 /// options) and rewards them by validation perplexity. Also trains the LSTM baseline of the same shape.
 /// </summary>
-public sealed class LanguageModelChildTrainer : IChildTrainer
+internal sealed class LanguageModelChildTrainer : IChildTrainer
 {
     private readonly LanguageModelTrainer _trainer;
 

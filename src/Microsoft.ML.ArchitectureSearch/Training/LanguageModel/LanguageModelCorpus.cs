@@ -4,7 +4,7 @@ namespace Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 /// Token-id streams a language model is trained and scored on (each a concatenation of sentences with their end
 /// markers already in it), and the vocabulary size the ids index. Checked on construction.
 /// </summary>
-public sealed class LanguageModelCorpus
+internal sealed class LanguageModelCorpus
 {
     public LanguageModelCorpus(int[] train, int[] valid, int[]? test, int vocabularySize)
     {

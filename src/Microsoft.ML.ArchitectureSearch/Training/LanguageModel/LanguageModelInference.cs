@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 
 /// <summary>Scoring one token sequence with a trained <see cref="WordLanguageModel"/> (what the estimator needs per row).</summary>
-public static class LanguageModelInference
+internal static class LanguageModelInference
 {
     /// <summary>
     /// Perplexity of tokens[1..] given the tokens before each, starting from a zero state:

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
-using Microsoft.ML.ArchitectureSearch.Torch;
+
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,7 +13,7 @@ namespace Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 /// segments, plain SGD with gradient-norm clipping, learning rate divided on a validation plateau. The metric is
 /// perplexity. Bad children (NaN or infinite loss) come back as a failed <see cref="TrialResult"/>, never an exception.
 /// </summary>
-public sealed class LanguageModelTrainer
+internal sealed class LanguageModelTrainer
 {
     public LanguageModelTrainer(LanguageModelCorpus corpus, LanguageModelTrainingOptions? options = null)
     {

@@ -36,7 +36,7 @@ public sealed record LanguageModelTrainingOptions
 
     public RewardKind Reward { get; init; } = RewardKind.ZophLe;
 
-    /// <summary>"auto" (CUDA when available), "cpu" or "cuda[:n]"; see <see cref="Torch.TorchDevices.Resolve"/>.</summary>
+    /// <summary>"auto" (CUDA when available), "cpu" or "cuda[:n]"; see <see cref="TorchDevices.Resolve"/>.</summary>
     public string? Device { get; init; }
 
     public void Validate()

@@ -7,7 +7,7 @@ namespace Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 /// [batch, length] (the tail that does not fill a row is dropped, as in the PyTorch recipe). Segment i of a BPTT pass
 /// reads columns [start, start+len) as input and [start+1, start+1+len) as targets.
 /// </summary>
-public sealed class TokenBatches : IDisposable
+internal sealed class TokenBatches : IDisposable
 {
     public TokenBatches(int[] tokens, int batchSize, Device device, string streamName)
     {

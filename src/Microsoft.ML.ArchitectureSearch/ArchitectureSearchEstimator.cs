@@ -1,0 +1,169 @@
+using System.Globalization;
+using Microsoft.ML.ArchitectureSearch.Execution;
+using Microsoft.ML.ArchitectureSearch.Pipeline;
+using Microsoft.ML.ArchitectureSearch.Pipeline.MLNetInternals;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces;
+using Microsoft.ML.ArchitectureSearch.Strategies;
+using Microsoft.ML.ArchitectureSearch.Tasks;
+using Microsoft.ML.ArchitectureSearch.Training;
+using Microsoft.ML.Runtime;
+
+namespace Microsoft.ML.ArchitectureSearch;
+
+/// <summary>
+/// Searches for a neural network architecture for images or text, trains the best one with TorchSharp and returns it as
+/// an <see cref="ArchitectureSearchTransformer"/>. Create it with <c>mlContext.Transforms.ArchitectureSearch(options)</c>.
+/// Messages (every trial, checkpoint decisions, the final training) go to <c>mlContext.Log</c>;
+/// <c>mlContext.CancelExecution()</c> stops the search like <see cref="ArchitectureSearchOptions.CancellationToken"/>.
+/// </summary>
+public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchTransformer>
+{
+    private readonly IHostEnvironment _environment;
+    private readonly IHost _host;
+    private readonly ArchitectureSearchOptions _options;
+    private readonly TaskDefinition _task;
+    private readonly int _seed;
+
+    internal ArchitectureSearchEstimator(IHostEnvironment env, ArchitectureSearchOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _environment = env;
+        _host = env.Register(nameof(ArchitectureSearchEstimator));
+        _options = options.Clone();
+        _task = TaskDefinitions.For(_options.Task);
+        _task.CheckOptions(_options);
+        // Seed: the options', else the MLContext's, else one drawn from the host's random source (itself seeded
+        // from the environment), as ML.NET trainers do.
+        _seed = options.Seed ?? MLNetInternalsAccess.GetSeed(env) ?? _host.Rand.Next();
+    }
+
+    /// <summary>The seed this estimator's Fit uses (options.Seed, else the MLContext's).</summary>
+    public int Seed => _seed;
+
+    /// <summary>The estimator's own copy of the options (tests check that it shares nothing with the caller's).</summary>
+    internal ArchitectureSearchOptions Options => _options;
+
+    /// <inheritdoc/>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        SchemaShape.Column[] added = _task.OutputColumns(inputSchema, _options).ToArray();
+        var names = added.Select(c => c.Name).ToHashSet();
+        return new SchemaShape(inputSchema.Where(c => !names.Contains(c.Name)).Concat(added));
+    }
+
+    /// <summary>Searches and trains on <paramref name="input"/>; validation rows come from options (data or fraction).</summary>
+    public ArchitectureSearchTransformer Fit(IDataView input) => Fit(input, _options.ValidationData);
+
+    /// <summary>Searches and trains on <paramref name="trainingData"/>, scoring the children on <paramref name="validationData"/>
+    /// (null: hold out options.ValidationFraction of the training rows).</summary>
+    public ArchitectureSearchTransformer Fit(IDataView trainingData, IDataView? validationData)
+    {
+        ArgumentNullException.ThrowIfNull(trainingData);
+        using IChannel channel = _host.Start(nameof(Fit));
+        var log = new ChannelSearchLog(channel);
+
+        // 1. Validate the schemas (before reading any row), then read and check the rows.
+        _task.CheckSchema(trainingData.Schema, _options);
+        if (validationData != null)
+            _task.CheckSchema(validationData.Schema, _options);
+        TaskRows all = _task.ReadTrainingRows(trainingData, _options);
+        (TaskRows train, TaskRows validation) = validationData != null
+            ? (all, _task.ReadValidationRows(validationData, all, _options))
+            : ValidationSplit.HoldOut(all, _options.ValidationFraction, _seed);
+
+        // 2. Search (or take the fixed architecture), then retrain the winner on training plus validation rows.
+        using ITaskSearch search = _task.CreateSearch(train, validation, _options, log);
+        using var cancellation = new FitCancellation(_environment, _host, _options.CancellationToken);
+        (IArchitecture architecture, int seed, IReadOnlyList<TrialRecord> trials) = _options.FixedArchitecture is string json
+            ? (ReadFixedArchitecture(search.Space, json, log), TrialSeeds.ForTrial(_seed, 0), Array.Empty<TrialRecord>())
+            : Search(search, log, cancellation.Token);
+        // The retraining is the product the user gets, so cancellation does not stop it.
+        (var network, TrialResult final) = search.TrainFinal(architecture, new ChildTrainingSettings { Epochs = _options.FinalEpochs, Seed = seed });
+        byte[] weights;
+        try
+        {
+            log.Info(string.Create(CultureInfo.InvariantCulture,
+                $"Final network: {final.MetricName} {final.BestValidationMetric:0.####} on the validation rows (also trained on), {final.ExamplesPerSecond:0} examples/s."));
+            weights = NetworkWeights.ToBytes(network);
+        }
+        finally
+        {
+            network.Dispose();
+        }
+
+        // 3. The transformer rebuilds the network from the architecture's document exactly as Load will.
+        var searched = new SearchedArchitecture(search.Space.Name, search.Space.Fingerprint, architecture.Hash, architecture.ToJson(),
+            architecture.Describe(), architecture.ParameterCount);
+        var payload = new ModelPayload(searched, _options.Task, ColumnNames.From(_options), all.ModelData, trials);
+        return ArchitectureSearchTransformer.Create(payload, weights, _options.Device);
+    }
+
+    /// <summary>Runs the strategy under the budgets; returns the best child's architecture and seed, and every trial.</summary>
+    private (IArchitecture, int, IReadOnlyList<TrialRecord>) Search(ITaskSearch search, ISearchLog log, CancellationToken cancellationToken)
+    {
+        ArchitectureSearchOptions o = _options;
+        using ISearchStrategy strategy = SearchStrategies.Create(o.Strategy, search.Space, _seed, o.Reinforce, o.Evolution);
+        MedianStoppingRule? earlyStopping = o.EarlyStopping ? new MedianStoppingRule { PlannedEpochs = o.TrialEpochs } : null;
+        var runOptions = new SearchRunOptions
+        {
+            Budget = new SearchBudget
+            {
+                MaxTrials = o.MaxTrials,
+                MaxSearchTime = o.MaxSearchTime,
+                MaxParameters = o.MaxParametersPerChild,
+                TrialTimeLimit = o.TrialTimeLimit,
+            },
+            TrialEpochs = o.TrialEpochs,
+            Seed = _seed,
+            ReuseDuplicateResults = o.ReuseDuplicateResults,
+            Parallelism = o.Parallelism,
+            CheckpointDirectory = o.CheckpointDirectory,
+            DataFingerprint = search.DataFingerprint,
+            Progress = new LoggingProgress(log, o.Progress),
+            EarlyStopping = earlyStopping,
+        };
+        SearchOutcome outcome = new ArchitectureSearchRunner(strategy, search.Trainer, runOptions, log).Run(cancellationToken);
+        log.Info($"Search stopped ({outcome.StopReason}): {outcome.TrainedCount} children trained in {outcome.Elapsed.TotalSeconds:0.0} s.");
+        if (earlyStopping != null)
+            log.Info($"Early stopping: {earlyStopping.StoppedTrials} children stopped, {earlyStopping.EpochsSaved} of {outcome.TrainedCount * o.TrialEpochs} child epochs saved.");
+
+        TrialRecord best = outcome.Best ?? throw new InvalidOperationException(
+            $"The architecture search trained no child successfully ({outcome.Trials.Count} proposals; stop reason {outcome.StopReason}). " +
+            "Reasons: " + string.Join("; ", outcome.Trials.Select(t => t.Result.FailureReason).Where(r => r != null).Distinct().Take(5)));
+        IArchitecture architecture = search.Space.FromJson(best.ArchitectureJson);
+        log.Info(string.Create(CultureInfo.InvariantCulture,
+            $"Best: trial {best.Index}, reward {best.Reward:0.####}: {best.Description}. Retraining for {o.FinalEpochs} epochs on training + validation rows."));
+        return (architecture, best.Seed, outcome.Trials);
+    }
+
+    private static IArchitecture ReadFixedArchitecture(ISearchSpace space, string json, ISearchLog log)
+    {
+        IArchitecture architecture;
+        try
+        {
+            architecture = space.FromJson(json);
+        }
+        catch (ArchitectureValidationException e)
+        {
+            throw new ArgumentException(
+                $"ArchitectureSearchOptions.{nameof(ArchitectureSearchOptions.FixedArchitecture)} is not an architecture of the '{space.Name}' search space: {e.Message}", e);
+        }
+        log.Info($"No search: training the fixed architecture {architecture.Describe()}.");
+        return architecture;
+    }
+
+    /// <summary>Forwards progress to the user's IProgress and writes one log line per trial.</summary>
+    private sealed class LoggingProgress(ISearchLog log, IProgress<SearchProgress>? user) : IProgress<SearchProgress>
+    {
+        public void Report(SearchProgress p)
+        {
+            TrialRecord t = p.Trial;
+            log.Info(string.Create(CultureInfo.InvariantCulture,
+                $"trial {t.Index} [{t.Kind}{(p.Restored ? ", restored" : "")}] reward {t.Reward:0.####} best {p.Best?.Reward ?? 0:0.####} ({p.TrainedTrials}/{p.MaxTrials} trained, {p.Elapsed.TotalSeconds:0} s): {t.Description}"));
+            user?.Report(p);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using Microsoft.ML.ArchitectureSearch.SearchSpaces;
+using Microsoft.ML.ArchitectureSearch.Training;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.ArchitectureSearch.Tasks;
+
+/// <summary>The task-specific half of one Fit: the space, the child trainer, and the final retraining of the winner.</summary>
+internal interface ITaskSearch : IDisposable
+{
+    ISearchSpace Space { get; }
+
+    /// <summary>Trains children on the search's training rows and scores them on the validation rows.</summary>
+    IChildTrainer Trainer { get; }
+
+    /// <summary>Digest of the data the children see, stored in checkpoints so a resume on other data is refused.</summary>
+    string DataFingerprint { get; }
+
+    /// <summary>
+    /// Retrains <paramref name="architecture"/> on training plus validation rows and returns the network in the
+    /// form <see cref="TaskDefinition.BuildScoringNetwork"/> builds, with the training's result.
+    /// </summary>
+    (nn.Module<Tensor, Tensor> Network, TrialResult Result) TrainFinal(IArchitecture architecture, ChildTrainingSettings settings);
+}

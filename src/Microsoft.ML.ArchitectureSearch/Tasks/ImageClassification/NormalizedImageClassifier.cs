@@ -1,0 +1,30 @@
+using Microsoft.ML.ArchitectureSearch.Networks.Cnn;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.ArchitectureSearch.Tasks.ImageClassification;
+
+/// <summary>
+/// A trained child CNN together with the per-channel normalisation its trainer applied to every image, so that the
+/// transformer feeds it raw pixels exactly as the user's pipeline produces them. The statistics are buffers: they are
+/// saved and loaded with the weights.
+/// </summary>
+internal sealed class NormalizedImageClassifier : nn.Module<Tensor, Tensor>
+{
+    private readonly ChildCnn network;
+    private readonly Tensor mean;
+    private readonly Tensor std;
+
+    public NormalizedImageClassifier(ChildCnn network, float[] channelMean, float[] channelStd) : base(nameof(NormalizedImageClassifier))
+    {
+        if (channelMean.Length != channelStd.Length) throw new ArgumentException("Mean and std need one value per channel.");
+        this.network = network;
+        mean = tensor(channelMean).view(1, -1, 1, 1);
+        std = tensor(channelStd).view(1, -1, 1, 1);
+        register_buffer(nameof(mean), mean);
+        register_buffer(nameof(std), std);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor images) => network.forward((images - mean) / std);
+}

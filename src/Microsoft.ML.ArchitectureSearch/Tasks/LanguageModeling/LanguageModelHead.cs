@@ -1,0 +1,113 @@
+using Microsoft.ML.ArchitectureSearch.Data;
+using Microsoft.ML.Data;
+using Microsoft.ML.ArchitectureSearch.Pipeline;
+using Microsoft.ML.ArchitectureSearch.Pipeline.Scoring;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.ArchitectureSearch.Tasks.LanguageModeling;
+
+/// <summary>
+/// Language-model outputs for a row's sentence: Perplexity, exp of the mean negative log-likelihood of its words and
+/// the closing <c>&lt;eos&gt;</c>, each predicted from the words before it (the context starts at <c>&lt;eos&gt;</c>, as after
+/// the previous sentence in Penn Treebank); PredictedNextWord, the most probable word after the sentence's last word
+/// (may be <c>&lt;eos&gt;</c>). Unknown words read as <c>&lt;unk&gt;</c>.
+/// </summary>
+internal sealed class LanguageModelHead : IOutputHead
+{
+    private readonly ColumnNames _columns;
+    private readonly Vocabulary _vocabulary;
+    private readonly SharedNetwork _shared;
+
+    public LanguageModelHead(ColumnNames columns, Vocabulary vocabulary, SharedNetwork shared)
+    {
+        _columns = columns;
+        _vocabulary = vocabulary;
+        _shared = shared;
+        Outputs = new[]
+        {
+            new OutputColumn(columns.Perplexity, NumberDataViewType.Single, DataViewSchema.Annotations.Empty),
+            new OutputColumn(columns.PredictedNextWord, TextDataViewType.Instance, DataViewSchema.Annotations.Empty),
+        };
+    }
+
+    public string InputColumnName => _columns.Feature;
+
+    public IReadOnlyList<OutputColumn> Outputs { get; }
+
+    public void CheckInput(DataViewSchema inputSchema) => InputSchemaChecks.CheckTextColumn(inputSchema, _columns.Feature);
+
+    public RowScorer CreateScorer(DataViewRow input) => new Scorer(this, input);
+
+    /// <summary>
+    /// exp of the mean negative log-likelihood over every word and closing <c>&lt;eos&gt;</c> of the rows of
+    /// <paramref name="scored"/> (this head's output), each sentence weighted by its token count. Streams the rows.
+    /// </summary>
+    public double CorpusPerplexity(IDataView scored)
+    {
+        DataViewSchema.Column text = scored.Schema[_columns.Feature];
+        DataViewSchema.Column perplexity = scored.Schema[_columns.Perplexity];
+        double negativeLogLikelihood = 0;
+        long tokens = 0;
+        using DataViewRowCursor cursor = scored.GetRowCursor(new[] { text, perplexity });
+        var getText = cursor.GetGetter<ReadOnlyMemory<char>>(text);
+        var getPerplexity = cursor.GetGetter<float>(perplexity);
+        ReadOnlyMemory<char> sentence = default;
+        float value = 0;
+        while (cursor.MoveNext())
+        {
+            getText(ref sentence);
+            getPerplexity(ref value);
+            int count = Vocabulary.Split(sentence.ToString()).Length + 1; // the words and <eos>
+            negativeLogLikelihood += Math.Log(value) * count;
+            tokens += count;
+        }
+        if (tokens == 0) throw new ArgumentException("The data has no rows to evaluate.", "data");
+        return Math.Exp(negativeLogLikelihood / tokens);
+    }
+
+    private sealed class Scorer : RowScorer
+    {
+        private readonly LanguageModelHead _head;
+        private readonly ValueGetter<ReadOnlyMemory<char>> _text;
+        private ReadOnlyMemory<char> _textBuffer;
+        private float _perplexity;
+        private string _nextWord = "";
+
+        public Scorer(LanguageModelHead head, DataViewRow input) : base(input)
+        {
+            _head = head;
+            _text = input.GetGetter<ReadOnlyMemory<char>>(input.Schema[head._columns.Feature]);
+        }
+
+        public override Delegate GetGetter(int outputIndex) => outputIndex switch
+        {
+            0 => (ValueGetter<float>)((ref float dst) => { EnsureComputed(); dst = _perplexity; }),
+            1 => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> dst) => { EnsureComputed(); dst = _nextWord.AsMemory(); }),
+            _ => throw new ArgumentOutOfRangeException(nameof(outputIndex)),
+        };
+
+        protected override void Compute()
+        {
+            _text(ref _textBuffer);
+            int[] targets = _head._vocabulary.Encode(_textBuffer.ToString());
+            var inputs = new long[targets.Length];
+            inputs[0] = _head._vocabulary.EndOfSentenceId;
+            for (int t = 1; t < targets.Length; t++)
+                inputs[t] = targets[t - 1];
+            int next = 0;
+            double meanNll = 0;
+            _head._shared.Forward(
+                device => tensor(inputs, new long[] { 1, inputs.Length }, device: device),
+                logits =>
+                {
+                    Tensor logProbabilities = logits[0].log_softmax(-1);
+                    Tensor targetIds = tensor(targets.Select(t => (long)t).ToArray()).unsqueeze(1);
+                    meanNll = -logProbabilities.gather(1, targetIds).mean().item<float>();
+                    // The last position has read every word of the sentence (its target is the closing <eos>).
+                    next = (int)logProbabilities[targets.Length - 1].argmax().item<long>();
+                });
+            _perplexity = (float)Math.Exp(meanNll);
+            _nextWord = _head._vocabulary.Words[next];
+        }
+    }
+}

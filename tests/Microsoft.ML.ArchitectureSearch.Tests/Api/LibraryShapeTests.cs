@@ -1,0 +1,87 @@
+using System.Text.RegularExpressions;
+using Microsoft.ML.ArchitectureSearch.Tests.Pipeline;
+
+namespace Microsoft.ML.ArchitectureSearch.Tests.Api;
+
+/// <summary>
+/// The library's shape as a reader and a user meet it: the public types are exactly the documented API (README,
+/// "Public API"), and every source file's namespace matches its folder.
+/// </summary>
+public sealed class LibraryShapeTests
+{
+    private static readonly string[] PublicApi =
+    {
+        "Microsoft.ML.ArchitectureSearchCatalog",
+        "Microsoft.ML.ArchitectureSearch.ArchitectureSearchEstimator",
+        "Microsoft.ML.ArchitectureSearch.ArchitectureSearchOptions",
+        "Microsoft.ML.ArchitectureSearch.ArchitectureSearchTask",
+        "Microsoft.ML.ArchitectureSearch.ArchitectureSearchTransformer",
+        "Microsoft.ML.ArchitectureSearch.SearchedArchitecture",
+        "Microsoft.ML.ArchitectureSearch.SearchStrategy",
+        "Microsoft.ML.ArchitectureSearch.Data.Cifar10Image",
+        "Microsoft.ML.ArchitectureSearch.Data.Cifar10Loader",
+        "Microsoft.ML.ArchitectureSearch.Data.Cifar10Split",
+        "Microsoft.ML.ArchitectureSearch.Data.DataSummaries",
+        "Microsoft.ML.ArchitectureSearch.Data.ImageFolderLoader",
+        "Microsoft.ML.ArchitectureSearch.Data.PennTreebank",
+        "Microsoft.ML.ArchitectureSearch.Data.PennTreebankFiles",
+        "Microsoft.ML.ArchitectureSearch.Data.SentenceRow",
+        "Microsoft.ML.ArchitectureSearch.Execution.SearchProgress",
+        "Microsoft.ML.ArchitectureSearch.Execution.TrialKind",
+        "Microsoft.ML.ArchitectureSearch.Execution.TrialRecord",
+        "Microsoft.ML.ArchitectureSearch.Reporting.SearchReport",
+        "Microsoft.ML.ArchitectureSearch.Reporting.SearchReportFiles",
+        "Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn.CnnPooling",
+        "Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn.CnnSearchSpaceOptions",
+        "Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell.CellActivation",
+        "Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell.CellCombination",
+        "Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell.RecurrentCellSearchSpaceOptions",
+        "Microsoft.ML.ArchitectureSearch.Strategies.EvolutionOptions",
+        "Microsoft.ML.ArchitectureSearch.Strategies.Reinforce.ControllerOptions",
+        "Microsoft.ML.ArchitectureSearch.Strategies.Reinforce.ProgressiveDepth",
+        "Microsoft.ML.ArchitectureSearch.Strategies.Reinforce.ReinforceOptions",
+        "Microsoft.ML.ArchitectureSearch.Training.Cnn.CnnTrainingOptions",
+        "Microsoft.ML.ArchitectureSearch.Training.Cnn.LearningRateSchedule",
+        "Microsoft.ML.ArchitectureSearch.Training.LanguageModel.LanguageModelTrainingOptions",
+        "Microsoft.ML.ArchitectureSearch.Training.RewardKind",
+        "Microsoft.ML.ArchitectureSearch.Training.TrialResult",
+    };
+
+    // Files whose namespace is not their folder's, on purpose.
+    private static readonly Dictionary<string, string> NamespaceExceptions = new()
+    {
+        // ML.NET's convention: catalog extension methods live in namespace Microsoft.ML, so they need no using.
+        ["ArchitectureSearchCatalog.cs"] = "Microsoft.ML",
+        // CoreCLR recognises this attribute by its full name, which must be in System.Runtime.CompilerServices.
+        ["Pipeline/MLNetInternals/IgnoresAccessChecksToAttribute.cs"] = "System.Runtime.CompilerServices",
+    };
+
+    [Fact]
+    public void ThePublicTypesAreExactlyTheDocumentedApi()
+    {
+        string[] actual = typeof(ArchitectureSearchEstimator).Assembly.GetExportedTypes()
+            .Select(t => t.FullName!).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(PublicApi.Order(StringComparer.Ordinal), actual);
+    }
+
+    [Fact]
+    public void EverySourceFilesNamespaceMatchesItsFolder()
+    {
+        string library = Path.Combine(Path.GetDirectoryName(PipelineTestData.TestDataDirectory)!, "src", "Microsoft.ML.ArchitectureSearch");
+        var declaration = new Regex(@"^namespace ([\w.]+);", RegexOptions.Multiline);
+        var wrong = new List<string>();
+        foreach (string file in Directory.GetFiles(library, "*.cs", SearchOption.AllDirectories))
+        {
+            string relative = Path.GetRelativePath(library, file).Replace('\\', '/');
+            if (relative.StartsWith("obj/", StringComparison.Ordinal) || relative.StartsWith("bin/", StringComparison.Ordinal))
+                continue;
+            string folder = Path.GetDirectoryName(relative)!.Replace('/', '.');
+            string expected = NamespaceExceptions.GetValueOrDefault(relative)
+                ?? "Microsoft.ML.ArchitectureSearch" + (folder.Length == 0 ? "" : "." + folder);
+            string actual = declaration.Match(File.ReadAllText(file)) is { Success: true } m ? m.Groups[1].Value : "(none)";
+            if (actual != expected)
+                wrong.Add($"{relative}: namespace {actual}, expected {expected}");
+        }
+        Assert.Empty(wrong);
+    }
+}
