@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.ML.ArchitectureSearch.Data;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML.ArchitectureSearch.Examples;
@@ -9,7 +11,7 @@ namespace Microsoft.ML.ArchitectureSearch.Examples;
 /// split, save the model zip, load it back and score with a PredictionEngine, score image files from class folders
 /// through LoadImages/ResizeImages/ExtractPixels, and write the search report.
 /// </summary>
-internal static class Cifar10Command
+internal sealed class Cifar10Command : System.CommandLine.Command
 {
     private sealed class Prediction
     {
@@ -17,24 +19,43 @@ internal static class Cifar10Command
         public float[] Score { get; set; } = Array.Empty<float>();
     }
 
-    public static int Run(CommandLine cl)
+    private readonly SearchCommandOptions _search;
+    private readonly Option<int?> _trainSize = CommonOptions.TrainSize("images");
+    private readonly Option<int?> _testSize = CommonOptions.TestSize("images");
+    private readonly Option<int> _layers = CommonOptions.Layers("Layers of the CNN search space.", new CnnSearchSpaceOptions().LayerCount);
+    private readonly Option<string?> _images = new("--images")
     {
-        string dataDir = cl.DataDirectory("cifar10");
-        string outDir = cl.OutputDirectory("cifar10");
-        Directory.CreateDirectory(outDir);
-        var ml = new MLContext(seed: cl.OptionalInt("seed") ?? 1);
-        IDataView train = Cifar10Loader.LoadDataView(ml, dataDir, Cifar10Split.Train, cl.OptionalInt("train-size"));
-        IDataView test = Cifar10Loader.LoadDataView(ml, dataDir, Cifar10Split.Test, cl.OptionalInt("test-size"));
+        Description = "Folder of class subfolders of image files to score (default: 'images' beside the data folder; skipped when missing).",
+        HelpName = "DIR",
+    };
 
-        var options = SearchCommandOptions.Apply(new ArchitectureSearchOptions
+    public Cifar10Command()
+        : base("cifar10", "Architecture search on CIFAR-10 images (testdata by default; --data-dir for the full set), then test accuracy, save/load, scoring and the report.")
+    {
+        _search = new SearchCommandOptions(this, "cifar10", () => new ArchitectureSearchOptions
         {
             Task = ArchitectureSearchTask.ImageClassification,
             FeatureColumnName = "Image",
             LabelColumnName = "Label",
             ImageChannels = 3, ImageHeight = 32, ImageWidth = 32,
             MaxTrials = 8, TrialEpochs = 1, FinalEpochs = 10,
-        }, cl, "cifar10");
-        options.ConvolutionalSpace = options.ConvolutionalSpace with { LayerCount = cl.Int("layers", options.ConvolutionalSpace.LayerCount) };
+        });
+        foreach (Option option in new Option[] { _trainSize, _testSize, _layers, _images })
+            Options.Add(option);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult parse)
+    {
+        string dataDir = _search.DataDirectory.Resolve(parse);
+        string outDir = Path.GetFullPath(parse.GetValue(_search.Output)!);
+        Directory.CreateDirectory(outDir);
+        var ml = new MLContext(seed: _search.Seed(parse));
+        IDataView train = Cifar10Loader.LoadDataView(ml, dataDir, Cifar10Split.Train, parse.GetValue(_trainSize));
+        IDataView test = Cifar10Loader.LoadDataView(ml, dataDir, Cifar10Split.Test, parse.GetValue(_testSize));
+
+        ArchitectureSearchOptions options = _search.Apply(parse);
+        options.ConvolutionalSpace = options.ConvolutionalSpace with { LayerCount = parse.GetValue(_layers) };
         SearchCommandOptions.Print($"CIFAR-10 search on {dataDir}", options);
 
         var display = new SearchProgressDisplay("CIFAR-10 architecture search");
@@ -66,15 +87,14 @@ internal static class Cifar10Command
             Console.WriteLine($"  true {image.Label,-10} predicted {p.PredictedName,-10} p={p.Score.Max():0.000}");
         }
 
-        ScoreImageFiles(reloadContext, withNames, cl);
+        ScoreImageFiles(reloadContext, withNames, parse.GetValue(_images) ?? Path.Combine(Path.GetDirectoryName(dataDir)!, "images"));
         SearchCommandOptions.WriteResults(searched, outDir, "CIFAR-10 architecture search");
         return 0;
     }
 
     /// <summary>Users' own images: class folders through LoadImages/ResizeImages/ExtractPixels, then the saved model.</summary>
-    private static void ScoreImageFiles(MLContext ml, ITransformer model, CommandLine cl)
+    private static void ScoreImageFiles(MLContext ml, ITransformer model, string folder)
     {
-        string folder = cl.Text("images") ?? Path.Combine(Path.GetDirectoryName(cl.DataDirectory("cifar10"))!, "images");
         if (!Directory.Exists(folder)) return;
         IDataView files = ImageFolderLoader.ListImages(ml, folder);
         ITransformer pixels = ImageFolderLoader.PixelPipeline(ml).Fit(files);

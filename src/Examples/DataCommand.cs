@@ -1,16 +1,23 @@
+using System.CommandLine;
 using Microsoft.Data.Analysis;
 using Microsoft.ML.ArchitectureSearch.Data;
 
 namespace Microsoft.ML.ArchitectureSearch.Examples;
 
 /// <summary>Summaries of the data sets as Microsoft.Data.Analysis DataFrames.</summary>
-internal static class DataCommand
+internal sealed class DataCommand : System.CommandLine.Command
 {
-    public static int Run(CommandLine cl)
+    private readonly CommonOptions.DataDirectoryOption _dataDir = CommonOptions.DataDirectory("cifar10", "ptb");
+
+    public DataCommand() : base("data", "Summaries of the CIFAR-10 and Penn Treebank data (DataFrames).")
     {
-        string? dataDir = cl.Text("data-dir");
-        string cifar = dataDir ?? cl.DataDirectory("cifar10");
-        string ptb = dataDir ?? cl.DataDirectory("ptb");
+        Options.Add(_dataDir);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult parse)
+    {
+        string cifar = _dataDir.Resolve(parse, "cifar10"), ptb = _dataDir.Resolve(parse, "ptb");
         foreach (Cifar10Split split in new[] { Cifar10Split.Train, Cifar10Split.Test })
         {
             Console.WriteLine($"CIFAR-10 {split} ({cifar}):");

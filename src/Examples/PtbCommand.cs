@@ -1,7 +1,6 @@
+using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.ML.ArchitectureSearch.Data;
-using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
-using Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 
 namespace Microsoft.ML.ArchitectureSearch.Examples;
 
@@ -9,7 +8,7 @@ namespace Microsoft.ML.ArchitectureSearch.Examples;
 /// A recurrent-cell search on Penn Treebank: search, retrain the best cell, corpus perplexity on the test split, save,
 /// load, and predict next words with a PredictionEngine.
 /// </summary>
-internal static class PtbCommand
+internal sealed class PtbCommand : System.CommandLine.Command
 {
     private sealed class NextWord
     {
@@ -18,37 +17,41 @@ internal static class PtbCommand
         public string PredictedNextWord { get; set; } = "";
     }
 
-    /// <summary>The model size options (--leaves, --hidden for embedding and hidden size, --layers) over <paramref name="shape"/>.</summary>
-    public static RecurrentCellSearchSpaceOptions CellShape(RecurrentCellSearchSpaceOptions shape, CommandLine cl)
+    private readonly SearchCommandOptions _search;
+    private readonly LanguageModelOptions _model;
+    private readonly Option<int?> _trainSize = CommonOptions.TrainSize("sentences");
+    private readonly Option<int?> _validSize = CommonOptions.ValidSize("sentences");
+    private readonly Option<int?> _testSize = CommonOptions.TestSize("sentences");
+
+    public PtbCommand()
+        : base("ptb", "Architecture search over recurrent cells on Penn Treebank (testdata by default), then perplexities, save/load and next-word prediction.")
     {
-        int hidden = cl.Int("hidden", 200);
-        return shape with { Leaves = cl.Int("leaves", 4), EmbeddingSize = hidden, HiddenSize = hidden, Layers = cl.Int("layers", 2) };
-    }
-
-    /// <summary>The training options (--steps-per-epoch caps an epoch) over <paramref name="training"/>.</summary>
-    public static LanguageModelTrainingOptions Training(LanguageModelTrainingOptions training, CommandLine cl) =>
-        cl.OptionalInt("steps-per-epoch") is { } steps ? training with { MaxStepsPerEpoch = steps } : training;
-
-    public static int Run(CommandLine cl)
-    {
-        PennTreebankFiles files = PennTreebank.Locate(cl.DataDirectory("ptb"));
-        string outDir = cl.OutputDirectory("ptb");
-        Directory.CreateDirectory(outDir);
-        var ml = new MLContext(seed: cl.OptionalInt("seed") ?? 1);
-        int? sentences = cl.OptionalInt("train-size");
-        IDataView train = PennTreebank.LoadDataView(ml, files.Train, sentences);
-        IDataView valid = PennTreebank.LoadDataView(ml, files.Valid, cl.OptionalInt("valid-size"));
-        IDataView test = PennTreebank.LoadDataView(ml, files.Test, cl.OptionalInt("test-size"));
-
-        var options = SearchCommandOptions.Apply(new ArchitectureSearchOptions
+        _search = new SearchCommandOptions(this, "ptb", () => new ArchitectureSearchOptions
         {
             Task = ArchitectureSearchTask.LanguageModeling,
             FeatureColumnName = "Text",
             MaxTrials = 6, TrialEpochs = 1, FinalEpochs = 4,
-            ValidationData = valid,
-        }, cl, "ptb");
-        options.RecurrentCellSpace = CellShape(options.RecurrentCellSpace, cl);
-        options.LanguageModelTraining = Training(options.LanguageModelTraining, cl);
+        });
+        foreach (Option option in new Option[] { _trainSize, _validSize, _testSize })
+            Options.Add(option);
+        _model = new LanguageModelOptions(this);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult parse)
+    {
+        PennTreebankFiles files = PennTreebank.Locate(_search.DataDirectory.Resolve(parse));
+        string outDir = Path.GetFullPath(parse.GetValue(_search.Output)!);
+        Directory.CreateDirectory(outDir);
+        var ml = new MLContext(seed: _search.Seed(parse));
+        IDataView train = PennTreebank.LoadDataView(ml, files.Train, parse.GetValue(_trainSize));
+        IDataView valid = PennTreebank.LoadDataView(ml, files.Valid, parse.GetValue(_validSize));
+        IDataView test = PennTreebank.LoadDataView(ml, files.Test, parse.GetValue(_testSize));
+
+        ArchitectureSearchOptions options = _search.Apply(parse);
+        options.ValidationData = valid;
+        options.RecurrentCellSpace = _model.CellShape(options.RecurrentCellSpace, parse);
+        options.LanguageModelTraining = _model.Training(options.LanguageModelTraining, parse);
         SearchCommandOptions.Print($"PTB cell search on {Path.GetDirectoryName(files.Train)}", options);
 
         var display = new SearchProgressDisplay("Penn Treebank recurrent-cell search");

@@ -1,23 +1,62 @@
+using System.CommandLine;
+
 namespace Microsoft.ML.ArchitectureSearch.Examples;
 
-/// <summary>The options every search example shares, read from the command line.</summary>
-internal static class SearchCommandOptions
+/// <summary>The options every search example shares; their defaults come from the command's own search options.</summary>
+internal sealed class SearchCommandOptions
 {
-    public static ArchitectureSearchOptions Apply(ArchitectureSearchOptions options, CommandLine cl, string name)
+    private readonly Func<ArchitectureSearchOptions> _defaults;
+    private readonly Option<SearchStrategy> _strategy;
+    private readonly Option<int> _trials, _trialEpochs, _finalEpochs, _parallelism, _childrenPerUpdate;
+    private readonly Option<int> _seed = CommonOptions.Seed();
+    private readonly Option<int?> _maxMinutes = CommonOptions.OptionalCount("--max-minutes", "Stop proposing children after this many minutes (default: no limit).");
+    private readonly Option<int?> _searchSize = CommonOptions.OptionalCount("--search-size", "Children train on the first N training rows only (default: all rows).");
+    private readonly Option<string?> _architecture = CommonOptions.Architecture("No search: train this architecture JSON (a best-architecture.json) for --final-epochs.");
+    private readonly Option<string?> _checkpoint = new("--checkpoint") { Description = "Folder that keeps the search's state; a rerun resumes from it.", HelpName = "DIR" };
+    private readonly Option<string> _device = CommonOptions.Device();
+
+    /// <param name="command">Receives the options.</param>
+    /// <param name="name">The example's name: its data is testdata/NAME unless --data-dir says otherwise, its output out/NAME.</param>
+    /// <param name="defaults">The command's search options before the command line applies; called once per use.</param>
+    public SearchCommandOptions(System.CommandLine.Command command, string name, Func<ArchitectureSearchOptions> defaults)
     {
-        options.Strategy = cl.Strategy(options.Strategy);
-        options.MaxTrials = cl.Int("trials", options.MaxTrials);
-        options.TrialEpochs = cl.Int("trial-epochs", options.TrialEpochs);
-        options.FinalEpochs = cl.Int("final-epochs", options.FinalEpochs);
-        options.Parallelism = cl.Int("parallelism", options.Parallelism);
-        options.Seed = cl.OptionalInt("seed") ?? 1;
-        if (cl.OptionalInt("max-minutes") is { } minutes) options.MaxSearchTime = TimeSpan.FromMinutes(minutes);
-        if (cl.OptionalInt("children-per-update") is { } perUpdate)
-            options.Reinforce = options.Reinforce with { ChildrenPerUpdate = perUpdate };
-        options.SearchTrainingRows = cl.OptionalInt("search-size");
-        options.FixedArchitecture = cl.FileText("architecture");
-        options.CheckpointDirectory = cl.Text("checkpoint");
-        options.Device = cl.Text("device") ?? "auto";
+        _defaults = defaults;
+        ArchitectureSearchOptions d = defaults();
+        DataDirectory = CommonOptions.DataDirectory(name);
+        Output = CommonOptions.Output(name);
+        _strategy = CommonOptions.Strategy(d.Strategy);
+        _trials = CommonOptions.Trials(d.MaxTrials);
+        _trialEpochs = CommonOptions.TrialEpochs(d.TrialEpochs);
+        _finalEpochs = CommonOptions.Count("--final-epochs", "Training epochs of the best architecture after the search.", d.FinalEpochs);
+        _parallelism = CommonOptions.Parallelism(d.Parallelism);
+        _childrenPerUpdate = CommonOptions.Count("--children-per-update", "Reinforce: children between two controller updates.", d.Reinforce.ChildrenPerUpdate);
+        foreach (Option option in new Option[] { DataDirectory, Output, _strategy, _trials, _trialEpochs, _finalEpochs, _seed, _parallelism,
+                     _maxMinutes, _childrenPerUpdate, _searchSize, _architecture, _checkpoint, _device })
+            command.Options.Add(option);
+    }
+
+    public CommonOptions.DataDirectoryOption DataDirectory { get; }
+
+    public Option<string> Output { get; }
+
+    public int Seed(ParseResult parse) => parse.GetValue(_seed);
+
+    /// <summary>The command's default search options with the command line applied.</summary>
+    public ArchitectureSearchOptions Apply(ParseResult parse)
+    {
+        ArchitectureSearchOptions options = _defaults();
+        options.Strategy = parse.GetValue(_strategy);
+        options.MaxTrials = parse.GetValue(_trials);
+        options.TrialEpochs = parse.GetValue(_trialEpochs);
+        options.FinalEpochs = parse.GetValue(_finalEpochs);
+        options.Parallelism = parse.GetValue(_parallelism);
+        options.Seed = parse.GetValue(_seed);
+        if (parse.GetValue(_maxMinutes) is { } minutes) options.MaxSearchTime = TimeSpan.FromMinutes(minutes);
+        options.Reinforce = options.Reinforce with { ChildrenPerUpdate = parse.GetValue(_childrenPerUpdate) };
+        options.SearchTrainingRows = parse.GetValue(_searchSize);
+        options.FixedArchitecture = parse.ReadFile(_architecture);
+        options.CheckpointDirectory = parse.GetValue(_checkpoint);
+        options.Device = parse.GetValue(_device)!;
         return options;
     }
 
@@ -35,7 +74,7 @@ internal static class SearchCommandOptions
     public static void WriteResults(ArchitectureSearchTransformer model, string outDir, string title)
     {
         string json = Path.Combine(outDir, "best-architecture.json");
-        File.WriteAllText(json, model.DecodeArchitecture().ToJson());
+        File.WriteAllText(json, model.Architecture.Json);
         Console.WriteLine($"architecture: {json}");
         if (model.Trials.Count == 0) return;
         var report = model.WriteReport(Path.Combine(outDir, "report"), title);

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.ArchitectureSearch.Execution;
 
 /// <summary>Per-trial seeds derived from the search seed, so any trial can be retrained alone with the same result.</summary>
-public static class TrialSeeds
+internal static class TrialSeeds
 {
     /// <summary>SplitMix64 of (seed, index): well-spread seeds even for consecutive indexes.</summary>
     public static int ForTrial(int searchSeed, int trialIndex)

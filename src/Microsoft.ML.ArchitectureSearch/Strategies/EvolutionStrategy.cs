@@ -8,7 +8,7 @@ namespace Microsoft.ML.ArchitectureSearch.Strategies;
 /// <see cref="EvolutionOptions.SampleSize"/> drawn from the population). Every result joins the population and the oldest
 /// member dies, so good architectures must keep being rediscovered, which resists lucky evaluations.
 /// </summary>
-public sealed class EvolutionStrategy : ISearchStrategy
+internal sealed class EvolutionStrategy : ISearchStrategy
 {
     private readonly EvolutionOptions _options;
     private readonly Xoshiro256 _random;

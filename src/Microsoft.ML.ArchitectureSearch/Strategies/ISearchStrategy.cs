@@ -6,7 +6,7 @@ namespace Microsoft.ML.ArchitectureSearch.Strategies;
 /// <param name="Tokens">The proposal, as the strategy returned it.</param>
 /// <param name="Reward">The child's reward (0 for a failed or rejected child).</param>
 /// <param name="Failed">True when the child could not be trained or was rejected (budget, NaN loss).</param>
-public sealed record TrialFeedback(IReadOnlyList<int> Tokens, double Reward, bool Failed = false);
+internal sealed record TrialFeedback(IReadOnlyList<int> Tokens, double Reward, bool Failed = false);
 
 /// <summary>
 /// A search strategy proposes architectures and learns from their rewards; it never trains children itself.
@@ -14,7 +14,7 @@ public sealed record TrialFeedback(IReadOnlyList<int> Tokens, double Reward, boo
 /// proposal (in proposal order). All randomness comes from the seed given at construction, so a run is reproducible and
 /// <see cref="SaveState"/>/<see cref="LoadState"/> continue exactly the same proposal sequence.
 /// </summary>
-public interface ISearchStrategy : IDisposable
+internal interface ISearchStrategy : IDisposable
 {
     /// <summary>"reinforce", "random", "evolution".</summary>
     string Name { get; }

@@ -3,7 +3,7 @@ using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 namespace Microsoft.ML.ArchitectureSearch.Strategies;
 
 /// <summary>Uniform random search: every token of every step equally likely. The baseline every NAS result must beat.</summary>
-public sealed class RandomStrategy : ISearchStrategy
+internal sealed class RandomStrategy : ISearchStrategy
 {
     private readonly Xoshiro256 _random;
 

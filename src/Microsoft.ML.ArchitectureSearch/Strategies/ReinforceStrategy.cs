@@ -11,7 +11,7 @@ namespace Microsoft.ML.ArchitectureSearch.Strategies;
 /// bonus), where b is an exponential moving average of past rewards. Log-probabilities are recomputed from the tokens at
 /// learning time (teacher forcing), so learning does not depend on state kept from sampling and survives a resume.
 /// </summary>
-public sealed class ReinforceStrategy : ISearchStrategy
+internal sealed class ReinforceStrategy : ISearchStrategy
 {
     private readonly ReinforceOptions _options;
     private readonly Xoshiro256 _random;

@@ -3,7 +3,7 @@ using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 namespace Microsoft.ML.ArchitectureSearch.Strategies;
 
 /// <summary>Creates the strategy a <see cref="SearchStrategy"/> names.</summary>
-public static class SearchStrategies
+internal static class SearchStrategies
 {
     public static ISearchStrategy Create(SearchStrategy kind, ISearchSpace space, int seed,
         ReinforceOptions? reinforce = null, EvolutionOptions? evolution = null) => kind switch

@@ -4,7 +4,7 @@ namespace Microsoft.ML.ArchitectureSearch.Strategies;
 /// xoshiro256** (Blackman &amp; Vigna): a fast generator whose whole state is four numbers, so strategies can save it
 /// and continue the exact same sequence after a resume (System.Random's state is not accessible).
 /// </summary>
-public sealed class Xoshiro256
+internal sealed class Xoshiro256
 {
     private ulong _s0, _s1, _s2, _s3;
 

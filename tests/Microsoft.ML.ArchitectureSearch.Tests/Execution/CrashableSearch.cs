@@ -10,7 +10,7 @@ namespace Microsoft.ML.ArchitectureSearch.Tests.Execution;
 /// A small real checkpointed search (Reinforce over a 3-layer CNN space, children trained on 400 testdata images) that
 /// the tests run in-process and the probe runs in a separate process, so that process can be killed with SIGKILL.
 /// </summary>
-public static class CrashableSearch
+internal static class CrashableSearch
 {
     public const int MaxTrials = 5;
 

@@ -11,7 +11,7 @@ namespace Microsoft.ML.ArchitectureSearch.Networks.Cnn;
 /// into the final map, then global average pooling and a linear classifier give logits. Maps of different sizes are
 /// zero-padded at the bottom/right before concatenation (see <see cref="CnnLayout"/>).
 /// </summary>
-public sealed class ChildCnn : nn.Module<Tensor, Tensor>
+internal sealed class ChildCnn : nn.Module<Tensor, Tensor>
 {
     private readonly ModuleList<CnnLayerBlock> layers;
     private readonly Linear classifier;

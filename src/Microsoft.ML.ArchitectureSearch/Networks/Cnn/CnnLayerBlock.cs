@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.ArchitectureSearch.Networks.Cnn;
 
 /// <summary>One child layer: conv ("same" padding, given stride, no bias) then BatchNorm, ReLU and optional pooling.</summary>
-public sealed class CnnLayerBlock : nn.Module<Tensor, Tensor>
+internal sealed class CnnLayerBlock : nn.Module<Tensor, Tensor>
 {
     private readonly Conv2d conv;
     private readonly BatchNorm2d norm;

@@ -8,7 +8,7 @@ namespace Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
 /// The LSTM baseline: one layer of TorchSharp's fused <c>nn.LSTM</c> (libtorch's native kernel, as PyTorch's
 /// word_language_model uses), so throughput comparisons with the searched cell are against the real thing.
 /// </summary>
-public sealed class LstmLayer : RecurrentLayer
+internal sealed class LstmLayer : RecurrentLayer
 {
     private readonly LSTM lstm;
 

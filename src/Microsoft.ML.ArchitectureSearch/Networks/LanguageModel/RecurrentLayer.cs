@@ -9,7 +9,7 @@ namespace Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
 /// [seq, batch, HiddenSize] and the final (h, c). The searched cell and the LSTM baseline both implement it, so the same
 /// language model, trainer and throughput measurement serve both.
 /// </summary>
-public abstract class RecurrentLayer : nn.Module<Tensor, Tensor, Tensor, (Tensor Output, Tensor H, Tensor C)>
+internal abstract class RecurrentLayer : nn.Module<Tensor, Tensor, Tensor, (Tensor Output, Tensor H, Tensor C)>
 {
     protected RecurrentLayer(string name, int inputSize, int hiddenSize) : base(name)
     {

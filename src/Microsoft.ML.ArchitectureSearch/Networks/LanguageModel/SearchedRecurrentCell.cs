@@ -12,7 +12,7 @@ namespace Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
 /// All leaves' W_i (and U_i) live in one Linear of width leaves*hidden whose output is split in leaf order: one large
 /// matrix product per step instead of one small product per leaf. Leaf i uses rows [i*hidden, (i+1)*hidden).
 /// </summary>
-public sealed class SearchedRecurrentCell : nn.Module<Tensor, Tensor, Tensor, (Tensor H, Tensor C)>
+internal sealed class SearchedRecurrentCell : nn.Module<Tensor, Tensor, Tensor, (Tensor H, Tensor C)>
 {
     private readonly Linear input_projection;
     private readonly Linear hidden_projection;

@@ -7,7 +7,7 @@ namespace Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
 /// A searched cell unrolled over a segment. The input projections of all time steps are one matrix product up front;
 /// only the hidden projection and the tree remain inside the time loop.
 /// </summary>
-public sealed class SearchedRecurrentLayer : RecurrentLayer
+internal sealed class SearchedRecurrentLayer : RecurrentLayer
 {
     private readonly SearchedRecurrentCell cell;
 

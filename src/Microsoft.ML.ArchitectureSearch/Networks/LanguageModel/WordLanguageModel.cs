@@ -11,7 +11,7 @@ namespace Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
 /// forward(tokens [seq, batch] int64, h [layers, batch, hidden], c [layers, batch, hidden]) returns logits
 /// [seq*batch, vocab] (row t*batch + b is step t of sequence b) and the new (h, c) to carry into the next segment.
 /// </summary>
-public sealed class WordLanguageModel : nn.Module<Tensor, Tensor, Tensor, (Tensor Logits, Tensor H, Tensor C)>
+internal sealed class WordLanguageModel : nn.Module<Tensor, Tensor, Tensor, (Tensor Logits, Tensor H, Tensor C)>
 {
     private readonly Embedding encoder;
     private readonly ModuleList<RecurrentLayer> layers;

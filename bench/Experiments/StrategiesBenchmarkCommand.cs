@@ -1,26 +1,52 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.ArchitectureSearch.Data;
+using Microsoft.ML.ArchitectureSearch.Examples;
 using Microsoft.ML.ArchitectureSearch.Execution;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using Microsoft.ML.ArchitectureSearch.Strategies;
 using Microsoft.ML.ArchitectureSearch.Training.Cnn;
 
-namespace Microsoft.ML.ArchitectureSearch.Examples;
+namespace Microsoft.ML.ArchitectureSearch.Experiments;
 
 /// <summary>
 /// Benchmark: Reinforce, Evolution and Random on the same real CIFAR-10 search (same space, same child budget, same
 /// number of trained children), over several seeds. Prints the best validation accuracy each found, and a Markdown table.
 /// Training images: the first --train-size records of the training batches; validation: the next --valid-size.
 /// </summary>
-internal static class StrategiesBenchmarkCommand
+internal sealed class StrategiesBenchmarkCommand : System.CommandLine.Command
 {
-    public static int Run(CommandLine cl)
+    private readonly CommonOptions.DataDirectoryOption _dataDir = CommonOptions.DataDirectory("cifar10");
+    private readonly Option<int?> _trainSize = CommonOptions.TrainSize("images", 4000);
+    private readonly Option<int?> _validSize = CommonOptions.ValidSize("images", 1000);
+    private readonly Option<int> _trials = CommonOptions.Trials(20);
+    private readonly Option<int> _trialEpochs = CommonOptions.TrialEpochs(1);
+    private readonly Option<int> _layers = CommonOptions.Layers("Layers of the CNN search space.", 4);
+    private readonly Option<int> _seeds = CommonOptions.Count("--seeds", "Searches per strategy, seeds 1..N.", 3);
+    private readonly Option<SearchStrategy[]> _strategies = new("--strategies")
     {
-        string dir = cl.DataDirectory("cifar10");
-        int trainSize = cl.Int("train-size", 4000), validSize = cl.Int("valid-size", 1000);
-        int trials = cl.Int("trials", 20), epochs = cl.Int("trial-epochs", 1), layers = cl.Int("layers", 4);
-        int[] seeds = Enumerable.Range(1, cl.Int("seeds", 3)).ToArray();
+        Description = "Comma-separated strategies to compare.", HelpName = CommonOptions.StrategyNames(","),
+        DefaultValueFactory = _ => new[] { SearchStrategy.Reinforce, SearchStrategy.Evolution, SearchStrategy.Random },
+        CustomParser = result => result.Tokens.Single().Value.Split(',').Select(name => CommonOptions.ParseStrategy(result, "--strategies", name)).ToArray(),
+    };
+    private readonly Option<int> _parallelism = CommonOptions.Parallelism(1);
+    private readonly Option<string> _device = CommonOptions.Device();
+
+    public StrategiesBenchmarkCommand()
+        : base("bench-strategies", "Reinforce vs Evolution vs Random on the same CIFAR-10 search and budget, over several seeds (see BENCHMARKS.md); children train on the first --train-size training records and are scored on the next --valid-size.")
+    {
+        foreach (Option option in new Option[] { _dataDir, _trainSize, _validSize, _trials, _trialEpochs, _layers, _seeds, _strategies, _parallelism, _device })
+            Options.Add(option);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult parse)
+    {
+        string dir = _dataDir.Resolve(parse);
+        int trainSize = parse.GetValue(_trainSize).GetValueOrDefault(), validSize = parse.GetValue(_validSize).GetValueOrDefault();
+        int trials = parse.GetValue(_trials), epochs = parse.GetValue(_trialEpochs), layers = parse.GetValue(_layers);
+        int[] seeds = Enumerable.Range(1, parse.GetValue(_seeds)).ToArray();
         (DenseImageData all, _) = Cifar10Loader.LoadDense(dir, Cifar10Split.Train, trainSize + validSize);
         if (all.Count < trainSize + validSize) throw new ArgumentException($"Only {all.Count} training records in {dir}.");
         DenseImageData train = Slice(all, 0, trainSize), valid = Slice(all, trainSize, validSize);
@@ -28,11 +54,9 @@ internal static class StrategiesBenchmarkCommand
         Console.WriteLine($"CIFAR-10 strategy comparison: {trainSize} train / {validSize} validation images, {layers}-layer space, {trials} children x {epochs} epoch(s), seeds {string.Join(",", seeds)}");
 
         var rows = new List<(string Strategy, int Seed, double Best, double Seconds, int Trained)>();
-        using var trainer = new CnnChildTrainer(train, valid, null, new CnnTrainingOptions { Device = cl.Text("device") ?? "auto" });
-        SearchStrategy[] kinds = cl.Text("strategies") is { } names
-            ? names.Split(',').Select(n => Enum.Parse<SearchStrategy>(n, ignoreCase: true)).ToArray()
-            : new[] { SearchStrategy.Reinforce, SearchStrategy.Evolution, SearchStrategy.Random };
-        int parallelism = cl.Int("parallelism", 1);
+        using var trainer = new CnnChildTrainer(train, valid, null, new CnnTrainingOptions { Device = parse.GetValue(_device)! });
+        SearchStrategy[] kinds = parse.GetValue(_strategies)!;
+        int parallelism = parse.GetValue(_parallelism);
         foreach (SearchStrategy kind in kinds)
         {
             foreach (int seed in seeds)

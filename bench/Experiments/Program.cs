@@ -1,0 +1,11 @@
+using System.CommandLine;
+using Microsoft.ML.ArchitectureSearch.Examples;
+using Microsoft.ML.ArchitectureSearch.Experiments;
+
+// dotnet run --project bench/Experiments -c Release -- <command> [--option value ...]   (--help lists them)
+var root = new RootCommand("Experiments behind BENCHMARKS.md that drive ArchitectureSearch's internals directly.")
+{
+    new PtbFinalCommand(),
+    new StrategiesBenchmarkCommand(),
+};
+return Cli.Run(root, args);

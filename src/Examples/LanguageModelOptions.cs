@@ -1,0 +1,34 @@
+using System.CommandLine;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
+using Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
+
+namespace Microsoft.ML.ArchitectureSearch.Examples;
+
+/// <summary>
+/// The language model's size and epoch length, shared by ptb and bench/Experiments' ptb-final (linked source) so a
+/// searched cell and its final training see the same model.
+/// </summary>
+internal sealed class LanguageModelOptions
+{
+    private readonly Option<int> _leaves = CommonOptions.Count("--leaves", "Leaves of the recurrent cell's tree.", 4);
+    private readonly Option<int> _hidden = CommonOptions.Count("--hidden", "Embedding and hidden size.", 200);
+    private readonly Option<int> _layers = CommonOptions.Layers("Recurrent layers.", 2);
+    private readonly Option<int?> _stepsPerEpoch = CommonOptions.OptionalCount("--steps-per-epoch", "Training steps per epoch at most (default: whole epochs).");
+
+    public LanguageModelOptions(System.CommandLine.Command command)
+    {
+        foreach (Option option in new Option[] { _leaves, _hidden, _layers, _stepsPerEpoch })
+            command.Options.Add(option);
+    }
+
+    /// <summary>The model size options over <paramref name="shape"/>.</summary>
+    public RecurrentCellSearchSpaceOptions CellShape(RecurrentCellSearchSpaceOptions shape, ParseResult parse)
+    {
+        int hidden = parse.GetValue(_hidden);
+        return shape with { Leaves = parse.GetValue(_leaves), EmbeddingSize = hidden, HiddenSize = hidden, Layers = parse.GetValue(_layers) };
+    }
+
+    /// <summary>The training options (--steps-per-epoch caps an epoch) over <paramref name="training"/>.</summary>
+    public LanguageModelTrainingOptions Training(LanguageModelTrainingOptions training, ParseResult parse) =>
+        parse.GetValue(_stepsPerEpoch) is { } steps ? training with { MaxStepsPerEpoch = steps } : training;
+}
