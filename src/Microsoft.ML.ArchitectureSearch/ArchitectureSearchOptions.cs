@@ -23,10 +23,13 @@ public sealed class ArchitectureSearchOptions
     /// <summary>Key-typed label column (image classification only; use MapValueToKey first).</summary>
     public string LabelColumnName { get; set; } = "Label";
 
+    /// <summary>Channels of each image (3 for RGB); the feature vector holds ImageChannels x ImageHeight x ImageWidth values.</summary>
     public int ImageChannels { get; set; } = 3;
 
+    /// <summary>Height of each image in pixels.</summary>
     public int ImageHeight { get; set; } = 32;
 
+    /// <summary>Width of each image in pixels.</summary>
     public int ImageWidth { get; set; } = 32;
 
     /// <summary>How candidates are proposed.</summary>

@@ -7,8 +7,10 @@ namespace Microsoft.ML.ArchitectureSearch.Data;
 public sealed class Cifar10Image
 {
     [VectorType(Cifar10Files.ImageSize)]
+    /// <summary>3 x 32 x 32 pixel values, planar RGB, scaled to [0, 1].</summary>
     public float[] Image { get; set; } = Array.Empty<float>();
 
+    /// <summary>The class name (airplane, automobile, ...).</summary>
     public string Label { get; set; } = "";
 }
 

@@ -4,6 +4,7 @@ namespace Microsoft.ML.ArchitectureSearch.Data;
 /// <summary>A sentence as ML.NET sees it: one row of the <c>Text</c> column.</summary>
 public sealed class SentenceRow
 {
+    /// <summary>One sentence: words separated by spaces.</summary>
     public string Text { get; set; } = "";
 }
 

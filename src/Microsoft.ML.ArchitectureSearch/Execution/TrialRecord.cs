@@ -24,20 +24,25 @@ public sealed record TrialRecord
     /// <summary>Which strategy batch proposed it (batches are proposed, evaluated, then learned from together).</summary>
     public required int Batch { get; init; }
 
+    /// <summary>Whether the child was trained, reused an earlier result or was rejected.</summary>
     public required TrialKind Kind { get; init; }
 
+    /// <summary>The controller's decisions, one token per decision step of the search space.</summary>
     public required IReadOnlyList<int> Tokens { get; init; }
 
     /// <summary>Architecture hash; empty when the tokens did not decode.</summary>
     public string Hash { get; init; } = "";
 
+    /// <summary>The architecture in one readable line (or why it was rejected).</summary>
     public string Description { get; init; } = "";
 
     /// <summary>The architecture as JSON (<c>ISearchSpace.FromJson</c> reads it); empty when the tokens did not decode.</summary>
     public string ArchitectureJson { get; init; } = "";
 
+    /// <summary>Trainable parameters of the child network.</summary>
     public long ParameterCount { get; init; }
 
+    /// <summary>Multiply-adds of one forward pass for one example.</summary>
     public long MultiplyAdds { get; init; }
 
     /// <summary>Training outcome (for rejected proposals: a failed result carrying the reason).</summary>

@@ -21,15 +21,19 @@ public sealed record TrialResult
     /// <summary>True when training stopped on a bad child (NaN/inf loss, over budget); see <see cref="FailureReason"/>.</summary>
     public bool Failed { get; init; }
 
+    /// <summary>Why the child failed; null when it did not.</summary>
     public string? FailureReason { get; init; }
 
+    /// <summary>Epochs the child trained (fewer than asked when stopped early or out of time).</summary>
     public int EpochsCompleted { get; init; }
 
+    /// <summary>Wall time of the child's training and validation.</summary>
     public TimeSpan WallTime { get; init; }
 
     /// <summary>Training throughput: images per second, or tokens per second for language models.</summary>
     public double ExamplesPerSecond { get; init; }
 
+    /// <summary>Trainable parameters of the trained network.</summary>
     public long ParameterCount { get; init; }
 
     /// <summary>The best validation metric over the epochs (max accuracy, min perplexity); NaN when none.</summary>

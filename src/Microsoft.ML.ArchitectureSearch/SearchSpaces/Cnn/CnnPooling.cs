@@ -6,8 +6,11 @@ namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 /// </summary>
 public enum CnnPooling
 {
+    /// <summary>No pooling after the layer.</summary>
     None,
+    /// <summary>2x2 max pooling with stride 2 after the layer.</summary>
     Max2x2,
+    /// <summary>2x2 average pooling with stride 2 after the layer.</summary>
     Avg2x2,
 }
 

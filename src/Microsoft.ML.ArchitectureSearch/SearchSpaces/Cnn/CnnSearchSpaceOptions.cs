@@ -34,12 +34,16 @@ public sealed record CnnSearchSpaceOptions
     /// <summary>Pooling kinds to choose from when <see cref="SearchPooling"/> is on.</summary>
     public IReadOnlyList<CnnPooling> Poolings { get; init; } = new[] { CnnPooling.None, CnnPooling.Max2x2, CnnPooling.Avg2x2 };
 
+    /// <summary>Channels of the input images (set from ArchitectureSearchOptions.ImageChannels in a Fit).</summary>
     public int InputChannels { get; init; } = 3;
 
+    /// <summary>Height of the input images (set from ArchitectureSearchOptions.ImageHeight in a Fit).</summary>
     public int InputHeight { get; init; } = 32;
 
+    /// <summary>Width of the input images (set from ArchitectureSearchOptions.ImageWidth in a Fit).</summary>
     public int InputWidth { get; init; } = 32;
 
+    /// <summary>Classes of the classifier (set from the label's key count in a Fit).</summary>
     public int ClassCount { get; init; } = 10;
 
     /// <summary>Architectures with more trainable parameters are rejected; null for no limit.</summary>
@@ -49,7 +53,7 @@ public sealed record CnnSearchSpaceOptions
     public long? MaxMultiplyAdds { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad option.</summary>
-    public void Validate()
+    internal void Validate()
     {
         if (LayerCount < 1 || LayerCount > MaxLayerCount)
             throw new ArgumentException($"{nameof(LayerCount)} must be between 1 and {MaxLayerCount}; got {LayerCount}.");
@@ -74,7 +78,7 @@ public sealed record CnnSearchSpaceOptions
     }
 
     /// <summary>Canonical text of every option: equal text, equal meaning of tokens and equal limits.</summary>
-    public string ToCanonicalText() =>
+    internal string ToCanonicalText() =>
         string.Join(";",
             "cnn",
             $"layers={LayerCount}",

@@ -13,9 +13,13 @@ public enum CellCombination
 /// <summary>The nonlinearity a tree node applies to its combined inputs.</summary>
 public enum CellActivation
 {
+    /// <summary>f(x) = x.</summary>
     Identity,
+    /// <summary>f(x) = tanh(x).</summary>
     Tanh,
+    /// <summary>f(x) = 1 / (1 + exp(-x)).</summary>
     Sigmoid,
+    /// <summary>f(x) = max(0, x).</summary>
     Relu,
 }
 

@@ -17,8 +17,10 @@ public sealed record RecurrentCellSearchSpaceOptions
     public IReadOnlyList<CellActivation> Activations { get; init; } =
         new[] { CellActivation.Identity, CellActivation.Tanh, CellActivation.Sigmoid, CellActivation.Relu };
 
+    /// <summary>Size of the word embedding.</summary>
     public int EmbeddingSize { get; init; } = 200;
 
+    /// <summary>Size of each recurrent layer's hidden state (and memory).</summary>
     public int HiddenSize { get; init; } = 200;
 
     /// <summary>Words the model predicts (PTB: 10000, including &lt;eos&gt; and &lt;unk&gt;).</summary>
@@ -37,7 +39,7 @@ public sealed record RecurrentCellSearchSpaceOptions
     public long? MaxParameters { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
-    public void Validate()
+    internal void Validate()
     {
         if (Leaves < 2 || (Leaves & (Leaves - 1)) != 0)
             throw new ArgumentException($"Leaves must be a power of two of at least 2, got {Leaves}.", nameof(Leaves));

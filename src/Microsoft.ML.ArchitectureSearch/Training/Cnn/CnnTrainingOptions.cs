@@ -16,8 +16,10 @@ public sealed record CnnTrainingOptions
     /// <summary>Initial SGD learning rate.</summary>
     public double LearningRate { get; init; } = 0.05;
 
+    /// <summary>How the learning rate changes over a child's epochs.</summary>
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Cosine;
 
+    /// <summary>SGD momentum (Nesterov).</summary>
     public double Momentum { get; init; } = 0.9;
 
     /// <summary>Nesterov momentum (Zoph &amp; Le train children with it).</summary>
@@ -26,6 +28,7 @@ public sealed record CnnTrainingOptions
     /// <summary>L2 weight decay on all parameters.</summary>
     public double WeightDecay { get; init; } = 5e-4;
 
+    /// <summary>Images per mini-batch (ArchitectureSearchOptions.BatchSize overrides it when set).</summary>
     public int BatchSize { get; init; } = 64;
 
     /// <summary>
@@ -41,13 +44,14 @@ public sealed record CnnTrainingOptions
     /// <summary>Pixels of padding on each side before the random crop.</summary>
     public int AugmentationPadding { get; init; } = 4;
 
+    /// <summary>How a child's validation accuracy becomes its reward.</summary>
     public RewardKind Reward { get; init; } = RewardKind.ZophLe;
 
     /// <summary>"auto" (CUDA when available), "cpu", "cuda", "cuda:1"; resolved by <see cref="TorchDevices.Resolve"/>.</summary>
     public string Device { get; init; } = "auto";
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad option.</summary>
-    public void Validate()
+    internal void Validate()
     {
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
             throw new ArgumentException($"{nameof(LearningRate)} must be a positive finite number; got {LearningRate}.");

@@ -17,6 +17,7 @@ public sealed record LanguageModelTrainingOptions
     /// <summary>Parallel streams for validation and test perplexity.</summary>
     public int EvaluationBatchSize { get; init; } = 10;
 
+    /// <summary>Initial SGD learning rate (divided on a validation plateau).</summary>
     public double LearningRate { get; init; } = 20;
 
     /// <summary>Global gradient norm is clipped to this before every update.</summary>
@@ -34,12 +35,13 @@ public sealed record LanguageModelTrainingOptions
     /// <summary>Evaluate at most this many segments of the validation/test stream (null: all of it).</summary>
     public int? MaxEvaluationSteps { get; init; }
 
+    /// <summary>How a child's validation perplexity becomes its reward.</summary>
     public RewardKind Reward { get; init; } = RewardKind.ZophLe;
 
     /// <summary>"auto" (CUDA when available), "cpu" or "cuda[:n]"; see <see cref="TorchDevices.Resolve"/>.</summary>
     public string? Device { get; init; }
 
-    public void Validate()
+    internal void Validate()
     {
         if (BatchSize < 1) throw new ArgumentException($"BatchSize must be positive, got {BatchSize}.", nameof(BatchSize));
         if (Bptt < 1) throw new ArgumentException($"Bptt must be positive, got {Bptt}.", nameof(Bptt));
