@@ -6,6 +6,7 @@ using Microsoft.ML.ArchitectureSearch.Examples;
 using Microsoft.ML.ArchitectureSearch.Execution;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using Microsoft.ML.ArchitectureSearch.Strategies;
+using Microsoft.ML.ArchitectureSearch.Strategies.Reinforce;
 using Microsoft.ML.ArchitectureSearch.Training.Cnn;
 
 namespace Microsoft.ML.ArchitectureSearch.Experiments;

@@ -2,6 +2,7 @@ using Microsoft.ML.ArchitectureSearch.Execution;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
 using Microsoft.ML.ArchitectureSearch.Strategies;
+using Microsoft.ML.ArchitectureSearch.Strategies.Reinforce;
 using Microsoft.ML.ArchitectureSearch.Training.Cnn;
 using Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 using Microsoft.ML.Data;

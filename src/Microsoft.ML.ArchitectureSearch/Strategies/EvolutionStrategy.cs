@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Randomness;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 
 namespace Microsoft.ML.ArchitectureSearch.Strategies;

@@ -1,4 +1,5 @@
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
+using Microsoft.ML.ArchitectureSearch.Strategies.Reinforce;
 
 namespace Microsoft.ML.ArchitectureSearch.Strategies;
 

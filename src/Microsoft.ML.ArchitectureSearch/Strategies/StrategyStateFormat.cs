@@ -7,7 +7,12 @@ namespace Microsoft.ML.ArchitectureSearch.Strategies;
 internal static class StrategyStateFormat
 {
     private const string Signature = "NAS-STRATEGY";
-    private const int Version = 1;
+
+    /// <summary>
+    /// Bumped whenever any strategy's layout changes. 2: the REINFORCE controller's weights and Adam state are written in
+    /// TorchSharp's formats (they were raw floats of a hand-written Adam in 1).
+    /// </summary>
+    private const int Version = 2;
 
     public static BinaryWriter BeginWrite(Stream stream, ISearchStrategy strategy)
     {
@@ -28,7 +33,9 @@ internal static class StrategyStateFormat
                 throw new InvalidDataException("The stream is not a saved search-strategy state.");
             int version = reader.ReadInt32();
             if (version != Version)
-                throw new InvalidDataException($"The saved strategy state has format version {version}; this library reads {Version}.");
+                throw new InvalidDataException(
+                    $"The saved strategy state has format version {version}, but this version of the library reads only format version {Version}, " +
+                    "so the search cannot resume from it. Start the search again in a new checkpoint directory, or resume it with the library version that wrote it.");
             string name = reader.ReadString();
             if (name != strategy.Name)
                 throw new InvalidDataException($"The saved state belongs to strategy '{name}', not '{strategy.Name}'.");

@@ -1,4 +1,5 @@
 using Microsoft.ML.ArchitectureSearch.Strategies;
+using Microsoft.ML.ArchitectureSearch.Strategies.Reinforce;
 using Xunit.Abstractions;
 
 namespace Microsoft.ML.ArchitectureSearch.Tests.Strategies;

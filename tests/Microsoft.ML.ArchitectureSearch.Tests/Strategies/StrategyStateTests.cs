@@ -1,7 +1,7 @@
-using Microsoft.ML.ArchitectureSearch.Controller;
 using Microsoft.ML.ArchitectureSearch.Execution;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.Strategies;
+using Microsoft.ML.ArchitectureSearch.Strategies.Reinforce;
 using Microsoft.ML.ArchitectureSearch.Tests.Execution;
 
 namespace Microsoft.ML.ArchitectureSearch.Tests.Strategies;

@@ -85,22 +85,13 @@ internal sealed class ChildCnn : nn.Module<Tensor, Tensor>
             {
                 long fanIn = parameter.numel() / parameter.shape[0];
                 double bound = 1 / Math.Sqrt(fanIn);
-                UniformFrom(parameter, bound, generator);
+                SeededInit.Uniform(parameter, -bound, bound, generator);
             }
             else if (name == "classifier.bias")
             {
                 double bound = 1 / Math.Sqrt(classifier.in_features);
-                UniformFrom(parameter, bound, generator);
+                SeededInit.Uniform(parameter, -bound, bound, generator);
             }
         }
-    }
-
-    /// <summary>Fills <paramref name="parameter"/> with uniform(-bound, bound) drawn from <paramref name="generator"/>
-    /// (drawn with torch.rand, because TorchSharp's init.uniform_ was seen to ignore its generator argument).</summary>
-    private static void UniformFrom(Tensor parameter, double bound, Generator generator)
-    {
-        using var scope = NewDisposeScope();
-        Tensor draw = rand(parameter.shape, generator: generator, dtype: parameter.dtype);
-        parameter.copy_(draw.mul_(2 * bound).sub_(bound));
     }
 }

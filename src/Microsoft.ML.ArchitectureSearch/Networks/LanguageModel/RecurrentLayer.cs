@@ -32,7 +32,7 @@ internal abstract class RecurrentLayer : nn.Module<Tensor, Tensor, Tensor, (Tens
         double bound = 1.0 / Math.Sqrt(HiddenSize);
         using var _ = no_grad();
         foreach (var p in parameters())
-            SeededUniform.Fill(p, -bound, bound, generator);
+            SeededInit.Uniform(p, -bound, bound, generator);
     }
 
     /// <summary>Throws a clear error for inputs of the wrong rank or width (instead of a native shape error).</summary>

@@ -132,9 +132,9 @@ internal sealed class WordLanguageModel : nn.Module<Tensor, Tensor, Tensor, (Ten
     {
         using (no_grad())
         {
-            SeededUniform.Fill(encoder.weight!, -0.1, 0.1, generator);
+            SeededInit.Uniform(encoder.weight!, -0.1, 0.1, generator);
             if (!TiedWeights)
-                SeededUniform.Fill(decoder.weight!, -0.1, 0.1, generator);
+                SeededInit.Uniform(decoder.weight!, -0.1, 0.1, generator);
             decoder.bias!.zero_();
         }
         foreach (var layer in layers)

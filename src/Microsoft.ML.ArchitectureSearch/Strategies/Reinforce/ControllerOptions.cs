@@ -1,4 +1,4 @@
-namespace Microsoft.ML.ArchitectureSearch.Controller;
+namespace Microsoft.ML.ArchitectureSearch.Strategies.Reinforce;
 
 /// <summary>Shape and sampling behaviour of the controller RNN (defaults from Zoph &amp; Le 2017).</summary>
 public sealed record ControllerOptions

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.ArchitectureSearch.Strategies;
+namespace Microsoft.ML.ArchitectureSearch.Randomness;
 
 /// <summary>
 /// xoshiro256** (Blackman &amp; Vigna): a fast generator whose whole state is four numbers, so strategies can save it
@@ -12,7 +12,7 @@ internal sealed class Xoshiro256
     {
         // SplitMix64 spreads the seed over the four words, as the authors recommend.
         ulong x = (ulong)(uint)seed ^ 0x6A09E667F3BCC909UL;
-        _s0 = SplitMix(ref x); _s1 = SplitMix(ref x); _s2 = SplitMix(ref x); _s3 = SplitMix(ref x);
+        _s0 = SplitMix64.Next(ref x); _s1 = SplitMix64.Next(ref x); _s2 = SplitMix64.Next(ref x); _s3 = SplitMix64.Next(ref x);
     }
 
     public ulong NextUInt64()
@@ -61,12 +61,4 @@ internal sealed class Xoshiro256
     }
 
     private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
-
-    private static ulong SplitMix(ref ulong x)
-    {
-        ulong z = x += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
 }

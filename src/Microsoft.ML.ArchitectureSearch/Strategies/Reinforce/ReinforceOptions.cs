@@ -1,6 +1,4 @@
-using Microsoft.ML.ArchitectureSearch.Controller;
-
-namespace Microsoft.ML.ArchitectureSearch.Strategies;
+namespace Microsoft.ML.ArchitectureSearch.Strategies.Reinforce;
 
 /// <summary>Zoph &amp; Le's REINFORCE-trained controller.</summary>
 public sealed record ReinforceOptions
@@ -37,33 +35,5 @@ public sealed record ReinforceOptions
         if (!(EntropyWeight >= 0)) throw new ArgumentOutOfRangeException(nameof(EntropyWeight), EntropyWeight, "EntropyWeight must not be negative.");
         if (!(GradientClipNorm > 0)) throw new ArgumentOutOfRangeException(nameof(GradientClipNorm), GradientClipNorm, "GradientClipNorm must be positive.");
         ProgressiveDepth?.Validate();
-    }
-}
-
-/// <summary>Start with <see cref="InitialLayers"/> active layers and add one every <see cref="ProposalsPerLayer"/> proposals.</summary>
-public sealed record ProgressiveDepth(int InitialLayers = 2, int ProposalsPerLayer = 50)
-{
-    internal int ActiveLayers(long proposalsSoFar) => InitialLayers + (int)(proposalsSoFar / ProposalsPerLayer);
-
-    internal void Validate()
-    {
-        if (InitialLayers < 1) throw new ArgumentOutOfRangeException(nameof(InitialLayers), InitialLayers, "InitialLayers must be at least 1.");
-        if (ProposalsPerLayer < 1) throw new ArgumentOutOfRangeException(nameof(ProposalsPerLayer), ProposalsPerLayer, "ProposalsPerLayer must be at least 1.");
-    }
-}
-
-/// <summary>Regularized evolution (Real et al. 2019).</summary>
-public sealed record EvolutionOptions
-{
-    /// <summary>Architectures kept alive; the oldest dies when a child joins a full population.</summary>
-    public int PopulationSize { get; init; } = 20;
-
-    /// <summary>Architectures drawn for each tournament; the best of them is the parent.</summary>
-    public int SampleSize { get; init; } = 5;
-
-    internal void Validate()
-    {
-        if (PopulationSize < 2) throw new ArgumentOutOfRangeException(nameof(PopulationSize), PopulationSize, "PopulationSize must be at least 2.");
-        if (SampleSize < 1 || SampleSize > PopulationSize) throw new ArgumentOutOfRangeException(nameof(SampleSize), SampleSize, "SampleSize must be between 1 and PopulationSize.");
     }
 }

@@ -1,6 +1,6 @@
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 
-namespace Microsoft.ML.ArchitectureSearch.Controller;
+namespace Microsoft.ML.ArchitectureSearch.Strategies.Reinforce;
 
 /// <summary>
 /// What the controller does around each decision step, derived once from a space's step list: where each layer's

@@ -1,9 +1,9 @@
-using Microsoft.ML.ArchitectureSearch.Controller;
+using Microsoft.ML.ArchitectureSearch.Randomness;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
-using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.ArchitectureSearch.Strategies;
+namespace Microsoft.ML.ArchitectureSearch.Strategies.Reinforce;
 
 /// <summary>
 /// Zoph &amp; Le (2017): the controller RNN samples architectures; every <see cref="ReinforceOptions.ChildrenPerUpdate"/>
@@ -16,7 +16,7 @@ internal sealed class ReinforceStrategy : ISearchStrategy
     private readonly ReinforceOptions _options;
     private readonly Xoshiro256 _random;
     private readonly ControllerNetwork _controller;
-    private readonly SerializableAdam _adam;
+    private readonly Adam _adam;
     private readonly Queue<int> _outstandingDepths = new();
     private readonly List<(int[] Tokens, double Reward, int Depth)> _pending = new();
     private double? _baseline;
@@ -30,7 +30,9 @@ internal sealed class ReinforceStrategy : ISearchStrategy
         _options.Validate();
         _random = new Xoshiro256(seed);
         _controller = new ControllerNetwork(space, _options.Controller, new Xoshiro256(unchecked(seed * 31 + 7)));
-        _adam = new SerializableAdam(_controller.parameters(), _options.LearningRate);
+        // Betas, epsilon and weight decay spelled out (those of Kingma & Ba): the factory's defaults have differed
+        // between TorchSharp versions.
+        _adam = optim.Adam(_controller.parameters(), _options.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0);
         _layerCount = space.Steps.Count == 0 ? 0 : space.Steps.Max(s => s.Layer) + 1;
     }
 
@@ -90,7 +92,7 @@ internal sealed class ReinforceStrategy : ISearchStrategy
             writer.Write(reward);
             writer.Write(depth);
         }
-        _adam.Write(writer);
+        ControllerState.Write(writer, _controller, _adam);
     }
 
     public void LoadState(Stream stream)
@@ -114,7 +116,7 @@ internal sealed class ReinforceStrategy : ISearchStrategy
             var pending = new List<(int[], double, int)>();
             for (int i = 0; i < pendingCount; i++)
                 pending.Add((StrategyStateFormat.ReadTokens(reader, this), reader.ReadDouble(), reader.ReadInt32()));
-            _adam.Read(reader);
+            ControllerState.Read(reader, _controller, _adam, _options.LearningRate);
             _proposed = proposed;
             Updates = updates;
             _baseline = hasBaseline ? baseline : null;
@@ -138,7 +140,7 @@ internal sealed class ReinforceStrategy : ISearchStrategy
         double[] advantages = rewards.Select(r => r - baseline).ToArray();
         using (var scope = NewDisposeScope())
         {
-            _adam.ZeroGrad();
+            _adam.zero_grad();
             Tensor objective = zeros(1);
             // One teacher-forced pass per progressive depth present in the batch (usually just one).
             foreach (var group in _pending.Select((p, i) => (p, i)).GroupBy(x => x.p.Depth))
@@ -151,7 +153,7 @@ internal sealed class ReinforceStrategy : ISearchStrategy
             Tensor loss = -objective / _pending.Count;
             loss.backward();
             nn.utils.clip_grad_norm_(_controller.parameters(), _options.GradientClipNorm);
-            _adam.Step();
+            _adam.step();
         }
         foreach (double r in rewards)
             baseline = _options.BaselineDecay * baseline + (1 - _options.BaselineDecay) * r;

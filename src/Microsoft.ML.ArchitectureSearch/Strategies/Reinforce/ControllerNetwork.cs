@@ -1,10 +1,10 @@
+using Microsoft.ML.ArchitectureSearch.Randomness;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
-using Microsoft.ML.ArchitectureSearch.Strategies;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.ArchitectureSearch.Controller;
+namespace Microsoft.ML.ArchitectureSearch.Strategies.Reinforce;
 
 /// <summary>The outcome of one controller pass over a batch of token sequences.</summary>
 /// <param name="Tokens">One sequence per row (sampled, or the given ones when teacher-forced).</param>
