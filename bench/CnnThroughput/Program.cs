@@ -47,7 +47,7 @@ var architecture = new CnnArchitecture(space, new[]
     new CnnLayer(3, 3, 36, 2, 4),
 });
 Console.WriteLine($"{architecture.Describe()}");
-Console.WriteLine($"threads {torch.get_num_threads()}, train images {trainCount}, batch 64, device {Microsoft.ML.ArchitectureSearch.Torch.TorchDevices.Resolve()}");
+Console.WriteLine($"threads {torch.get_num_threads()}, train images {trainCount}, batch 64, device {Microsoft.ML.ArchitectureSearch.Training.TorchDevices.Resolve()}");
 
 DenseImageData train = Load("data_batch_1.bin", trainCount), validation = Load("test_batch.bin", 1000);
 foreach (bool augment in args.Length > 4 && args[4] != "step-share" ? (args[4] == "train-reversed" ? new[] { false, true } : new[] { true, false }) : Array.Empty<bool>())

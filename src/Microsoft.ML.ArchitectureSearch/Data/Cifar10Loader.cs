@@ -6,8 +6,8 @@ namespace Microsoft.ML.ArchitectureSearch.Data;
 /// <summary>One CIFAR-10 image as ML.NET sees it: planar RGB in [0, 1] (ExtractPixels' default layout) and its class name.</summary>
 public sealed class Cifar10Image
 {
-    [VectorType(Cifar10Files.ImageSize)]
     /// <summary>3 x 32 x 32 pixel values, planar RGB, scaled to [0, 1].</summary>
+    [VectorType(Cifar10Files.ImageSize)]
     public float[] Image { get; set; } = Array.Empty<float>();
 
     /// <summary>The class name (airplane, automobile, ...).</summary>

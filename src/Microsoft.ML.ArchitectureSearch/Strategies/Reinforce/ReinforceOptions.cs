@@ -3,6 +3,7 @@ namespace Microsoft.ML.ArchitectureSearch.Strategies.Reinforce;
 /// <summary>Zoph &amp; Le's REINFORCE-trained controller.</summary>
 public sealed record ReinforceOptions
 {
+    /// <summary>Size of the controller RNN and how it samples (temperature, tanh squashing).</summary>
     public ControllerOptions Controller { get; init; } = new();
 
     /// <summary>Adam learning rate of the controller (0.0006 in the paper).</summary>
