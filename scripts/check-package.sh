@@ -40,17 +40,36 @@ cat > app.csproj <<XML
 </Project>
 XML
 cat > Program.cs <<'CS'
-using TorchSharp;
-using static TorchSharp.torch;
-var device = Microsoft.ML.ArchitectureSearch.Torch.TorchDevices.Resolve();
-using var conv = nn.Conv2d(3, 4, 3);
-conv.to(device);
-using var sgd = optim.SGD(conv.parameters(), 0.1);
-using var x = randn(2, 3, 8, 8, device: device);
-using var loss = conv.forward(x).square().mean();
-loss.backward();
-sgd.step();
-Console.WriteLine($"package consumer ok: device={device.type} loss={loss.item<float>():0.000}");
+// A user's program: a tiny real search through the public API, saved to a model zip and loaded back.
+using Microsoft.ML;
+using Microsoft.ML.ArchitectureSearch;
+using Microsoft.ML.Data;
+
+var ml = new MLContext(seed: 1);
+var rows = Enumerable.Range(0, 40).Select(i => new Row
+{
+    Image = Enumerable.Range(0, Row.Size).Select(j => (float)((i * 7 + j) % 13) / 13f + i % 2).ToArray(),
+    Label = i % 2 == 0 ? "even" : "odd",
+}).ToArray();
+IDataView data = ml.Data.LoadFromEnumerable(rows);
+var options = new ArchitectureSearchOptions
+{
+    FeatureColumnName = "Image", ImageChannels = 3, ImageHeight = 8, ImageWidth = 8,
+    MaxTrials = 1, FinalEpochs = 1,
+    ConvolutionalSpace = new() { LayerCount = 2, FilterCounts = new[] { 4 } },
+};
+var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.ArchitectureSearch(options)).Fit(data);
+ml.Model.Save(model, data.Schema, "model.zip");
+ITransformer loaded = new MLContext().Model.Load("model.zip", out _);
+float[] score = loaded.Transform(data).GetColumn<float[]>("Score").First();
+Console.WriteLine($"package consumer ok: {model.LastTransformer.Architecture.Description}; score {string.Join(",", score.Select(s => s.ToString("0.00")))}");
+
+sealed class Row
+{
+    public const int Size = 3 * 8 * 8;
+    [VectorType(Size)] public float[] Image { get; set; } = [];
+    public string Label { get; set; } = "";
+}
 CS
 dotnet build -c Release --nologo -v q 2>&1 | tail -n 3
 dotnet run -c Release --no-build | tee run.txt

@@ -65,14 +65,34 @@ public class CnnArchitectureTests
     }
 
     [Fact]
-    public void JsonIsReadableTypedLayers()
+    public void JsonIsReadableTypedLayersFollowedByTheSpacesSettings()
     {
         var space = new CnnSearchSpace(new CnnSearchSpaceOptions { LayerCount = 2, SearchPooling = true });
         var a = new CnnArchitecture(space, new[] { new CnnLayer(3, 5, 24, 1, CnnPooling.Max2x2, Array.Empty<int>()), new CnnLayer(7, 1, 36, 0) });
-        Assert.Equal(
+        string json = a.ToJson();
+        Assert.StartsWith(
             "{\"space\":\"cnn\",\"layers\":[{\"filterHeight\":3,\"filterWidth\":5,\"filters\":24,\"stride\":1,\"pool\":\"max2x2\",\"inputs\":[]}," +
-            "{\"filterHeight\":7,\"filterWidth\":1,\"filters\":36,\"stride\":1,\"pool\":\"none\",\"inputs\":[0]}]}",
-            a.ToJson());
+            "{\"filterHeight\":7,\"filterWidth\":1,\"filters\":36,\"stride\":1,\"pool\":\"none\",\"inputs\":[0]}],\"settings\":{\"layerCount\":2,",
+            json);
+        Assert.Contains("\"poolings\":[\"None\",\"Max2x2\",\"Avg2x2\"]", json);
+        Assert.Contains("\"classCount\":10", json);
+    }
+
+    [Fact]
+    public void TheDocumentAloneRebuildsItsOwnSpaceAndArchitecture()
+    {
+        var options = new CnnSearchSpaceOptions { LayerCount = 3, FilterCounts = new[] { 8, 16 }, InputHeight = 28, InputWidth = 28, InputChannels = 1, ClassCount = 4 };
+        var space = new CnnSearchSpace(options);
+        CnnArchitecture a = space.Decode(CnnSearchSpaceTests.RandomTokens(space, new Random(3)));
+
+        CnnArchitecture back = CnnSearchSpace.FromStandaloneJson(a.ToJson());
+
+        Assert.Equal(space.Fingerprint, back.Space.Fingerprint);
+        Assert.Equal(a.Hash, back.Hash);
+        Assert.Equal(a.ToJson(), back.ToJson());
+        // A hand-written document without settings belongs to whatever space reads it, so it cannot stand alone.
+        string bare = "{\"space\":\"cnn\",\"layers\":[{\"filterHeight\":3,\"filterWidth\":3,\"filters\":8,\"inputs\":[]}]}";
+        Assert.Contains("no 'settings'", Assert.Throws<ArchitectureValidationException>(() => CnnSearchSpace.FromStandaloneJson(bare)).Message);
     }
 
     [Theory]

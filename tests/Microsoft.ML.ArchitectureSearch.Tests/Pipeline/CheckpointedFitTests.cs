@@ -18,12 +18,16 @@ public sealed class CheckpointedFitTests : IDisposable
     }
 
     [Fact]
-    public void SecondFitResumesFromTheCheckpointAndExtendsTheSearch()
+    public void SecondFitResumesFromTheCheckpointAndExtendsTheSearchAndSaysSoInTheMLContextLog()
     {
         var ml = new MLContext(seed: 4);
         IDataView train = ml.Data.LoadFromEnumerable(PipelineTestData.ReadCifar("data_batch_1.bin").Take(300));
         ArchitectureSearchTransformer first = Fit(ml, train, maxTrials: 2);
+        var messages = new List<string>();
+        ml.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
         ArchitectureSearchTransformer second = Fit(ml, train, maxTrials: 3);
+
+        Assert.Contains(messages, m => m.Contains($"Resumed search from {_dir}: 2 trials"));
 
         Assert.Equal(3, second.Trials.Count(t => t.Kind == Microsoft.ML.ArchitectureSearch.Execution.TrialKind.Trained));
         // The first two trials are the logged ones, read back (a retrained child would have a new wall time).

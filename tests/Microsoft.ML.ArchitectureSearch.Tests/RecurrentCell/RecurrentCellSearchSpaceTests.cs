@@ -148,6 +148,23 @@ public class RecurrentCellSearchSpaceTests
     }
 
     [Fact]
+    public void TheDocumentAloneRebuildsItsOwnSpaceModelAroundTheCellIncluded()
+    {
+        var space = new RecurrentCellSearchSpace(new RecurrentCellSearchSpaceOptions { Leaves = 4, VocabularySize = 321, HiddenSize = 24, EmbeddingSize = 16, Layers = 1 });
+        var cell = space.Decode(RandomValidTokens(space, new Random(5)));
+
+        RecurrentCellArchitecture back = RecurrentCellSearchSpace.FromStandaloneJson(cell.ToJson());
+
+        Assert.Equal(space.Fingerprint, back.CellSpace.Fingerprint);
+        Assert.Equal(cell.Hash, back.Hash);
+        Assert.Equal(cell.ParameterCount, back.ParameterCount);
+        // Settings that contradict the document's own fingerprint are refused, not silently trusted.
+        string tampered = cell.ToJson().Replace("\"vocabularySize\":321", "\"vocabularySize\":322");
+        Assert.Contains("does not match its own settings",
+            Assert.Throws<ArchitectureValidationException>(() => RecurrentCellSearchSpace.FromStandaloneJson(tampered)).Message);
+    }
+
+    [Fact]
     public void JsonOfACellReadsIntoASpaceWithAnotherModelAroundTheCell()
     {
         var searched = Space(4);
