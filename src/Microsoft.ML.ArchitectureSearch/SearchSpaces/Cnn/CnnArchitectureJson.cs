@@ -44,34 +44,12 @@ internal static class CnnArchitectureJson
     public static CnnArchitecture ReadStandalone(string json)
     {
         Document document = Parse(json);
-        if (document.Settings is null)
-            throw new ArchitectureValidationException("The architecture JSON has no 'settings', so it names no search space to rebuild it in.");
-        CnnSearchSpace space;
-        try
-        {
-            space = new CnnSearchSpace(document.Settings);
-        }
-        catch (ArgumentException e) when (e is not ArchitectureValidationException)
-        {
-            throw new ArchitectureValidationException($"The architecture JSON's 'settings' are not a valid CNN space: {e.Message}");
-        }
-        return Read(space, document);
+        return Read(ArchitectureDocument.SpaceFromSettings(document.Settings, s => new CnnSearchSpace(s), What), document);
     }
 
-    private static Document Parse(string json)
-    {
-        if (string.IsNullOrWhiteSpace(json))
-            throw new ArchitectureValidationException("The architecture JSON is empty.");
-        try
-        {
-            return JsonSerializer.Deserialize<Document>(json, SerializerOptions)
-                ?? throw new ArchitectureValidationException("The architecture JSON is null.");
-        }
-        catch (JsonException e)
-        {
-            throw new ArchitectureValidationException($"The architecture JSON is malformed: {e.Message}");
-        }
-    }
+    private const string What = "architecture";
+
+    private static Document Parse(string json) => ArchitectureDocument.Parse<Document>(json, SerializerOptions, What);
 
     private static CnnArchitecture Read(CnnSearchSpace space, Document document)
     {

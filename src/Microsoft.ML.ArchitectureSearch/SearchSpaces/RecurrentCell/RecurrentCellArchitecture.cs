@@ -141,20 +141,10 @@ internal sealed class RecurrentCellArchitecture : IArchitecture, IDrawableArchit
     public static RecurrentCellArchitecture FromStandaloneJson(string json)
     {
         CellJson dto = Parse(json);
-        if (dto.Settings is null)
-            throw new ArchitectureValidationException("The recurrent-cell architecture JSON has no 'settings', so it names no search space to rebuild it in.");
-        RecurrentCellSearchSpace space;
-        try
-        {
-            space = new RecurrentCellSearchSpace(dto.Settings);
-        }
-        catch (ArgumentException e) when (e is not ArchitectureValidationException)
-        {
-            throw new ArchitectureValidationException($"The recurrent-cell architecture JSON's 'settings' are not a valid space: {e.Message}");
-        }
+        RecurrentCellSearchSpace space = ArchitectureDocument.SpaceFromSettings(dto.Settings, s => new RecurrentCellSearchSpace(s), What);
         if (dto.Fingerprint != space.Fingerprint)
             throw new ArchitectureValidationException(
-                $"The recurrent-cell architecture JSON's fingerprint '{dto.Fingerprint}' does not match its own settings ('{space.Fingerprint}').");
+                $"The {What} JSON's fingerprint '{dto.Fingerprint}' does not match its own settings ('{space.Fingerprint}').");
         return FromJson(space, dto);
     }
 
@@ -165,20 +155,9 @@ internal sealed class RecurrentCellArchitecture : IArchitecture, IDrawableArchit
         return FromJson(space, Parse(json));
     }
 
-    private static CellJson Parse(string json)
-    {
-        if (string.IsNullOrWhiteSpace(json))
-            throw new ArchitectureValidationException("The recurrent-cell architecture JSON is empty.");
-        try
-        {
-            return JsonSerializer.Deserialize<CellJson>(json, JsonOptions)
-                ?? throw new ArchitectureValidationException("The recurrent-cell architecture JSON is null.");
-        }
-        catch (JsonException e)
-        {
-            throw new ArchitectureValidationException($"The recurrent-cell architecture JSON is malformed: {e.Message}");
-        }
-    }
+    private const string What = "recurrent-cell architecture";
+
+    private static CellJson Parse(string json) => ArchitectureDocument.Parse<CellJson>(json, JsonOptions, What);
 
     private static RecurrentCellArchitecture FromJson(RecurrentCellSearchSpace space, CellJson dto)
     {
