@@ -130,13 +130,22 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         if (earlyStopping != null)
             log.Info($"Early stopping: {earlyStopping.StoppedTrials} children stopped, {earlyStopping.EpochsSaved} of {outcome.TrainedCount * o.TrialEpochs} child epochs saved.");
 
-        TrialRecord best = outcome.Best ?? throw new InvalidOperationException(
-            $"The architecture search trained no child successfully ({outcome.Trials.Count} proposals; stop reason {outcome.StopReason}). " +
-            "Reasons: " + string.Join("; ", outcome.Trials.Select(t => t.Result.FailureReason).Where(r => r != null).Distinct().Take(5)));
+        TrialRecord best = outcome.Best ?? throw NoChild(outcome);
         IArchitecture architecture = search.Space.FromJson(best.ArchitectureJson);
         log.Info(string.Create(CultureInfo.InvariantCulture,
             $"Best: trial {best.Index}, reward {best.Reward:0.####}: {best.Description}. Retraining for {o.FinalEpochs} epochs on training + validation rows."));
         return (architecture, best.Seed, outcome.Trials);
+    }
+
+    private static Exception NoChild(SearchOutcome outcome)
+    {
+        string[] reasons = outcome.Trials.Select(t => t.Result.FailureReason).OfType<string>().Distinct().Take(5).ToArray();
+        if (outcome.StopReason == SearchStopReason.Cancelled && reasons.Length == 0)
+            return new OperationCanceledException(
+                $"The architecture search was cancelled before any child finished training ({outcome.Trials.Count} proposals), so there is no network to return.");
+        return new InvalidOperationException(
+            $"The architecture search trained no child successfully ({outcome.Trials.Count} proposals; stop reason {outcome.StopReason}). " +
+            (reasons.Length == 0 ? "No child failed; the budget allowed none to finish." : "Reasons: " + string.Join("; ", reasons)));
     }
 
     private static IArchitecture ReadFixedArchitecture(ISearchSpace space, string json, ISearchLog log)

@@ -57,6 +57,19 @@ public sealed class MLNetConventionsTests
     }
 
     [Fact]
+    public void CancellingBeforeAnyChildFinishedThrowsOperationCanceledSayingSo()
+    {
+        var ml = new MLContext(seed: 1);
+        ArchitectureSearchOptions options = SmallSearch(trials: 3);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        options.CancellationToken = cancelled.Token;
+
+        var error = Assert.Throws<OperationCanceledException>(() => ml.Transforms.ArchitectureSearch(options).Fit(Keyed(ml)));
+        Assert.Contains("cancelled before any child finished", error.Message);
+    }
+
+    [Fact]
     public void EditingTheCallersOptionsAndListsAfterCreatingTheEstimatorChangesNothing()
     {
         var filterCounts = new List<int> { 8, 12 };

@@ -61,7 +61,8 @@ internal sealed class ImageClassificationTask : TaskDefinition
     {
         DataViewSchema.Column label = data.Schema[o.LabelColumnName];
         int classCount = (int)((KeyDataViewType)label.Type).Count;
-        var model = new ImageModelData(o.ImageChannels, o.ImageHeight, o.ImageWidth, classCount, ReadKeyValues(label, classCount));
+        var model = new ImageModelData(o.ImageChannels, o.ImageHeight, o.ImageWidth, classCount, ReadKeyValues(label, classCount),
+            o.ImageTraining.TestTimeFlip);
         var rows = new ImageRows(Read(data, "training data", o, classCount), model);
         ImageRowReader.CheckClassesPresent(rows.Images, o.LabelColumnName);
         return rows;
@@ -87,7 +88,8 @@ internal sealed class ImageClassificationTask : TaskDefinition
             throw new InvalidDataException(
                 $"The saved CNN expects {s.InputChannels}x{s.InputHeight}x{s.InputWidth} images and {s.ClassCount} classes; the model says {model.Channels}x{model.Height}x{model.Width} and {model.ClassCount}.");
         // Placeholder statistics: the saved buffers replace them when the weights load.
-        return new NormalizedImageClassifier(new ChildCnn(cnn), new float[s.InputChannels], Enumerable.Repeat(1f, s.InputChannels).ToArray());
+        return new NormalizedImageClassifier(new ChildCnn(cnn), new float[s.InputChannels], Enumerable.Repeat(1f, s.InputChannels).ToArray(),
+            model.TestTimeFlip);
     }
 
     public override IOutputHead CreateHead(ColumnNames columns, TaskModelData data, SharedNetwork network) =>

@@ -51,7 +51,7 @@ internal sealed class ImageSearch : ITaskSearch
         if (child.Network is not ChildCnn network)
             throw new InvalidOperationException($"Retraining the best architecture failed: {child.Result.FailureReason}");
         (float[] mean, float[] std) = all.ChannelStatistics();
-        return (new NormalizedImageClassifier(network, mean, std), child.Result);
+        return (new NormalizedImageClassifier(network, mean, std, _training.TestTimeFlip), child.Result);
     }
 
     public void Dispose() => ReleaseSearchTrainer();

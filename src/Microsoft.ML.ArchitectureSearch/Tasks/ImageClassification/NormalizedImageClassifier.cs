@@ -1,4 +1,5 @@
 using Microsoft.ML.ArchitectureSearch.Networks.Cnn;
+using Microsoft.ML.ArchitectureSearch.Training.Cnn;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,18 +8,22 @@ namespace Microsoft.ML.ArchitectureSearch.Tasks.ImageClassification;
 /// <summary>
 /// A trained child CNN together with the per-channel normalisation its trainer applied to every image, so that the
 /// transformer feeds it raw pixels exactly as the user's pipeline produces them. The statistics are buffers: they are
-/// saved and loaded with the weights.
+/// saved and loaded with the weights. With flip test-time augmentation on, the logits are averaged with the mirror
+/// image's, as the trainer scored the validation rows.
 /// </summary>
 internal sealed class NormalizedImageClassifier : nn.Module<Tensor, Tensor>
 {
     private readonly ChildCnn network;
     private readonly Tensor mean;
     private readonly Tensor std;
+    private readonly bool testTimeFlip;
 
-    public NormalizedImageClassifier(ChildCnn network, float[] channelMean, float[] channelStd) : base(nameof(NormalizedImageClassifier))
+    public NormalizedImageClassifier(ChildCnn network, float[] channelMean, float[] channelStd, bool testTimeFlip)
+        : base(nameof(NormalizedImageClassifier))
     {
         if (channelMean.Length != channelStd.Length) throw new ArgumentException("Mean and std need one value per channel.");
         this.network = network;
+        this.testTimeFlip = testTimeFlip;
         mean = tensor(channelMean).view(1, -1, 1, 1);
         std = tensor(channelStd).view(1, -1, 1, 1);
         register_buffer(nameof(mean), mean);
@@ -26,5 +31,5 @@ internal sealed class NormalizedImageClassifier : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor images) => network.forward((images - mean) / std);
+    public override Tensor forward(Tensor images) => TestTimeFlip.Logits(network, (images - mean) / std, testTimeFlip);
 }

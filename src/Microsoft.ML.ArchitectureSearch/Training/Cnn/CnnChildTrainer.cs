@@ -84,10 +84,11 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
             network.to(device);
             using var optimizer = optim.SGD(network.parameters(), options.LearningRate, options.Momentum,
                 weight_decay: options.WeightDecay, nesterov: options.Nesterov);
+            using Lookahead? lookahead = options.LookaheadSteps is int k ? new Lookahead(network.parameters(), k, options.LookaheadAlpha) : null;
             long stepsPerEpoch = BatchesPerEpoch();
             for (int epoch = 0; epoch < settings.Epochs; epoch++)
             {
-                EpochOutcome outcome = TrainEpoch(network, optimizer, random, epoch * stepsPerEpoch, settings.Epochs * stepsPerEpoch,
+                EpochOutcome outcome = TrainEpoch(network, optimizer, lookahead, random, epoch * stepsPerEpoch, settings.Epochs * stepsPerEpoch,
                     settings, wall, run, cancellationToken);
                 if (outcome.FailureReason is not null)
                     return Finish(network, cnn, run, wall, $"Epoch {epoch + 1}: {outcome.FailureReason}");
@@ -124,7 +125,7 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
         test?.Dispose();
     }
 
-    private EpochOutcome TrainEpoch(ChildCnn network, optim.Optimizer optimizer, Random random, long firstStep, long totalSteps,
+    private EpochOutcome TrainEpoch(ChildCnn network, optim.Optimizer optimizer, Lookahead? lookahead, Random random, long firstStep, long totalSteps,
         ChildTrainingSettings settings, Stopwatch wall, RunState run, CancellationToken cancellationToken)
     {
         network.train();
@@ -151,10 +152,11 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
                 if (options.Augment)
                     images = augmenter.Apply(images, random);
                 SetLearningRate(optimizer, firstStep + b, totalSteps);
-                Tensor loss = nn.functional.cross_entropy(network.forward(images), labels);
+                Tensor loss = nn.functional.cross_entropy(network.forward(images), labels, label_smoothing: options.LabelSmoothing);
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
+                lookahead?.Step();
                 lossSum.add_(loss.detach(), alpha: size);
             }
 
@@ -180,7 +182,7 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
         {
             using var scope = NewDisposeScope();
             long size = Math.Min(options.EvaluationBatchSize, data.Count - start);
-            Tensor logits = network.forward(data.Images.narrow(0, start, size));
+            Tensor logits = TestTimeFlip.Logits(network, data.Images.narrow(0, start, size), options.TestTimeFlip);
             correct += logits.argmax(1).eq(data.Labels.narrow(0, start, size)).sum().item<long>();
         }
 
@@ -216,9 +218,7 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
 
     private void SetLearningRate(optim.Optimizer optimizer, long step, long totalSteps)
     {
-        double rate = options.Schedule == LearningRateSchedule.Cosine
-            ? options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step / totalSteps))
-            : options.LearningRate;
+        double rate = LearningRates.At(options, step, totalSteps);
         foreach (var group in optimizer.ParamGroups)
             group.LearningRate = rate;
     }

@@ -8,6 +8,12 @@ public enum LearningRateSchedule
 
     /// <summary>The initial learning rate throughout.</summary>
     Constant,
+
+    /// <summary>
+    /// Linear warm-up over the first <see cref="CnnTrainingOptions.WarmupFraction"/> of the steps, then linear decay to 0
+    /// (fast CIFAR recipes such as airbench).
+    /// </summary>
+    WarmupLinear,
 }
 
 /// <summary>Optimiser, batching, augmentation and reward settings for <see cref="CnnChildTrainer"/>.</summary>
@@ -18,6 +24,24 @@ public sealed record CnnTrainingOptions
 
     /// <summary>How the learning rate changes over a child's epochs.</summary>
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Cosine;
+
+    /// <summary>Share of all steps spent warming up under <see cref="LearningRateSchedule.WarmupLinear"/>.</summary>
+    public double WarmupFraction { get; init; } = 0.2;
+
+    /// <summary>Label smoothing of the cross-entropy loss (0: none; fast CIFAR recipes use 0.2).</summary>
+    public double LabelSmoothing { get; init; }
+
+    /// <summary>Lookahead: every this-many optimizer steps the slow weights move toward the fast ones (null: off).</summary>
+    public int? LookaheadSteps { get; init; }
+
+    /// <summary>How far the slow weights move toward the fast ones at each Lookahead sync, in (0, 1].</summary>
+    public double LookaheadAlpha { get; init; } = 0.5;
+
+    /// <summary>
+    /// Score every image and its mirror image and average the logits (flip test-time augmentation), in validation,
+    /// test and the fitted transformer's scoring.
+    /// </summary>
+    public bool TestTimeFlip { get; init; }
 
     /// <summary>SGD momentum (Nesterov).</summary>
     public double Momentum { get; init; } = 0.9;
@@ -67,6 +91,14 @@ public sealed record CnnTrainingOptions
             throw new ArgumentException($"{nameof(EvaluationBatchSize)} must be positive; got {EvaluationBatchSize}.");
         if (AugmentationPadding < 0)
             throw new ArgumentException($"{nameof(AugmentationPadding)} must not be negative; got {AugmentationPadding}.");
+        if (!(WarmupFraction >= 0 && WarmupFraction < 1))
+            throw new ArgumentException($"{nameof(WarmupFraction)} must be in [0, 1); got {WarmupFraction}.");
+        if (!(LabelSmoothing >= 0 && LabelSmoothing < 1))
+            throw new ArgumentException($"{nameof(LabelSmoothing)} must be in [0, 1); got {LabelSmoothing}.");
+        if (LookaheadSteps is < 1)
+            throw new ArgumentException($"{nameof(LookaheadSteps)} must be at least 1 when set; got {LookaheadSteps}.");
+        if (!(LookaheadAlpha > 0 && LookaheadAlpha <= 1))
+            throw new ArgumentException($"{nameof(LookaheadAlpha)} must be in (0, 1]; got {LookaheadAlpha}.");
         if (!Enum.IsDefined(Schedule))
             throw new ArgumentException($"Unknown {nameof(Schedule)} {Schedule}.");
         if (!Enum.IsDefined(Reward))
