@@ -22,7 +22,7 @@ internal sealed class Cifar10Command : System.CommandLine.Command
     private readonly SearchCommandOptions _search;
     private readonly Option<int?> _trainSize = CommonOptions.TrainSize("images");
     private readonly Option<int?> _testSize = CommonOptions.TestSize("images");
-    private readonly Option<int> _layers = CommonOptions.Layers("Layers of the CNN search space.", new CnnSearchSpaceOptions().LayerCount);
+    private readonly Option<int> _layers = CommonOptions.Layers("Layers of the CNN search space (an --architecture document with settings brings its own).", new CnnSearchSpaceOptions().LayerCount);
     private readonly Option<string?> _images = new("--images")
     {
         Description = "Folder of class subfolders of image files to score (default: 'images' beside the data folder; skipped when missing).",

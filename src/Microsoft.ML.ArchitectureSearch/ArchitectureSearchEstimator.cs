@@ -78,7 +78,7 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         using ITaskSearch search = _task.CreateSearch(train, validation, _options, log);
         using var cancellation = new FitCancellation(_environment, _host, _options.CancellationToken);
         (IArchitecture architecture, int seed, IReadOnlyList<TrialRecord> trials) = _options.FixedArchitecture is string json
-            ? (ReadFixedArchitecture(search.Space, json, log), TrialSeeds.ForTrial(_seed, 0), Array.Empty<TrialRecord>())
+            ? (ReadFixedArchitecture(search, json, log), TrialSeeds.ForTrial(_seed, 0), Array.Empty<TrialRecord>())
             : Search(search, log, cancellation.Token);
         // The retraining is the product the user gets, so cancellation does not stop it.
         (var network, TrialResult final) = search.TrainFinal(architecture, new ChildTrainingSettings { Epochs = _options.FinalEpochs, Seed = seed });
@@ -95,7 +95,8 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         }
 
         // 3. The transformer rebuilds the network from the architecture's document exactly as Load will.
-        var searched = new SearchedArchitecture(search.Space.Name, search.Space.Fingerprint, architecture.Hash, architecture.ToJson(),
+        // The architecture's own space: a fixed architecture's document may have brought its own settings.
+        var searched = new SearchedArchitecture(architecture.Space.Name, architecture.Space.Fingerprint, architecture.Hash, architecture.ToJson(),
             architecture.Describe(), architecture.ParameterCount);
         var payload = new ModelPayload(searched, _options.Task, ColumnNames.From(_options), all.ModelData, trials);
         return ArchitectureSearchTransformer.Create(payload, weights, _options.Device);
@@ -148,17 +149,17 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
             (reasons.Length == 0 ? "No child failed; the budget allowed none to finish." : "Reasons: " + string.Join("; ", reasons)));
     }
 
-    private static IArchitecture ReadFixedArchitecture(ISearchSpace space, string json, ISearchLog log)
+    private static IArchitecture ReadFixedArchitecture(ITaskSearch search, string json, ISearchLog log)
     {
         IArchitecture architecture;
         try
         {
-            architecture = space.FromJson(json);
+            architecture = search.ReadFixedArchitecture(json);
         }
         catch (ArchitectureValidationException e)
         {
             throw new ArgumentException(
-                $"ArchitectureSearchOptions.{nameof(ArchitectureSearchOptions.FixedArchitecture)} is not an architecture of the '{space.Name}' search space: {e.Message}", e);
+                $"ArchitectureSearchOptions.{nameof(ArchitectureSearchOptions.FixedArchitecture)} is not an architecture of the '{search.Space.Name}' search space: {e.Message}", e);
         }
         log.Info($"No search: training the fixed architecture {architecture.Describe()}.");
         return architecture;

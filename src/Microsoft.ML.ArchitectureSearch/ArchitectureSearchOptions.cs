@@ -59,7 +59,15 @@ public sealed class ArchitectureSearchOptions
     /// would be: for hand-designed baselines and for retraining an architecture found earlier. The JSON is the one
     /// architecture document of this library: <see cref="SearchedArchitecture.Json"/> of a fitted transformer, a search
     /// report's best-architecture.json, or a hand-written document of the same form (the space's settings may be left
-    /// out). Its layers or cell must be members of this task's search space. Null: search.
+    /// out). Null: search.
+    /// <para>
+    /// Which space it is read into: for image classification, a document that carries its space's "settings" is
+    /// trained in that space (its layer count, filter lists, downsampling stages; see
+    /// <see cref="CnnSearchSpaceOptions.ReductionAfterLayers"/>), with the input shape and class count of the data, so
+    /// <see cref="ConvolutionalSpace"/> does not have to match it; a document without settings must be a member of
+    /// <see cref="ConvolutionalSpace"/>. For language modeling the cell must always be a member of
+    /// <see cref="RecurrentCellSpace"/>.
+    /// </para>
     /// </summary>
     public string? FixedArchitecture { get; set; }
 
@@ -153,14 +161,7 @@ public sealed class ArchitectureSearchOptions
     internal ArchitectureSearchOptions Clone()
     {
         var copy = (ArchitectureSearchOptions)MemberwiseClone();
-        copy.ConvolutionalSpace = ConvolutionalSpace with
-        {
-            FilterHeights = ConvolutionalSpace.FilterHeights.ToArray(),
-            FilterWidths = ConvolutionalSpace.FilterWidths.ToArray(),
-            FilterCounts = ConvolutionalSpace.FilterCounts.ToArray(),
-            Strides = ConvolutionalSpace.Strides.ToArray(),
-            Poolings = ConvolutionalSpace.Poolings.ToArray(),
-        };
+        copy.ConvolutionalSpace = ConvolutionalSpace.Copy();
         copy.RecurrentCellSpace = RecurrentCellSpace with
         {
             Combinations = RecurrentCellSpace.Combinations.ToArray(),

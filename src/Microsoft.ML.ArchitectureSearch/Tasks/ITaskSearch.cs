@@ -12,6 +12,12 @@ internal interface ITaskSearch : IDisposable
     /// <summary>Trains children on the search's training rows and scores them on the validation rows.</summary>
     IChildTrainer Trainer { get; }
 
+    /// <summary>
+    /// The architecture a FixedArchitecture Fit trains. By default the document must be a member of <see cref="Space"/>;
+    /// a task may instead honour the space settings the document carries (the image task does).
+    /// </summary>
+    IArchitecture ReadFixedArchitecture(string json) => Space.FromJson(json);
+
     /// <summary>Digest of the data the children see, stored in checkpoints so a resume on other data is refused.</summary>
     string DataFingerprint { get; }
 

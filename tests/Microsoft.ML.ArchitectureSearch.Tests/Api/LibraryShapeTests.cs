@@ -33,6 +33,7 @@ public sealed class LibraryShapeTests
         "Microsoft.ML.ArchitectureSearch.Reporting.SearchReportFiles",
         "Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn.CnnPooling",
         "Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn.CnnSearchSpaceOptions",
+        "Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn.CnnSkipResize",
         "Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell.CellActivation",
         "Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell.CellCombination",
         "Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell.RecurrentCellSearchSpaceOptions",

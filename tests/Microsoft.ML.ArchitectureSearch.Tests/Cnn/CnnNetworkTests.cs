@@ -90,25 +90,34 @@ public class CnnNetworkTests
         {
             LayerCount = 5, SearchStrides = true, SearchPooling = true, InputHeight = 9, InputWidth = 7, FilterCounts = new[] { 2, 3, 5 },
         });
-        var random = new Random(21);
+        AssertRandomMembersMatchBuiltNetworks(space, seed: 21);
+    }
+
+    /// <summary>25 random members of <paramref name="space"/> (9x7 images) each pass <see cref="AssertBuiltNetworkMatchesLayout"/>.</summary>
+    internal static void AssertRandomMembersMatchBuiltNetworks(CnnSearchSpace space, int seed)
+    {
+        var random = new Random(seed);
         using var scope = NewDisposeScope();
         using var images = randn(2, 3, 9, 7);
         for (int trial = 0; trial < 25; trial++)
-        {
-            CnnArchitecture a = space.Decode(CnnSearchSpaceTests.RandomTokens(space, random));
-            using var network = new ChildCnn(a);
-            Assert.Equal(a.ParameterCount, network.parameters().Sum(p => p.numel()));
-            network.eval();
-            using var noGrad = no_grad();
-            Tensor[] outputs = network.LayerOutputs(images);
-            for (int i = 0; i < outputs.Length; i++)
-            {
-                CnnLayerShape shape = a.Layout.Layers[i];
-                Assert.Equal(new long[] { 2, shape.OutputChannels, shape.OutputHeight, shape.OutputWidth }, outputs[i].shape);
-            }
+            AssertBuiltNetworkMatchesLayout(space.Decode(CnnSearchSpaceTests.RandomTokens(space, random)), images);
+    }
 
-            Assert.Equal(new long[] { 2, 10 }, network.forward(images).shape);
+    /// <summary>The built network has the layout's parameter count and every layer's output shape, and gives [N, classes] logits.</summary>
+    internal static void AssertBuiltNetworkMatchesLayout(CnnArchitecture a, Tensor images)
+    {
+        using var network = new ChildCnn(a);
+        Assert.Equal(a.ParameterCount, network.parameters().Sum(p => p.numel()));
+        network.eval();
+        using var noGrad = no_grad();
+        Tensor[] outputs = network.LayerOutputs(images);
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            CnnLayerShape shape = a.Layout.Layers[i];
+            Assert.Equal(new long[] { images.shape[0], shape.OutputChannels, shape.OutputHeight, shape.OutputWidth }, outputs[i].shape);
         }
+
+        Assert.Equal(new long[] { images.shape[0], a.Space.Options.ClassCount }, network.forward(images).shape);
     }
 
     [Fact]
@@ -152,9 +161,6 @@ public class CnnNetworkTests
     {
         Assert.Equal(expectedFinalChannels, a.Layout.FinalChannels);
         using var scope = NewDisposeScope();
-        using var network = new ChildCnn(a);
-        Assert.Equal(a.ParameterCount, network.parameters().Sum(p => p.numel()));
-        var logits = network.forward(randn(2, 3, 32, 32));
-        Assert.Equal(new long[] { 2, 10 }, logits.shape);
+        AssertBuiltNetworkMatchesLayout(a, randn(2, 3, 32, 32));
     }
 }

@@ -106,6 +106,30 @@ public sealed class ProxySearchAndFixedArchitectureTests
         return Assert.IsType<ArchitectureSearchTransformer>(loaded.LastTransformer);
     }
 
+    [Fact]
+    public void AFixedArchitectureWithSettingsTrainsInItsOwnSpaceWithTheDatasShapeAndClassCount()
+    {
+        // A staged 4-layer document, written for 4 classes, while the options' space has 3 layers and no stages.
+        const string json = "{\"space\":\"cnn\",\"layers\":[" +
+            "{\"filterHeight\":3,\"filterWidth\":3,\"filters\":8,\"inputs\":[]}," +
+            "{\"filterHeight\":3,\"filterWidth\":3,\"filters\":16,\"inputs\":[0]}," +
+            "{\"filterHeight\":3,\"filterWidth\":3,\"filters\":32,\"inputs\":[0,1]}," +
+            "{\"filterHeight\":1,\"filterWidth\":1,\"filters\":32,\"inputs\":[2]}]," +
+            "\"settings\":{\"layerCount\":4,\"classCount\":4,\"reductionAfterLayers\":[1],\"stageFilterCounts\":[[8,16],[32]]}}";
+        ArchitectureSearchOptions options = Options();
+        options.FixedArchitecture = json;
+
+        var trained = Fit(_images[..100], options);
+
+        SearchedArchitecture architecture = trained.LastTransformer.Architecture;
+        Assert.Empty(trained.LastTransformer.Trials);
+        Assert.StartsWith("4 layers in 2 stages: 3x3x8, 3x3x16 [from 0] | 3x3x32 [from 0,1], 1x1x32 [from 2];", architecture.Description);
+        Assert.Contains("\"classCount\":10,", architecture.Json); // the data's ten classes, not the document's four
+        Assert.Contains("reductions=1;stage_filters=8,16|32;skip_resize=pool_to_smallest", architecture.SpaceFingerprint);
+        Assert.Equal(20, Predict(trained).Length);
+        Assert.Equal(architecture.Hash, SaveAndLoad(trained).Architecture.Hash);
+    }
+
     [Theory]
     [InlineData("{\"space\":\"recurrent-cell\",\"layers\":[]}", "search space")]
     [InlineData("not json", "malformed")]

@@ -9,7 +9,9 @@ namespace Microsoft.ML.ArchitectureSearch.Networks.Cnn;
 /// The TorchSharp network of a <see cref="CnnArchitecture"/> (Zoph &amp; Le 2017): each layer reads the depth-wise
 /// concatenation of its input layers (the image when it has none), layers that feed no later layer are concatenated
 /// into the final map, then global average pooling and a linear classifier give logits. Maps of different sizes are
-/// zero-padded at the bottom/right before concatenation (see <see cref="CnnLayout"/>).
+/// zero-padded at the bottom/right or max-pooled to the smallest before concatenation, as the space's
+/// <see cref="CnnSearchSpaceOptions.SkipResize"/> says; fixed reductions pool the output of their layer, and a layer
+/// without inputs reads the image pooled once per reduction before it (see <see cref="CnnLayout"/>).
 /// </summary>
 internal sealed class ChildCnn : nn.Module<Tensor, Tensor>
 {
@@ -17,6 +19,8 @@ internal sealed class ChildCnn : nn.Module<Tensor, Tensor>
     private readonly Linear classifier;
     private readonly int[][] inputsOf;
     private readonly int[] finalInputs;
+    private readonly int[] stageOf;
+    private readonly CnnSkipResize join;
     private readonly int inputChannels, inputHeight, inputWidth;
 
     /// <param name="architecture">The layers and shapes to build.</param>
@@ -29,13 +33,15 @@ internal sealed class ChildCnn : nn.Module<Tensor, Tensor>
         ArgumentNullException.ThrowIfNull(architecture);
         Architecture = architecture;
         CnnLayout layout = architecture.Layout;
+        CnnSearchSpaceOptions options = architecture.Space.Options;
         layers = new ModuleList<CnnLayerBlock>();
         for (int i = 0; i < architecture.Layers.Count; i++)
-            layers.Add(new CnnLayerBlock(architecture.Layers[i], layout.Layers[i].InputChannels));
-        classifier = nn.Linear(layout.FinalChannels, architecture.Space.Options.ClassCount);
+            layers.Add(new CnnLayerBlock(architecture.Layers[i], layout.Layers[i].InputChannels, options.ReducesAfter(i)));
+        classifier = nn.Linear(layout.FinalChannels, options.ClassCount);
         inputsOf = architecture.Layers.Select(l => l.Inputs.ToArray()).ToArray();
         finalInputs = layout.FinalInputs.ToArray();
-        CnnSearchSpaceOptions options = architecture.Space.Options;
+        stageOf = Enumerable.Range(0, architecture.Layers.Count).Select(options.StageOf).ToArray();
+        join = options.EffectiveSkipResize;
         (inputChannels, inputHeight, inputWidth) = (options.InputChannels, options.InputHeight, options.InputWidth);
         RegisterComponents();
         if (generator is not null)
@@ -49,7 +55,7 @@ internal sealed class ChildCnn : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor images)
     {
         Tensor[] outputs = LayerOutputs(images);
-        Tensor final = FeatureMaps.ConcatPadded(finalInputs.Select(i => outputs[i]).ToArray());
+        Tensor final = FeatureMaps.Concat(finalInputs.Select(i => outputs[i]).ToArray(), join);
         return classifier.forward(final.mean(new long[] { 2, 3 }));
     }
 
@@ -62,9 +68,22 @@ internal sealed class ChildCnn : nn.Module<Tensor, Tensor>
                 nameof(images));
 
         var outputs = new Tensor[layers.Count];
+        // The image as inputless layers read it, halved once per reduction before them (made only when read).
+        var imageAtStage = new List<Tensor> { images };
         for (int i = 0; i < outputs.Length; i++)
         {
-            Tensor input = inputsOf[i].Length == 0 ? images : FeatureMaps.ConcatPadded(inputsOf[i].Select(j => outputs[j]).ToArray());
+            Tensor input;
+            if (inputsOf[i].Length > 0)
+            {
+                input = FeatureMaps.Concat(inputsOf[i].Select(j => outputs[j]).ToArray(), join);
+            }
+            else
+            {
+                while (imageAtStage.Count <= stageOf[i])
+                    imageAtStage.Add(FeatureMaps.Halve(imageAtStage[^1]));
+                input = imageAtStage[stageOf[i]];
+            }
+
             outputs[i] = layers[i].forward(input);
         }
 

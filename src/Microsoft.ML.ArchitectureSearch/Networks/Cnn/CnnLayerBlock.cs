@@ -5,15 +5,23 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.ArchitectureSearch.Networks.Cnn;
 
-/// <summary>One child layer: conv ("same" padding, given stride, no bias) then BatchNorm, ReLU and optional pooling.</summary>
+/// <summary>
+/// One child layer: conv ("same" padding, given stride, no bias) then BatchNorm, ReLU, optional pooling and, when the
+/// space puts a fixed reduction after the layer, a 2x2 max pooling with stride 2.
+/// </summary>
 internal sealed class CnnLayerBlock : nn.Module<Tensor, Tensor>
 {
     private readonly Conv2d conv;
     private readonly BatchNorm2d norm;
     private readonly nn.Module<Tensor, Tensor>? pool;
+    private readonly bool reduce;
 
-    public CnnLayerBlock(CnnLayer layer, int inputChannels) : base(nameof(CnnLayerBlock))
+    /// <param name="layer">The layer's choices.</param>
+    /// <param name="inputChannels">Channels of the joined input.</param>
+    /// <param name="reduce">Whether a fixed reduction follows the layer (<see cref="CnnSearchSpaceOptions.ReductionAfterLayers"/>).</param>
+    public CnnLayerBlock(CnnLayer layer, int inputChannels, bool reduce) : base(nameof(CnnLayerBlock))
     {
+        this.reduce = reduce;
         // Odd kernels (enforced by the space) with padding (k-1)/2 give ceil(size/stride) outputs, as CnnLayout counts.
         conv = nn.Conv2d(inputChannels, layer.Filters, (layer.FilterHeight, layer.FilterWidth),
             stride: (layer.Stride, layer.Stride),
@@ -33,6 +41,8 @@ internal sealed class CnnLayerBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         Tensor x = nn.functional.relu(norm.forward(conv.forward(input)));
-        return pool is null ? x : pool.forward(x);
+        if (pool is not null)
+            x = pool.forward(x);
+        return reduce ? FeatureMaps.Halve(x) : x;
     }
 }

@@ -31,7 +31,7 @@ internal sealed class CnnArchitecture : IArchitecture, IDrawableArchitecture
             int k = space.FirstStepOfLayer(i);
             tokens[k] = IndexOf(options.FilterHeights, layer.FilterHeight, space.Steps[k]); k++;
             tokens[k] = IndexOf(options.FilterWidths, layer.FilterWidth, space.Steps[k]); k++;
-            tokens[k] = IndexOf(options.FilterCounts, layer.Filters, space.Steps[k]); k++;
+            tokens[k] = IndexOf(options.FilterCountsOf(i), layer.Filters, space.Steps[k]); k++;
             if (options.SearchStrides)
             {
                 tokens[k] = IndexOf(options.Strides, layer.Stride, space.Steps[k]);
@@ -102,7 +102,10 @@ internal sealed class CnnArchitecture : IArchitecture, IDrawableArchitecture
 
     public string Hash { get; }
 
-    /// <summary>E.g. "6 layers: 3x3x36, 5x5x48 [from 0], ...; 123,456 parameters, 7,890,123 multiply-adds".</summary>
+    /// <summary>
+    /// E.g. "6 layers: 3x3x36, 5x5x48 [from 0], ...; 123,456 parameters, 7,890,123 multiply-adds"; a space with
+    /// reductions says "in N stages" and puts " | " where a reduction halves the resolution.
+    /// </summary>
     public string Describe() =>
         $"{DescribeLayers()}; {ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters, {MultiplyAdds.ToString("N0", CultureInfo.InvariantCulture)} multiply-adds";
 
@@ -112,7 +115,15 @@ internal sealed class CnnArchitecture : IArchitecture, IDrawableArchitecture
 
     public ArchitectureGraph ToGraph() => CnnArchitectureGraph.Build(this);
 
-    private string DescribeLayers() => $"{Layers.Count} layers: {string.Join(", ", Layers)}";
+    /// <summary>"6 layers: a, b, ..."; with reductions "7 layers in 4 stages: a, b | c, d | ...", a bar per reduction.</summary>
+    private string DescribeLayers()
+    {
+        CnnSearchSpaceOptions o = Space.Options;
+        if (o.ReductionAfterLayers.Count == 0)
+            return $"{Layers.Count} layers: {string.Join(", ", Layers)}";
+        string layers = string.Concat(Layers.Select((l, i) => (i == 0 ? "" : o.ReducesAfter(i - 1) ? " | " : ", ") + l));
+        return $"{Layers.Count} layers in {o.StageCount} stages: {layers}";
+    }
 
     private static int IndexOf<T>(IReadOnlyList<T> choices, T value, DecisionStep step)
     {

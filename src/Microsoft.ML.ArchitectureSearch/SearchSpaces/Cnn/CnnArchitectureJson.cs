@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 
@@ -16,7 +17,27 @@ internal static class CnnArchitectureJson
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         Converters = { new JsonStringEnumConverter() },
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { OmitUnusedStageOptions } },
     };
+
+    /// <summary>
+    /// The stage options are written only when set, so the document of a space without them stays byte for byte what
+    /// it was before they existed (reading fills in their defaults).
+    /// </summary>
+    private static void OmitUnusedStageOptions(JsonTypeInfo type)
+    {
+        if (type.Type != typeof(CnnSearchSpaceOptions))
+            return;
+        foreach (JsonPropertyInfo property in type.Properties)
+        {
+            if (property.Name == JsonName(nameof(CnnSearchSpaceOptions.ReductionAfterLayers)))
+                property.ShouldSerialize = (_, value) => value is IReadOnlyList<int> { Count: > 0 };
+            else if (property.Name == JsonName(nameof(CnnSearchSpaceOptions.StageFilterCounts)) || property.Name == JsonName(nameof(CnnSearchSpaceOptions.SkipResize)))
+                property.ShouldSerialize = (_, value) => value is not null;
+        }
+    }
+
+    private static string JsonName(string member) => JsonNamingPolicy.CamelCase.ConvertName(member);
 
     public static string Write(CnnArchitecture architecture)
     {
@@ -45,6 +66,24 @@ internal static class CnnArchitectureJson
     {
         Document document = Parse(json);
         return Read(ArchitectureDocument.SpaceFromSettings(document.Settings, s => new CnnSearchSpace(s), What), document);
+    }
+
+    /// <summary>
+    /// Reads a document for a Fit whose data <paramref name="space"/> describes (input shape, class count): a document
+    /// with settings into the space they describe, with the data's input shape and class count; one without settings
+    /// into <paramref name="space"/> itself.
+    /// </summary>
+    public static CnnArchitecture ReadForData(CnnSearchSpace space, string json)
+    {
+        Document document = Parse(json);
+        if (document.Settings is not { } settings)
+            return Read(space, document);
+        CnnSearchSpaceOptions data = space.Options;
+        CnnSearchSpaceOptions own = settings with
+        {
+            InputChannels = data.InputChannels, InputHeight = data.InputHeight, InputWidth = data.InputWidth, ClassCount = data.ClassCount,
+        };
+        return Read(ArchitectureDocument.SpaceFromSettings(own, s => new CnnSearchSpace(s), What), document);
     }
 
     private const string What = "architecture";

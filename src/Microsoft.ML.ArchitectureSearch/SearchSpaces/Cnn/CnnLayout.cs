@@ -2,13 +2,18 @@ namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 
 /// <summary>Shapes around one layer, per image (no batch dimension).</summary>
 /// <param name="InputChannels">Channels after concatenating the inputs (the image's when the layer has no inputs).</param>
-/// <param name="InputHeight">Largest input height (smaller inputs are zero-padded at the bottom).</param>
-/// <param name="InputWidth">Largest input width (smaller inputs are zero-padded on the right).</param>
+/// <param name="InputHeight">
+/// Height of the joined input: the largest input's when smaller ones are zero-padded (at the bottom), the smallest's
+/// when larger ones are pooled down (<see cref="CnnSkipResize"/>); the image's, halved once per reduction before the
+/// layer, when it has no inputs.
+/// </param>
+/// <param name="InputWidth">Width of the joined input, as <paramref name="InputHeight"/> (padding on the right).</param>
 /// <param name="ConvHeight">Height after the convolution: ceil(InputHeight / stride).</param>
 /// <param name="ConvWidth">Width after the convolution: ceil(InputWidth / stride).</param>
 /// <param name="OutputChannels">The layer's filter count.</param>
-/// <param name="OutputHeight">Height after pooling (ceil(ConvHeight / 2) when pooled).</param>
-/// <param name="OutputWidth">Width after pooling.</param>
+/// <param name="OutputHeight">Height of what later layers read: after pooling (ceil(ConvHeight / 2) when pooled) and
+/// after the fixed reduction when one follows the layer (halved again, rounding up).</param>
+/// <param name="OutputWidth">Width of what later layers read, as <paramref name="OutputHeight"/>.</param>
 internal sealed record CnnLayerShape(
     int InputChannels, int InputHeight, int InputWidth,
     int ConvHeight, int ConvWidth,
@@ -19,14 +24,18 @@ internal sealed record CnnLayerShape(
 /// network is built from the same shapes, and tests check both agree).
 /// <para>Conventions, which <see cref="Networks.Cnn.ChildCnn"/> follows:</para>
 /// <list type="bullet">
-/// <item>Inputs of different sizes are zero-padded at the bottom and on the right to the largest height and width,
-/// then concatenated along channels. Layers that feed no later layer are concatenated the same way into the final
-/// feature map, which global average pooling and a linear classifier turn into logits.</item>
+/// <item>Inputs of different sizes are joined as <see cref="CnnSearchSpaceOptions.SkipResize"/> says (by default
+/// zero-padded at the bottom and on the right to the largest height and width; max-pooled down to the smallest when the
+/// space has reductions), then concatenated along channels. Layers that feed no later layer are joined the same way
+/// into the final feature map, which global average pooling and a linear classifier turn into logits.</item>
+/// <item>A fixed reduction (<see cref="CnnSearchSpaceOptions.ReductionAfterLayers"/>) is a 2x2 max pooling with stride 2
+/// at the end of its layer: ceil(size / 2). A layer without inputs reads the image pooled so once per reduction before
+/// it.</item>
 /// <item>Convolutions have no bias (BatchNorm follows): FilterHeight * FilterWidth * InputChannels * Filters weights,
 /// plus 2 * Filters BatchNorm scale/shift parameters. The classifier has FinalChannels * Classes + Classes.</item>
 /// <item>Multiply-adds count convolutions (ConvHeight * ConvWidth * Filters * InputChannels * FilterHeight *
-/// FilterWidth, zero padding included) and the classifier (FinalChannels * Classes); BatchNorm, ReLU, pooling,
-/// padding and global averaging are not multiply-adds and count zero.</item>
+/// FilterWidth, zero padding included) and the classifier (FinalChannels * Classes); BatchNorm, ReLU, pooling (searched,
+/// fixed or joining), padding and global averaging are not multiply-adds and count zero.</item>
 /// </list>
 /// </summary>
 internal sealed class CnnLayout
@@ -61,6 +70,7 @@ internal sealed class CnnLayout
     /// <summary>Lays out <paramref name="layers"/>, whose inputs must already be valid (each earlier than its layer).</summary>
     public static CnnLayout Compute(CnnSearchSpaceOptions options, IReadOnlyList<CnnLayer> layers)
     {
+        CnnSkipResize join = options.EffectiveSkipResize;
         var shapes = new CnnLayerShape[layers.Count];
         var feedsLater = new bool[layers.Count];
         long parameters = 0, multiplyAdds = 0;
@@ -69,20 +79,20 @@ internal sealed class CnnLayout
             for (int i = 0; i < layers.Count; i++)
             {
                 CnnLayer layer = layers[i];
-                int channels = options.InputChannels, height = options.InputHeight, width = options.InputWidth;
+                int channels = options.InputChannels;
+                int height = Halve(options.InputHeight, options.StageOf(i)), width = Halve(options.InputWidth, options.StageOf(i));
                 if (layer.Inputs.Count > 0)
                 {
                     channels = layer.Inputs.Sum(j => shapes[j].OutputChannels);
-                    height = layer.Inputs.Max(j => shapes[j].OutputHeight);
-                    width = layer.Inputs.Max(j => shapes[j].OutputWidth);
+                    (height, width) = JoinedSize(layer.Inputs.Select(j => shapes[j]), join);
                     foreach (int j in layer.Inputs)
                         feedsLater[j] = true;
                 }
 
                 int convHeight = CeilDiv(height, layer.Stride), convWidth = CeilDiv(width, layer.Stride);
-                int outHeight = layer.Pool == CnnPooling.None ? convHeight : CeilDiv(convHeight, 2);
-                int outWidth = layer.Pool == CnnPooling.None ? convWidth : CeilDiv(convWidth, 2);
-                shapes[i] = new CnnLayerShape(channels, height, width, convHeight, convWidth, layer.Filters, outHeight, outWidth);
+                int halvings = (layer.Pool == CnnPooling.None ? 0 : 1) + (options.ReducesAfter(i) ? 1 : 0);
+                shapes[i] = new CnnLayerShape(channels, height, width, convHeight, convWidth, layer.Filters,
+                    Halve(convHeight, halvings), Halve(convWidth, halvings));
 
                 long kernel = (long)layer.FilterHeight * layer.FilterWidth * channels;
                 parameters += kernel * layer.Filters + 2L * layer.Filters;
@@ -91,12 +101,28 @@ internal sealed class CnnLayout
 
             int[] finalInputs = Enumerable.Range(0, layers.Count).Where(i => !feedsLater[i]).ToArray();
             int finalChannels = finalInputs.Sum(i => shapes[i].OutputChannels);
-            int finalHeight = finalInputs.Max(i => shapes[i].OutputHeight);
-            int finalWidth = finalInputs.Max(i => shapes[i].OutputWidth);
+            (int finalHeight, int finalWidth) = JoinedSize(finalInputs.Select(i => shapes[i]), join);
             parameters += (long)finalChannels * options.ClassCount + options.ClassCount;
             multiplyAdds += (long)finalChannels * options.ClassCount;
             return new CnnLayout(shapes, finalInputs, finalChannels, finalHeight, finalWidth, parameters, multiplyAdds);
         }
+    }
+
+    /// <summary>The size maps of the given layers take when joined: the largest (padding) or the smallest (pooling).</summary>
+    private static (int Height, int Width) JoinedSize(IEnumerable<CnnLayerShape> inputs, CnnSkipResize join)
+    {
+        CnnLayerShape[] maps = inputs.ToArray();
+        return join == CnnSkipResize.PoolToSmallest
+            ? (maps.Min(m => m.OutputHeight), maps.Min(m => m.OutputWidth))
+            : (maps.Max(m => m.OutputHeight), maps.Max(m => m.OutputWidth));
+    }
+
+    /// <summary>A size after <paramref name="times"/> 2x2, stride-2, ceil-mode poolings.</summary>
+    private static int Halve(int size, int times)
+    {
+        for (int t = 0; t < times; t++)
+            size = CeilDiv(size, 2);
+        return size;
     }
 
     private static int CeilDiv(int value, int divisor) => (value + divisor - 1) / divisor;

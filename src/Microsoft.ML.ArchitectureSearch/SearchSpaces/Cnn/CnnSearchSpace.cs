@@ -5,7 +5,9 @@ namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 /// <summary>
 /// Zoph &amp; Le's CNN search space. Steps for layer i, in order: filter_height, filter_width, filters, [stride],
 /// [pool], then one <see cref="DecisionStep.Skip"/> from every earlier layer j = 0..i-1 (token 1 = layer j's output is
-/// an input of layer i). Layer 0 has no skip steps and always reads the image.
+/// an input of layer i). Layer 0 has no skip steps and always reads the image. With downsampling stages
+/// (<see cref="CnnSearchSpaceOptions.ReductionAfterLayers"/>) the steps are the same; a layer's filters step offers its
+/// stage's filter counts, and the reductions themselves are fixed, not decisions.
 /// </summary>
 internal sealed class CnnSearchSpace : ISearchSpace
 {
@@ -16,14 +18,7 @@ internal sealed class CnnSearchSpace : ISearchSpace
         options ??= new CnnSearchSpaceOptions();
         options.Validate();
         // Copy the lists so a caller mutating its arrays later cannot change what tokens mean.
-        Options = options with
-        {
-            FilterHeights = options.FilterHeights.ToArray(),
-            FilterWidths = options.FilterWidths.ToArray(),
-            FilterCounts = options.FilterCounts.ToArray(),
-            Strides = options.Strides.ToArray(),
-            Poolings = options.Poolings.ToArray(),
-        };
+        Options = options.Copy();
         Fingerprint = Options.ToCanonicalText();
 
         var steps = new List<DecisionStep>();
@@ -33,7 +28,7 @@ internal sealed class CnnSearchSpace : ISearchSpace
             layerFirstStep[i] = steps.Count;
             steps.Add(DecisionStep.Choice($"layer{i}.filter_height", i, Labels(Options.FilterHeights)));
             steps.Add(DecisionStep.Choice($"layer{i}.filter_width", i, Labels(Options.FilterWidths)));
-            steps.Add(DecisionStep.Choice($"layer{i}.filters", i, Labels(Options.FilterCounts)));
+            steps.Add(DecisionStep.Choice($"layer{i}.filters", i, Labels(Options.FilterCountsOf(i))));
             if (Options.SearchStrides)
                 steps.Add(DecisionStep.Choice($"layer{i}.stride", i, Labels(Options.Strides)));
             if (Options.SearchPooling)
@@ -81,7 +76,7 @@ internal sealed class CnnSearchSpace : ISearchSpace
             int k = layerFirstStep[i];
             int height = Options.FilterHeights[tokens[k++]];
             int width = Options.FilterWidths[tokens[k++]];
-            int filters = Options.FilterCounts[tokens[k++]];
+            int filters = Options.FilterCountsOf(i)[tokens[k++]];
             int stride = Options.SearchStrides ? Options.Strides[tokens[k++]] : 1;
             CnnPooling pool = Options.SearchPooling ? Options.Poolings[tokens[k++]] : CnnPooling.None;
             var inputs = new List<int>();
@@ -99,6 +94,13 @@ internal sealed class CnnSearchSpace : ISearchSpace
 
     /// <summary>Reads what <see cref="CnnArchitecture.ToJson"/> wrote, validating it like <see cref="Decode"/>.</summary>
     public CnnArchitecture FromJson(string json) => CnnArchitectureJson.Read(this, json);
+
+    /// <summary>
+    /// Reads the document of a FixedArchitecture Fit on data of this space's input shape and class count: a document
+    /// with 'settings' is read into the space they describe (stages, filter lists, layer count), with this space's input
+    /// shape and class count; a document without them is read into this space, as <see cref="FromJson"/>.
+    /// </summary>
+    public CnnArchitecture FromJsonForData(string json) => CnnArchitectureJson.ReadForData(this, json);
 
     /// <summary>Reads a document into the space its own 'settings' describe (a saved model's architecture).</summary>
     public static CnnArchitecture FromStandaloneJson(string json) => CnnArchitectureJson.ReadStandalone(json);

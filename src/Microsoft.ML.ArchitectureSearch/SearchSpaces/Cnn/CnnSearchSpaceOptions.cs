@@ -4,6 +4,11 @@ namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 /// The Zoph &amp; Le (2017) CIFAR-10 search space: per layer a filter height, width and count, optionally a stride and a
 /// pooling kind, and a skip connection from every earlier layer. Also the input shape and class count, so that
 /// parameter and multiply-add counts are known before a child is built.
+/// <para>
+/// Optional downsampling stages (off by default) make fast networks members of the space: fixed reductions
+/// (<see cref="ReductionAfterLayers"/>) split the layers into stages, each stage may offer its own filter counts
+/// (<see cref="StageFilterCounts"/>), and <see cref="SkipResize"/> says how maps of different sizes are joined.
+/// </para>
 /// </summary>
 public sealed record CnnSearchSpaceOptions
 {
@@ -33,6 +38,34 @@ public sealed record CnnSearchSpaceOptions
 
     /// <summary>Pooling kinds to choose from when <see cref="SearchPooling"/> is on.</summary>
     public IReadOnlyList<CnnPooling> Poolings { get; init; } = new[] { CnnPooling.None, CnnPooling.Max2x2, CnnPooling.Avg2x2 };
+
+    /// <summary>
+    /// Layers after which a fixed 2x2 max pooling with stride 2 (ceil mode, as <see cref="CnnPooling.Max2x2"/>) halves
+    /// the resolution: part of the space, not a searched decision. The pooling follows the layer's own block (and its
+    /// searched pooling, if any), so every later layer and the classifier read the reduced map. The list splits the
+    /// layers into stages: stage 0 ends with the first listed layer, stage k holds the layers after the k-th reduction.
+    /// A layer with no inputs in stage k reads the image max-pooled the same way k times, so that it starts at its
+    /// stage's resolution rather than the image's. Strictly increasing layer indices below <see cref="LayerCount"/> - 1;
+    /// empty (the default): no reductions, Zoph &amp; Le's space.
+    /// </summary>
+    public IReadOnlyList<int> ReductionAfterLayers { get; init; } = Array.Empty<int>();
+
+    /// <summary>
+    /// The filter counts each stage's layers choose from: one list per stage (<see cref="ReductionAfterLayers"/>.Count
+    /// + 1 lists, stage 0 first), so that late, low-resolution stages can be wide (256, 512) while early layers stay
+    /// cheap; when set, <see cref="FilterCounts"/> is not used. Null (the default): every layer chooses from
+    /// <see cref="FilterCounts"/>.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<int>>? StageFilterCounts { get; init; }
+
+    /// <summary>
+    /// How a layer's inputs (and the layers that form the final map) are joined when their sizes differ. Null (the
+    /// default) chooses by the space: <see cref="CnnSkipResize.PadToLargest"/> (Zoph &amp; Le) when there are no
+    /// <see cref="ReductionAfterLayers"/>, <see cref="CnnSkipResize.PoolToSmallest"/> when there are, because padding
+    /// a reduced map back up to the image's size would undo the reduction (and its savings) at every skip connection
+    /// that crosses it.
+    /// </summary>
+    public CnnSkipResize? SkipResize { get; init; }
 
     /// <summary>Channels of the input images (set from ArchitectureSearchOptions.ImageChannels in a Fit).</summary>
     public int InputChannels { get; init; } = 3;
@@ -75,11 +108,88 @@ public sealed record CnnSearchSpaceOptions
             throw new ArgumentException($"{nameof(MaxParameters)} must be positive when set; got {MaxParameters}.");
         if (MaxMultiplyAdds is <= 0)
             throw new ArgumentException($"{nameof(MaxMultiplyAdds)} must be positive when set; got {MaxMultiplyAdds}.");
+        ValidateStages();
     }
 
-    /// <summary>Canonical text of every option: equal text, equal meaning of tokens and equal limits.</summary>
-    internal string ToCanonicalText() =>
-        string.Join(";",
+    private void ValidateStages()
+    {
+        if (ReductionAfterLayers is null)
+            throw new ArgumentException($"{nameof(ReductionAfterLayers)} must be a list (empty for no reductions).");
+        for (int k = 0; k < ReductionAfterLayers.Count; k++)
+        {
+            int layer = ReductionAfterLayers[k];
+            if (layer < 0 || layer > LayerCount - 2)
+                throw new ArgumentException(
+                    $"{nameof(ReductionAfterLayers)} must list layers 0..{LayerCount - 2} (a reduction needs a later layer to read it); got {layer}.");
+            if (k > 0 && layer <= ReductionAfterLayers[k - 1])
+                throw new ArgumentException(
+                    $"{nameof(ReductionAfterLayers)} must be strictly increasing; got {string.Join(",", ReductionAfterLayers)}.");
+        }
+
+        if (StageFilterCounts is not null)
+        {
+            if (StageFilterCounts.Count != StageCount)
+                throw new ArgumentException(
+                    $"{nameof(StageFilterCounts)} must hold one list per stage ({nameof(ReductionAfterLayers)}.Count + 1 = {StageCount}); got {StageFilterCounts.Count}.");
+            for (int k = 0; k < StageFilterCounts.Count; k++)
+                CheckPositive(StageFilterCounts[k], $"{nameof(StageFilterCounts)}[{k}]");
+        }
+
+        if (SkipResize is { } resize && !Enum.IsDefined(resize))
+            throw new ArgumentException($"{nameof(SkipResize)} is not a known way to join maps; got {(int)resize}.");
+    }
+
+    /// <summary>Stages of the layers: one more than the reductions.</summary>
+    internal int StageCount => ReductionAfterLayers.Count + 1;
+
+    /// <summary>The stage of <paramref name="layer"/>: how many reductions come before it.</summary>
+    internal int StageOf(int layer) => ReductionAfterLayers.Count(r => r < layer);
+
+    /// <summary>Whether the fixed reduction follows <paramref name="layer"/>.</summary>
+    internal bool ReducesAfter(int layer) => ReductionAfterLayers.Contains(layer);
+
+    /// <summary>The filter counts <paramref name="layer"/> chooses from: its stage's, else <see cref="FilterCounts"/>.</summary>
+    internal IReadOnlyList<int> FilterCountsOf(int layer) => StageFilterCounts?[StageOf(layer)] ?? FilterCounts;
+
+    /// <summary><see cref="SkipResize"/>, or what null means for this space (pool with reductions, pad without).</summary>
+    internal CnnSkipResize EffectiveSkipResize =>
+        SkipResize ?? (ReductionAfterLayers.Count > 0 ? CnnSkipResize.PoolToSmallest : CnnSkipResize.PadToLargest);
+
+    /// <summary>
+    /// A copy whose lists are fresh arrays, so that a caller changing its own lists later cannot change what the
+    /// copy's tokens mean. Null lists stay null (for <see cref="Validate"/> to name).
+    /// </summary>
+    internal CnnSearchSpaceOptions Copy() => this with
+    {
+        FilterHeights = FilterHeights?.ToArray()!,
+        FilterWidths = FilterWidths?.ToArray()!,
+        FilterCounts = FilterCounts?.ToArray()!,
+        Strides = Strides?.ToArray()!,
+        Poolings = Poolings?.ToArray()!,
+        ReductionAfterLayers = ReductionAfterLayers?.ToArray()!,
+        StageFilterCounts = StageFilterCounts?.Select(counts => (IReadOnlyList<int>)counts?.ToArray()!).ToArray(),
+    };
+
+    /// <summary>
+    /// Canonical text of every option: equal text, equal meaning of tokens and equal limits. The stage options are
+    /// appended only when they change the space (reductions, stage filter counts, joins by pooling), so a space
+    /// without them keeps the text, and the architecture hashes and checkpoints made from it, that it always had.
+    /// </summary>
+    internal string ToCanonicalText() => string.Join(";", CanonicalParts().Concat(CanonicalStageParts()));
+
+    private IEnumerable<string> CanonicalStageParts()
+    {
+        if (ReductionAfterLayers.Count > 0)
+            yield return $"reductions={string.Join(",", ReductionAfterLayers)}";
+        if (StageFilterCounts is not null)
+            yield return $"stage_filters={string.Join("|", StageFilterCounts.Select(counts => string.Join(",", counts)))}";
+        if (EffectiveSkipResize == CnnSkipResize.PoolToSmallest)
+            yield return "skip_resize=pool_to_smallest";
+    }
+
+    private string[] CanonicalParts() =>
+        new[]
+        {
             "cnn",
             $"layers={LayerCount}",
             $"filter_heights={string.Join(",", FilterHeights)}",
@@ -90,7 +200,8 @@ public sealed record CnnSearchSpaceOptions
             $"input={InputChannels}x{InputHeight}x{InputWidth}",
             $"classes={ClassCount}",
             $"max_parameters={MaxParameters?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}",
-            $"max_multiply_adds={MaxMultiplyAdds?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}");
+            $"max_multiply_adds={MaxMultiplyAdds?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}",
+        };
 
     private static void CheckPositive(IReadOnlyList<int> values, string name)
     {

@@ -34,6 +34,10 @@ internal sealed class ImageSearch : ITaskSearch
 
     public ISearchSpace Space => _space;
 
+    // A document with settings brings its own space (stages, filter lists, layer count); the data decide the input shape
+    // and class count. Without settings it must be a member of the options' space.
+    public IArchitecture ReadFixedArchitecture(string json) => _space.FromJsonForData(json);
+
     // Built on first use: a FixedArchitecture fit never searches, so it never holds the children's copy of the images.
     public IChildTrainer Trainer => _trainer ??= new CnnChildTrainer(_searchTrain, _validation, null, _training);
 
