@@ -7,5 +7,6 @@ var root = new RootCommand("Experiments behind BENCHMARKS.md that drive Architec
 {
     new PtbFinalCommand(),
     new StrategiesBenchmarkCommand(),
+    new CifarRecipeCommand(),
 };
 return Cli.Run(root, args);

@@ -1,0 +1,106 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML.ArchitectureSearch.Data;
+using Microsoft.ML.ArchitectureSearch.Examples;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
+using Microsoft.ML.ArchitectureSearch.Training;
+using Microsoft.ML.ArchitectureSearch.Training.Cnn;
+
+namespace Microsoft.ML.ArchitectureSearch.Experiments;
+
+/// <summary>
+/// How much test accuracy a training recipe buys per CPU-minute: trains one architecture document (e.g.
+/// bench/reference-airbench.json) on the CIFAR-10 training images and scores the 10,000 test images after every epoch,
+/// printing the curve of test accuracy against wall minutes. The test split plays the trainer's validation role here
+/// only to draw that curve; nothing is selected on it (every epoch runs, the last one is the result).
+/// </summary>
+internal sealed class CifarRecipeCommand : System.CommandLine.Command
+{
+    private readonly CommonOptions.DataDirectoryOption _dataDir = CommonOptions.DataDirectory("cifar10");
+    private readonly Option<int?> _trainSize = CommonOptions.TrainSize("images");
+    private readonly Option<int?> _testSize = CommonOptions.TestSize("images");
+    private readonly Option<string?> _architecture = CommonOptions.Architecture("The network to train (an architecture document).");
+    private readonly Option<int> _epochs = CommonOptions.Count("--epochs", "Training epochs.", 10);
+    private readonly Option<string> _recipe = new Option<string>("--recipe")
+    {
+        Description = "classic: the library's defaults (batch 64, cosine, lr 0.05); fast: batch 512, warm-up + linear decay, label smoothing 0.2, Lookahead, flip test-time augmentation.",
+        HelpName = "classic|fast", DefaultValueFactory = _ => "fast",
+    }.AcceptOnlyFromAmong("classic", "fast");
+    private readonly Option<string[]> _without = new("--without")
+    {
+        Description = "Ablation: recipe pieces to turn off (comma-separated): smoothing, lookahead, tta, warmup.", HelpName = "PIECES",
+        DefaultValueFactory = _ => Array.Empty<string>(),
+        CustomParser = result => result.Tokens.Single().Value.Split(',', StringSplitOptions.RemoveEmptyEntries),
+    };
+    private readonly Option<double?> _learningRate = new("--learning-rate") { Description = "Overrides the recipe's learning rate.", HelpName = "RATE" };
+    private readonly Option<int?> _batchSize = CommonOptions.OptionalCount("--batch-size", "Overrides the recipe's batch size.", minimum: 2);
+    private readonly Option<int> _seed = CommonOptions.Seed();
+    private readonly Option<string> _device = CommonOptions.Device();
+
+    public CifarRecipeCommand()
+        : base("cifar-recipe", "Train one architecture document on CIFAR-10 with a recipe; test accuracy after every epoch against wall minutes.")
+    {
+        foreach (Option option in new Option[] { _dataDir, _trainSize, _testSize, _architecture, _epochs, _recipe, _without, _learningRate, _batchSize, _seed, _device })
+            Options.Add(option);
+        _architecture.Required = true;
+        SetAction(Run);
+    }
+
+    /// <summary>The recipe's options: the library's defaults, or the fast CIFAR recipe's pieces minus <paramref name="without"/>.</summary>
+    internal static CnnTrainingOptions Recipe(string name, IReadOnlyCollection<string> without)
+    {
+        var classic = new CnnTrainingOptions();
+        if (name == "classic")
+            return classic;
+        return classic with
+        {
+            BatchSize = 512,
+            LearningRate = 0.4,
+            Schedule = without.Contains("warmup") ? LearningRateSchedule.Cosine : LearningRateSchedule.WarmupLinear,
+            WarmupFraction = 0.2,
+            LabelSmoothing = without.Contains("smoothing") ? 0 : 0.2,
+            LookaheadSteps = without.Contains("lookahead") ? null : 5,
+            TestTimeFlip = !without.Contains("tta"),
+            AugmentationPadding = 2,
+            EvaluationBatchSize = 500,
+        };
+    }
+
+    private int Run(ParseResult parse)
+    {
+        string dir = _dataDir.Resolve(parse);
+        (DenseImageData train, _) = Cifar10Loader.LoadDense(dir, Cifar10Split.Train, parse.GetValue(_trainSize));
+        (DenseImageData test, _) = Cifar10Loader.LoadDense(dir, Cifar10Split.Test, parse.GetValue(_testSize));
+        var dataSpace = new CnnSearchSpace(new CnnSearchSpaceOptions { InputChannels = train.Channels, InputHeight = train.Height, InputWidth = train.Width, ClassCount = 10 });
+        CnnArchitecture architecture = dataSpace.FromJsonForData(parse.ReadFile(_architecture)!);
+
+        string recipeName = parse.GetValue(_recipe)!;
+        string[] without = parse.GetValue(_without)!;
+        CnnTrainingOptions recipe = Recipe(recipeName, without) with { Device = parse.GetValue(_device)! };
+        if (parse.GetValue(_learningRate) is double rate) recipe = recipe with { LearningRate = rate };
+        if (parse.GetValue(_batchSize) is int batch) recipe = recipe with { BatchSize = batch };
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"CIFAR-10 recipe {recipeName}{(without.Length > 0 ? " without " + string.Join(",", without) : "")}: {architecture.ParameterCount:N0} parameters, {architecture.MultiplyAdds:N0} multiply-adds; {train.Count} training / {test.Count} test images; {recipe}"));
+
+        var clock = Stopwatch.StartNew();
+        using var trainer = new CnnChildTrainer(train, test, null, recipe);
+        var settings = new ChildTrainingSettings
+        {
+            Epochs = parse.GetValue(_epochs),
+            Seed = parse.GetValue(_seed),
+            ContinueAfterEpoch = (epoch, accuracy) =>
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"EPOCH {epoch + 1} minutes={clock.Elapsed.TotalMinutes:0.00} test_accuracy={accuracy:0.0000}"));
+                return true;
+            },
+        };
+        using TrainedChild child = trainer.Train(architecture, settings);
+        TrialResult r = child.Result;
+        if (r.Failed)
+            throw new InvalidOperationException($"Training failed: {r.FailureReason}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"RESULT recipe={recipeName} without={string.Join(",", without)} epochs={r.EpochsCompleted} test_accuracy={r.ValidationMetricPerEpoch[^1]:0.0000} minutes={clock.Elapsed.TotalMinutes:0.00} train_images_per_s={r.ExamplesPerSecond:0}"));
+        return 0;
+    }
+}
