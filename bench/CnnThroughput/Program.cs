@@ -19,7 +19,7 @@ int threads = args.Length > 2 ? int.Parse(args[2]) : 2;
 int evaluationBatch = args.Length > 3 ? int.Parse(args[3]) : new CnnTrainingOptions().EvaluationBatchSize;
 torch.set_num_threads(threads);
 
-DenseImageData Load(string file, int count)
+ImageData Load(string file, int count)
 {
     const int record = 3073;
     byte[] bytes = File.ReadAllBytes(Path.Combine(cifarDir, file));
@@ -33,7 +33,7 @@ DenseImageData Load(string file, int count)
             pixels[n * 3072 + p] = bytes[n * record + 1 + p] / 255f;
     }
 
-    return new DenseImageData(pixels, labels, 3, 32, 32);
+    return new ImageData(pixels, labels, 3, 32, 32);
 }
 
 var space = new CnnSearchSpace();
@@ -49,7 +49,7 @@ var architecture = new CnnArchitecture(space, new[]
 Console.WriteLine($"{architecture.Describe()}");
 Console.WriteLine($"threads {torch.get_num_threads()}, train images {trainCount}, batch 64, device {Microsoft.ML.ArchitectureSearch.Training.TorchDevices.Resolve()}");
 
-DenseImageData train = Load("data_batch_1.bin", trainCount), validation = Load("test_batch.bin", 1000);
+ImageData train = Load("data_batch_1.bin", trainCount), validation = Load("test_batch.bin", 1000);
 foreach (bool augment in args.Length > 4 && args[4] != "step-share" ? (args[4] == "train-reversed" ? new[] { false, true } : new[] { true, false }) : Array.Empty<bool>())
 {
     using var trainer = new CnnChildTrainer(train, validation, options: new CnnTrainingOptions { Augment = augment, EvaluationBatchSize = evaluationBatch });
@@ -153,7 +153,7 @@ static void RssCheck(bool fixedArchitecture)
     for (int i = 0; i < pixels.Length; i++)
         pixels[i] = (float)random.NextDouble();
     var labels = Enumerable.Range(0, count).Select(i => i % 10).ToArray();
-    var data = new DenseImageData(pixels, labels, 3, size, size);
+    var data = new ImageData(pixels, labels, 3, size, size);
     var space = new CnnSearchSpace(new CnnSearchSpaceOptions { InputHeight = size, InputWidth = size, FilterCounts = new[] { 8, 16 } });
     using var trainer = new CnnChildTrainer(data, data, options: new CnnTrainingOptions { Device = "cpu" });
     for (int child = 1; child <= 160; child++)

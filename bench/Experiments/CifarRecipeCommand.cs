@@ -70,8 +70,8 @@ internal sealed class CifarRecipeCommand : System.CommandLine.Command
     private int Run(ParseResult parse)
     {
         string dir = _dataDir.Resolve(parse);
-        (DenseImageData train, _) = Cifar10Loader.LoadDense(dir, Cifar10Split.Train, parse.GetValue(_trainSize));
-        (DenseImageData test, _) = Cifar10Loader.LoadDense(dir, Cifar10Split.Test, parse.GetValue(_testSize));
+        (ImageData train, _) = Cifar10Loader.LoadDense(dir, Cifar10Split.Train, parse.GetValue(_trainSize));
+        (ImageData test, _) = Cifar10Loader.LoadDense(dir, Cifar10Split.Test, parse.GetValue(_testSize));
         var dataSpace = new CnnSearchSpace(new CnnSearchSpaceOptions { InputChannels = train.Channels, InputHeight = train.Height, InputWidth = train.Width, ClassCount = 10 });
         CnnArchitecture architecture = dataSpace.FromJsonForData(parse.ReadFile(_architecture)!);
 

@@ -48,9 +48,9 @@ internal sealed class StrategiesBenchmarkCommand : System.CommandLine.Command
         int trainSize = parse.GetValue(_trainSize).GetValueOrDefault(), validSize = parse.GetValue(_validSize).GetValueOrDefault();
         int trials = parse.GetValue(_trials), epochs = parse.GetValue(_trialEpochs), layers = parse.GetValue(_layers);
         int[] seeds = Enumerable.Range(1, parse.GetValue(_seeds)).ToArray();
-        (DenseImageData all, _) = Cifar10Loader.LoadDense(dir, Cifar10Split.Train, trainSize + validSize);
+        (ImageData all, _) = Cifar10Loader.LoadDense(dir, Cifar10Split.Train, trainSize + validSize);
         if (all.Count < trainSize + validSize) throw new ArgumentException($"Only {all.Count} training records in {dir}.");
-        DenseImageData train = Slice(all, 0, trainSize), valid = Slice(all, trainSize, validSize);
+        ImageData train = Slice(all, 0, trainSize), valid = Slice(all, trainSize, validSize);
         var space = new CnnSearchSpace(new CnnSearchSpaceOptions { LayerCount = layers });
         Console.WriteLine($"CIFAR-10 strategy comparison: {trainSize} train / {validSize} validation images, {layers}-layer space, {trials} children x {epochs} epoch(s), seeds {string.Join(",", seeds)}");
 
@@ -87,6 +87,5 @@ internal sealed class StrategiesBenchmarkCommand : System.CommandLine.Command
         return 0;
     }
 
-    private static DenseImageData Slice(DenseImageData d, int start, int count) =>
-        new(d.Pixels.AsSpan(start * 3072, count * 3072).ToArray(), d.Labels.AsSpan(start, count).ToArray(), 3, 32, 32);
+    private static ImageData Slice(ImageData d, int start, int count) => d.Select(Enumerable.Range(start, count).ToArray());
 }

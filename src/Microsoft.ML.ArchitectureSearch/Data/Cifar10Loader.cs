@@ -14,7 +14,7 @@ public sealed class Cifar10Image
     public string Label { get; set; } = "";
 }
 
-/// <summary>Reads CIFAR-10's binary batches into ML.NET or into dense arrays for child trainers.</summary>
+/// <summary>Reads CIFAR-10's binary batches into ML.NET or into a byte store for child trainers.</summary>
 public static class Cifar10Loader
 {
     /// <summary>Bytes become [0, 1] as ML.NET's ExtractPixels(scaleImage: 1/255) makes them, bit for bit, so a model sees
@@ -32,24 +32,27 @@ public static class Cifar10Loader
         return ml.Data.LoadFromEnumerable(new RecordStream(files, classes, maxRecords));
     }
 
-    /// <summary>The records as one dense array (N x 3072 planar floats in [0,1]) and labels 0-9, with the class names.</summary>
-    internal static (DenseImageData Images, IReadOnlyList<string> ClassNames) LoadDense(string directory, Cifar10Split split, int? maxRecords = null)
+    /// <summary>
+    /// The records as the trainers keep them: one byte store (N x 3072 planar bytes, values <c>b * Scale</c> in [0, 1])
+    /// straight from the files, labels 0-9, and the class names.
+    /// </summary>
+    internal static (ImageData Images, IReadOnlyList<string> ClassNames) LoadDense(string directory, Cifar10Split split, int? maxRecords = null)
     {
         IReadOnlyList<string> files = Cifar10Files.BatchFiles(directory, split);
         IReadOnlyList<string> classes = Cifar10Files.ClassNames(directory);
         long available = files.Sum(f => new FileInfo(f).Length / Cifar10Files.RecordSize);
         int count = (int)Math.Min(available, maxRecords ?? long.MaxValue);
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(maxRecords), maxRecords, "At least one record must be read.");
-        var pixels = new float[(long)count * Cifar10Files.ImageSize];
+        var pixels = new byte[(long)count * Cifar10Files.ImageSize];
         var labels = new int[count];
         int n = 0;
         foreach ((byte label, byte[] record) in ReadRecords(files, count))
         {
             labels[n] = label;
-            for (int i = 0; i < Cifar10Files.ImageSize; i++) pixels[(long)n * Cifar10Files.ImageSize + i] = record[i + 1] * Scale;
+            Array.Copy(record, 1, pixels, (long)n * Cifar10Files.ImageSize, Cifar10Files.ImageSize);
             n++;
         }
-        return (new DenseImageData(pixels, labels, 3, 32, 32), classes);
+        return (new ImageData(ImageStore.FromBytes(pixels, ByteDecodings.TimesOneOver255, 3, 32, 32), null, labels), classes);
     }
 
     private static IEnumerable<(byte Label, byte[] Record)> ReadRecords(IReadOnlyList<string> files, long limit)
@@ -71,16 +74,22 @@ public static class Cifar10Loader
         }
     }
 
-    /// <summary>Re-enumerable: ML.NET opens one enumeration per cursor, each reading the files from the start.</summary>
+    /// <summary>
+    /// Re-enumerable: ML.NET opens one enumeration per cursor, each reading the files from the start. An enumeration
+    /// yields one reused row object (ML.NET's cursor copies the current row's values out before moving on), so reading
+    /// allocates nothing per record.
+    /// </summary>
     private sealed class RecordStream(IReadOnlyList<string> files, IReadOnlyList<string> classes, int? maxRecords) : IEnumerable<Cifar10Image>
     {
         public IEnumerator<Cifar10Image> GetEnumerator()
         {
+            var row = new Cifar10Image { Image = new float[Cifar10Files.ImageSize] };
             foreach ((byte label, byte[] record) in ReadRecords(files, maxRecords ?? long.MaxValue))
             {
-                var image = new float[Cifar10Files.ImageSize];
+                float[] image = row.Image;
                 for (int i = 0; i < image.Length; i++) image[i] = record[i + 1] * Scale;
-                yield return new Cifar10Image { Image = image, Label = classes[label] };
+                row.Label = classes[label];
+                yield return row;
             }
         }
 

@@ -117,22 +117,22 @@ public class CnnChildTrainerTests
         // Labels 0..1 but a 2-class space is fine; a 10-class label in 2-class data is not.
         var labels = Enumerable.Repeat(0, 4).ToArray();
         labels[3] = 5;
-        using var badLabels = new CnnChildTrainer(new DenseImageData(new float[4 * 3 * 8 * 8], labels, 3, 8, 8),
+        using var badLabels = new CnnChildTrainer(new ImageData(new float[4 * 3 * 8 * 8], labels, 3, 8, 8),
             CnnTestData.Synthetic(4, 8, 1), options: CpuOptions);
         Assert.Contains("label 5", Assert.Throws<ArgumentException>(() => badLabels.Train(TinyArchitecture(), new ChildTrainingSettings())).Message);
 
-        Assert.Throws<ArgumentException>(() => new DenseImageData(new float[10], new[] { 0 }, 3, 8, 8));
+        Assert.Throws<ArgumentException>(() => new ImageData(new float[10], new[] { 0 }, 3, 8, 8));
         var nan = new float[3 * 8 * 8];
         nan[5] = float.NaN;
-        Assert.Contains("finite", Assert.Throws<ArgumentException>(() => new DenseImageData(nan, new[] { 0 }, 3, 8, 8)).Message);
+        Assert.Contains("finite", Assert.Throws<ArgumentException>(() => new ImageData(nan, new[] { 0 }, 3, 8, 8)).Message);
     }
 
     [Fact]
     public void ChildLearnsCifarSubsetWellAboveChance()
     {
         string cifar = Path.Combine(Pipeline.PipelineTestData.TestDataDirectory, "cifar10");
-        DenseImageData train = Cifar10Loader.LoadDense(cifar, Cifar10Split.Train, 1000).Images;
-        DenseImageData validation = Cifar10Loader.LoadDense(cifar, Cifar10Split.Test, 200).Images;
+        ImageData train = Cifar10Loader.LoadDense(cifar, Cifar10Split.Train, 1000).Images;
+        ImageData validation = Cifar10Loader.LoadDense(cifar, Cifar10Split.Test, 200).Images;
         using var trainer = new CnnChildTrainer(train, validation, options: new CnnTrainingOptions { Device = "cpu", BatchSize = 32, LearningRate = 0.05 });
         var space = new CnnSearchSpace(new CnnSearchSpaceOptions { LayerCount = 4, SearchStrides = true });
         var architecture = new CnnArchitecture(space, new[]

@@ -9,7 +9,7 @@ internal static class CnnTestData
     /// Two classes of noisy 3 x size x size images: class 1 is brighter in channel 0 on the left half. Learnable by a
     /// tiny network in a few steps, so training tests see real progress.
     /// </summary>
-    public static DenseImageData Synthetic(int count, int size, int seed)
+    public static ImageData Synthetic(int count, int size, int seed)
     {
         var random = new Random(seed);
         var pixels = new float[count * 3 * size * size];
@@ -30,6 +30,6 @@ internal static class CnnTestData
             }
         }
 
-        return new DenseImageData(pixels, labels, 3, size, size);
+        return new ImageData(pixels, labels, 3, size, size);
     }
 }

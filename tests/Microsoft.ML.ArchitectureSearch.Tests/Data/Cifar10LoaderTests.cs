@@ -53,7 +53,7 @@ public sealed class Cifar10LoaderTests : IDisposable
         Assert.Equal("truck", classes[9]);
         (int label, byte[] pixels) = Raw("test_batch.bin", 199);
         Assert.Equal(label, dense.Labels[199]);
-        Assert.Equal(pixels.Select(b => b * Cifar10Loader.Scale), dense.Pixels.Skip(199 * 3072).Take(3072));
+        Assert.Equal(pixels.Select(b => b * Cifar10Loader.Scale), dense.ToFloats().Skip(199 * 3072).Take(3072));
         Assert.Equal(50, Cifar10Loader.LoadDense(Folder, Cifar10Split.Train, maxRecords: 50).Images.Count);
     }
 

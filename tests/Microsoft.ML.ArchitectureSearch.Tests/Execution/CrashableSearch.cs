@@ -17,9 +17,8 @@ internal static class CrashableSearch
 
     public static SearchOutcome Run(string testDataDirectory, string checkpointDirectory, int seed, IProgress<SearchProgress>? progress = null)
     {
-        (DenseImageData all, _) = Cifar10Loader.LoadDense(Path.Combine(testDataDirectory, "cifar10"), Cifar10Split.Train, 600);
-        var train = new DenseImageData(all.Pixels[..(400 * 3072)], all.Labels[..400], 3, 32, 32);
-        var valid = new DenseImageData(all.Pixels[(400 * 3072)..], all.Labels[400..], 3, 32, 32);
+        (ImageData all, _) = Cifar10Loader.LoadDense(Path.Combine(testDataDirectory, "cifar10"), Cifar10Split.Train, 600);
+        ImageData train = all.Select(Enumerable.Range(0, 400).ToArray()), valid = all.Select(Enumerable.Range(400, 200).ToArray());
         var space = new CnnSearchSpace(new CnnSearchSpaceOptions { LayerCount = 3, FilterHeights = new[] { 3, 5 }, FilterWidths = new[] { 3, 5 }, FilterCounts = new[] { 16, 24 } });
         using var trainer = new CnnChildTrainer(train, valid, null, new CnnTrainingOptions { BatchSize = 32, Device = "cpu" });
         using var strategy = new ReinforceStrategy(space, seed, new ReinforceOptions { ChildrenPerUpdate = 2 });

@@ -97,7 +97,7 @@ internal sealed class ImageClassificationTask : TaskDefinition
 
     public override TaskModelData ReadModelData(BinaryReader reader) => ImageModelData.Read(reader);
 
-    private static Training.Cnn.DenseImageData Read(IDataView data, string name, ArchitectureSearchOptions o, int classCount) =>
+    private static Training.Cnn.ImageData Read(IDataView data, string name, ArchitectureSearchOptions o, int classCount) =>
         ImageRowReader.ReadImages(data, name, o.FeatureColumnName, o.LabelColumnName, o.ImageChannels, o.ImageHeight, o.ImageWidth, classCount);
 
     // Class names from the label's KeyValues annotation when they are text (what MapValueToKey on a string column

@@ -4,17 +4,19 @@ using Microsoft.ML.Data;
 namespace Microsoft.ML.ArchitectureSearch.Tasks.ImageClassification;
 
 /// <summary>
-/// Reads training or validation images into memory for the search, checking their content before any training:
-/// empty data, non-finite pixels, missing labels, fewer than two classes. Every message names the data set and the
-/// column. Schema checks happen before this (<see cref="ImageClassificationTask.CheckSchema"/>).
+/// Reads training or validation images into memory for the search, once, into an <see cref="ImageStore"/> in the
+/// trainers' layout: bytes when every value is exactly a scaled byte (ExtractPixels, the CIFAR-10 loader), floats
+/// otherwise (see <see cref="ImageStoreBuilder"/>). Checks their content before any training: empty data, non-finite
+/// pixels, missing labels, fewer than two classes. Every message names the data set and the column. Schema checks
+/// happen before this (<see cref="ImageClassificationTask.CheckSchema"/>).
 /// </summary>
 internal static class ImageRowReader
 {
-    public static DenseImageData ReadImages(IDataView data, string dataName, string featureColumn, string labelColumn,
+    public static ImageData ReadImages(IDataView data, string dataName, string featureColumn, string labelColumn,
         int channels, int height, int width, int classCount)
     {
         int size = channels * height * width;
-        var pixels = new List<float>();
+        var pixels = new ImageStoreBuilder(channels, height, width, data.GetRowCount());
         var labels = new List<int>();
         DataViewSchema.Column feature = data.Schema[featureColumn];
         DataViewSchema.Column label = data.Schema[labelColumn];
@@ -38,18 +40,18 @@ internal static class ImageRowReader
                 getLabel(ref key);
                 if (key == 0 || key > classCount)
                     throw new ArgumentException($"Row {row} of the {dataName}'s label column '{labelColumn}' has a missing label (key value 0 or out of range); remove or fix such rows.");
-                pixels.AddRange(dense);
+                pixels.Add(dense);
                 labels.Add((int)key - 1);
                 row++;
             }
         }
         if (labels.Count == 0)
             throw new ArgumentException($"The {dataName} is empty: it has no rows.");
-        return new DenseImageData(pixels.ToArray(), labels.ToArray(), channels, height, width);
+        return new ImageData(pixels.Build(), null, labels.ToArray());
     }
 
     /// <summary>Throws unless at least two distinct classes appear in the training labels.</summary>
-    public static void CheckClassesPresent(DenseImageData data, string labelColumn)
+    public static void CheckClassesPresent(ImageData data, string labelColumn)
     {
         int distinct = data.Labels.Distinct().Count();
         if (distinct < 2)

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
 using Microsoft.ML.ArchitectureSearch.Networks.Cnn;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
@@ -11,9 +12,9 @@ namespace Microsoft.ML.ArchitectureSearch.Tasks.ImageClassification;
 /// <summary>Image classification: Zoph &amp; Le's CNN space, children trained by <see cref="CnnChildTrainer"/>.</summary>
 internal sealed class ImageSearch : ITaskSearch
 {
-    private readonly DenseImageData _train;
-    private readonly DenseImageData _validation;
-    private readonly DenseImageData _searchTrain;
+    private readonly ImageData _train;
+    private readonly ImageData _validation;
+    private readonly ImageData _searchTrain;
     private readonly CnnTrainingOptions _training;
     private readonly CnnSearchSpace _space;
     private CnnChildTrainer? _trainer;
@@ -38,34 +39,48 @@ internal sealed class ImageSearch : ITaskSearch
     // and class count. Without settings it must be a member of the options' space.
     public IArchitecture ReadFixedArchitecture(string json) => _space.FromJsonForData(json);
 
-    // Built on first use: a FixedArchitecture fit never searches, so it never holds the children's copy of the images.
+    // Built on first use: a FixedArchitecture fit never searches, so it never builds the children's trainer.
     public IChildTrainer Trainer => _trainer ??= new CnnChildTrainer(_searchTrain, _validation, null, _training);
 
     // Hashed only when a search asks (a FixedArchitecture fit never does): it reads every pixel.
-    public string DataFingerprint => _dataFingerprint ??=
-        Execution.Checkpoints.DataFingerprint.Of("images", _searchTrain.Pixels, _searchTrain.Labels, _validation.Pixels, _validation.Labels);
+    public string DataFingerprint => _dataFingerprint ??= Execution.Checkpoints.DataFingerprint.Of("images", hash =>
+    {
+        AppendImages(hash, _searchTrain);
+        AppendImages(hash, _validation);
+    });
 
     public (nn.Module<Tensor, Tensor> Network, TrialResult Result) TrainFinal(IArchitecture architecture, ChildTrainingSettings settings)
     {
-        // The search is over: release the children's tensors (a copy of the training images) before the final copy.
+        // The search is over: release the children's trainer (on a GPU, its copy of the images) before the final one.
         ReleaseSearchTrainer();
-        DenseImageData all = Concatenate(_train, _validation);
+        ImageData all = ImageData.Concat(_train, _validation);
         using var trainer = new CnnChildTrainer(all, _validation, null, _training);
         TrainedChild child = trainer.Train(architecture, settings);
         if (child.Network is not ChildCnn network)
             throw new InvalidOperationException($"Retraining the best architecture failed: {child.Result.FailureReason}");
-        (float[] mean, float[] std) = all.ChannelStatistics();
+        (float[] mean, float[] std) = trainer.ChannelStatistics;
         return (new NormalizedImageClassifier(network, mean, std, _training.TestTimeFlip), child.Result);
     }
 
     public void Dispose() => ReleaseSearchTrainer();
+
+    // The bytes the float values and the labels would give as two arrays, whether the store holds bytes or floats.
+    private static void AppendImages(IncrementalHash hash, ImageData data)
+    {
+        Execution.Checkpoints.DataFingerprint.AppendLength(hash, (long)data.Count * data.Store.ImageSize);
+        var image = new float[data.Store.ImageSize];
+        for (int i = 0; i < data.Count; i++)
+        {
+            data.Store.CopyImage(data.StoreRow(i), image);
+            Execution.Checkpoints.DataFingerprint.AppendValues(hash, image);
+        }
+
+        Execution.Checkpoints.DataFingerprint.Append(hash, data.Labels);
+    }
 
     private void ReleaseSearchTrainer()
     {
         _trainer?.Dispose();
         _trainer = null;
     }
-
-    private static DenseImageData Concatenate(DenseImageData a, DenseImageData b) =>
-        new(a.Pixels.Concat(b.Pixels).ToArray(), a.Labels.Concat(b.Labels).ToArray(), a.Channels, a.Height, a.Width);
 }

@@ -10,9 +10,10 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.ArchitectureSearch.Training.Cnn;
 
 /// <summary>
-/// Trains <see cref="CnnArchitecture"/> children on image data held on the device: SGD with (Nesterov) momentum and
-/// weight decay, cosine learning rate per step, random-crop/flip augmentation, per-channel normalisation with the
-/// training split's statistics. Reports validation accuracy per epoch and the <see cref="RewardKind"/> reward.
+/// Trains <see cref="CnnArchitecture"/> children on image data held on the device as the store keeps it (bytes or
+/// floats, one copy per store whatever the splits): SGD with (Nesterov) momentum and weight decay, cosine learning rate
+/// per step, random-crop/flip augmentation, per-channel normalisation with the training split's statistics, applied
+/// to each batch as it is cut. Reports validation accuracy per epoch and the <see cref="RewardKind"/> reward.
 /// On CPU a given <see cref="ChildTrainingSettings.Seed"/> gives the same result, whatever other threads do with
 /// torch's global generator (this trainer never uses it). One <see cref="Train"/> call at a time per trainer.
 /// </summary>
@@ -26,6 +27,7 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
     private readonly ImageTensors train;
     private readonly ImageTensors validation;
     private readonly ImageTensors? test;
+    private readonly DeviceImageStore[] stores;
     private readonly ImageBatchAugmenter augmenter;
     private readonly (int Channels, int Height, int Width) imageShape;
 
@@ -33,7 +35,7 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
     /// <param name="validation">Split the reward is measured on.</param>
     /// <param name="test">Optional split, scored after the last epoch when <see cref="ChildTrainingSettings.EvaluateTest"/> is set.</param>
     /// <param name="options">Optimiser and augmentation settings; defaults when null.</param>
-    public CnnChildTrainer(DenseImageData train, DenseImageData validation, DenseImageData? test = null, CnnTrainingOptions? options = null)
+    public CnnChildTrainer(ImageData train, ImageData validation, ImageData? test = null, CnnTrainingOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(validation);
@@ -47,14 +49,26 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
             throw new ArgumentException($"Training needs at least 2 images; got {train.Count}.", nameof(train));
 
         device = TorchDevices.Resolve(this.options.Device);
-        (float[] mean, float[] std) = train.ChannelStatistics();
-        this.train = new ImageTensors(train, mean, std, device, "training");
-        this.validation = new ImageTensors(validation, mean, std, device, "validation");
-        this.test = test is null ? null : new ImageTensors(test, mean, std, device, "test");
+        (float[] mean, float[] std) = ChannelStatistics = train.ChannelStatistics();
+        var onDevice = new Dictionary<ImageStore, DeviceImageStore>(ReferenceEqualityComparer.Instance);
+        ImageTensors Split(ImageData data, string name)
+        {
+            if (!onDevice.TryGetValue(data.Store, out DeviceImageStore? store))
+                onDevice[data.Store] = store = new DeviceImageStore(data.Store, mean, std, device);
+            return new ImageTensors(data, store, device, name);
+        }
+
+        this.train = Split(train, "training");
+        this.validation = Split(validation, "validation");
+        this.test = test is null ? null : Split(test, "test");
+        stores = onDevice.Values.ToArray();
         augmenter = new ImageBatchAugmenter(this.options.AugmentationPadding);
     }
 
     public CnnTrainingOptions Options => options;
+
+    /// <summary>Per-channel mean and standard deviation of the training split, which normalise every split.</summary>
+    public (float[] Mean, float[] Std) ChannelStatistics { get; }
 
     /// <summary>Validation accuracy: higher is better.</summary>
     public bool LowerMetricIsBetter => false;
@@ -123,6 +137,8 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
         train.Dispose();
         validation.Dispose();
         test?.Dispose();
+        foreach (DeviceImageStore store in stores)
+            store.Dispose();
     }
 
     private EpochOutcome TrainEpoch(ChildCnn network, optim.Optimizer optimizer, Lookahead? lookahead, Random random, long firstStep, long totalSteps,
@@ -147,7 +163,7 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
             using (var stepScope = NewDisposeScope())
             {
                 Tensor index = orderTensor.narrow(0, start, size);
-                Tensor images = train.Images.index_select(0, index);
+                Tensor images = train.Gather(index);
                 Tensor labels = train.Labels.index_select(0, index);
                 if (options.Augment)
                     images = augmenter.Apply(images, random);
@@ -182,7 +198,7 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
         {
             using var scope = NewDisposeScope();
             long size = Math.Min(options.EvaluationBatchSize, data.Count - start);
-            Tensor logits = TestTimeFlip.Logits(network, data.Images.narrow(0, start, size), options.TestTimeFlip);
+            Tensor logits = TestTimeFlip.Logits(network, data.Slice(start, size), options.TestTimeFlip);
             correct += logits.argmax(1).eq(data.Labels.narrow(0, start, size)).sum().item<long>();
         }
 
@@ -239,7 +255,7 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
         return order;
     }
 
-    private void CheckSameShape(DenseImageData data, string split)
+    private void CheckSameShape(ImageData data, string split)
     {
         if ((data.Channels, data.Height, data.Width) != imageShape)
             throw new ArgumentException(
