@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Peak RSS (/usr/bin/time -v) of the main job and of fixed-architecture CIFAR-10 runs on more data, on a base revision
 # and on the working tree, one process at a time; then checks that the main job printed the same results on both.
-# Usage: bash bench/memory-images.sh [BASE_REV]   (SIDES="base head" by default; SIZES="10000 20000" training images
-# for the fixed-architecture runs, which need the full data set in DATA, default /work/shared/data/cifar10).
-# Logs land in bench/results/memory-images/: <side>-<run>.log (output), .time (/usr/bin/time -v), .rss (the application
-# process's RSS every 2 s: seconds, kB), others.txt (what else ran), summary.txt.
+# Usage: bash bench/memory-images.sh [BASE_REV]
+# SIDES="base head" by default (SIDES= only rewrites the summary); SIZES="10000 20000" training images for the
+# fixed-architecture runs, which need the full data set in DATA (default /work/shared/data/cifar10).
+# TAG (empty by default) is appended to the file names, for runs under other settings (e.g. an environment variable
+# given to the script, which the runs inherit).
+# Logs land in bench/results/memory-images/: <side>-<run><TAG>.log (output), .time (/usr/bin/time -v), .rss (the
+# application process's RSS every 2 s: seconds, kB), others.txt (what else ran), summary.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${1:-5a8d187}
-SIDES=${SIDES:-base head}
-SIZES=${SIZES:-10000 20000}
+SIDES=${SIDES-base head}
+SIZES=${SIZES-10000 20000}
+TAG=${TAG:-}
 DATA=${DATA:-/work/shared/data/cifar10}
 OUT=bench/results/memory-images
 mkdir -p "$OUT"
@@ -19,7 +23,7 @@ cleanup() { if [ -d "$scratch/base" ]; then git worktree remove --force "$scratc
 trap cleanup EXIT
 
 measure() { # side, name, args... (the last two args are --out DIR, unique to the run)
-  local side=$1 name=$2; shift 2
+  local side=$1 name=$2$TAG; shift 2
   local dir=$repo; [ "$side" = base ] && dir=$scratch/base
   local out=${*: -1}
   echo "$side $name: $*" >&2
@@ -64,11 +68,14 @@ wall() { awk -F': ' '/Elapsed \(wall clock\)/ { print $2 }' "$1"; }
   cat "$OUT"/revisions-*.txt
   for f in "$OUT"/*.time; do echo "$(basename "$f" .time): peak RSS $(peak "$f"), wall $(wall "$f")"; done
   comparable() { grep -vE 'elapsed|search \+ final training|^architecture: |^report: ' "$1" | sed -E "s#/tmp/tmp\.[A-Za-z0-9]+/[a-z]+-[a-z0-9-]+#<run>#g; s#/[^ ]*/testdata/#<repo>/testdata/#g"; }
-  if [ -f "$OUT/base-main.log" ] && [ -f "$OUT/head-main.log" ]; then
-    if diff <(comparable "$OUT/base-main.log") <(comparable "$OUT/head-main.log") > "$OUT/main-diff.txt"; then
-      echo "main job: same printed results on base and head"
+  # Every run made on both sides must print the same results (children, rewards, test accuracy, predictions).
+  for base_log in "$OUT"/base-*.log; do
+    name=$(basename "$base_log" .log); name=${name#base-}
+    [ "$name" = build ] || [ ! -f "$OUT/head-$name.log" ] && continue
+    if diff <(comparable "$base_log") <(comparable "$OUT/head-$name.log") > "$OUT/diff-$name.txt"; then
+      echo "$name: same printed results on base and head"; rm "$OUT/diff-$name.txt"
     else
-      echo "main job: outputs differ (see main-diff.txt)"
+      echo "$name: outputs differ (see diff-$name.txt)"
     fi
-  fi
+  done
 } | tee "$OUT/summary.txt"
