@@ -79,7 +79,7 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         using var cancellation = new FitCancellation(_environment, _host, _options.CancellationToken);
         (IArchitecture architecture, int seed, IReadOnlyList<TrialRecord> trials) = _options.FixedArchitecture is string json
             ? (ReadFixedArchitecture(search, json, log), TrialSeeds.ForTrial(_seed, 0), Array.Empty<TrialRecord>())
-            : Search(search, log, cancellation.Token);
+            : Search(search, log, cancellation);
         // The retraining is the product the user gets, so cancellation does not stop it.
         (var network, TrialResult final) = search.TrainFinal(architecture, new ChildTrainingSettings { Epochs = _options.FinalEpochs, Seed = seed });
         byte[] weights;
@@ -103,7 +103,7 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
     }
 
     /// <summary>Runs the strategy under the budgets; returns the best child's architecture and seed, and every trial.</summary>
-    private (IArchitecture, int, IReadOnlyList<TrialRecord>) Search(ITaskSearch search, ISearchLog log, CancellationToken cancellationToken)
+    private (IArchitecture, int, IReadOnlyList<TrialRecord>) Search(ITaskSearch search, ISearchLog log, FitCancellation cancellation)
     {
         ArchitectureSearchOptions o = _options;
         using ISearchStrategy strategy = SearchStrategies.Create(o.Strategy, search.Space, _seed, o.Reinforce, o.Evolution);
@@ -123,10 +123,10 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
             Parallelism = o.Parallelism,
             CheckpointDirectory = o.CheckpointDirectory,
             DataFingerprint = search.DataFingerprint,
-            Progress = new LoggingProgress(log, o.Progress),
+            Progress = new LoggingProgress(log, o.Progress, cancellation.Poll),
             EarlyStopping = earlyStopping,
         };
-        SearchOutcome outcome = new ArchitectureSearchRunner(strategy, search.Trainer, runOptions, log).Run(cancellationToken);
+        SearchOutcome outcome = new ArchitectureSearchRunner(strategy, search.Trainer, runOptions, log).Run(cancellation.Token);
         log.Info($"Search stopped ({outcome.StopReason}): {outcome.TrainedCount} children trained in {outcome.Elapsed.TotalSeconds:0.0} s.");
         if (earlyStopping != null)
             log.Info($"Early stopping: {earlyStopping.StoppedTrials} children stopped, {earlyStopping.EpochsSaved} of {outcome.TrainedCount * o.TrialEpochs} child epochs saved.");
@@ -165,8 +165,9 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         return architecture;
     }
 
-    /// <summary>Forwards progress to the user's IProgress and writes one log line per trial.</summary>
-    private sealed class LoggingProgress(ISearchLog log, IProgress<SearchProgress>? user) : IProgress<SearchProgress>
+    /// <summary>Forwards progress to the user's IProgress and writes one log line per trial; then runs
+    /// <paramref name="afterReport"/> (the cancellation poll), so a CancelExecution from the user's handler stops the next trial.</summary>
+    private sealed class LoggingProgress(ISearchLog log, IProgress<SearchProgress>? user, Action afterReport) : IProgress<SearchProgress>
     {
         public void Report(SearchProgress p)
         {
@@ -174,6 +175,7 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
             log.Info(string.Create(CultureInfo.InvariantCulture,
                 $"trial {t.Index} [{t.Kind}{(p.Restored ? ", restored" : "")}] reward {t.Reward:0.####} best {p.Best?.Reward ?? 0:0.####} ({p.TrainedTrials}/{p.MaxTrials} trained, {p.Elapsed.TotalSeconds:0} s): {t.Description}"));
             user?.Report(p);
+            afterReport();
         }
     }
 }

@@ -162,11 +162,7 @@ public sealed class ArchitectureSearchOptions
     {
         var copy = (ArchitectureSearchOptions)MemberwiseClone();
         copy.ConvolutionalSpace = ConvolutionalSpace.Copy();
-        copy.RecurrentCellSpace = RecurrentCellSpace with
-        {
-            Combinations = RecurrentCellSpace.Combinations.ToArray(),
-            Activations = RecurrentCellSpace.Activations.ToArray(),
-        };
+        copy.RecurrentCellSpace = RecurrentCellSpace.Copy();
         return copy;
     }
 

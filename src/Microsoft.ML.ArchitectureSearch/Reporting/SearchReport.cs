@@ -53,11 +53,7 @@ public static class SearchReport
     /// running, finished or interrupted, written into <paramref name="reportDirectory"/>.
     /// </summary>
     public static SearchReportFiles FromCheckpoint(string checkpointDirectory, string reportDirectory) =>
-        FromCheckpoint(checkpointDirectory, reportDirectory, null);
-
-    /// <summary><see cref="FromCheckpoint(string, string)"/>, with the best architecture's diagram when <paramref name="space"/> can read it.</summary>
-    internal static SearchReportFiles FromCheckpoint(string checkpointDirectory, string reportDirectory, ISearchSpace? space)
-        => Write(SearchCheckpoint.ReadTrialLog(checkpointDirectory), reportDirectory, space, $"Search in {checkpointDirectory}");
+        Write(SearchCheckpoint.ReadTrialLog(checkpointDirectory), reportDirectory, space: null, $"Search in {checkpointDirectory}");
 
     private static string Summary(IReadOnlyList<TrialRecord> trials, TrialRecord? best, string? title)
     {

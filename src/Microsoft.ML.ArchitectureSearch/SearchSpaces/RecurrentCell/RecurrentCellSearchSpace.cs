@@ -25,11 +25,7 @@ internal sealed class RecurrentCellSearchSpace : ISearchSpace
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        Options = options with
-        {
-            Combinations = options.Combinations.ToArray(),
-            Activations = options.Activations.ToArray(),
-        };
+        Options = options.Copy();
         Tree = new CellTree(options.Leaves);
         _steps = BuildSteps();
         CellFingerprint = BuildCellFingerprint();

@@ -38,6 +38,13 @@ public sealed record RecurrentCellSearchSpaceOptions
     /// <summary>Children with more trainable parameters than this are rejected at decode time; null for no limit.</summary>
     public long? MaxParameters { get; init; }
 
+    /// <summary>A copy whose lists are copies too, so later edits of the caller's lists change nothing.</summary>
+    internal RecurrentCellSearchSpaceOptions Copy() => this with
+    {
+        Combinations = Combinations.ToArray(),
+        Activations = Activations.ToArray(),
+    };
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     internal void Validate()
     {
