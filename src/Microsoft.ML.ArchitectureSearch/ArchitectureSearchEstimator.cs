@@ -65,6 +65,9 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         using IChannel channel = _host.Start(nameof(Fit));
         var log = new ChannelSearchLog(channel);
 
+        if (_options.TuneNativeAllocator && Training.NativeAllocator.KeepFreedMemoryMapped())
+            log.Info("Native allocator: freed memory kept in the heap for reuse (TuneNativeAllocator).");
+
         // 1. Validate the schemas (before reading any row), then read and check the rows.
         _task.CheckSchema(trainingData.Schema, _options);
         if (validationData != null)

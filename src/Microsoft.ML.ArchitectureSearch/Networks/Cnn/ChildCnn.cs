@@ -8,19 +8,25 @@ namespace Microsoft.ML.ArchitectureSearch.Networks.Cnn;
 /// <summary>
 /// The TorchSharp network of a <see cref="CnnArchitecture"/> (Zoph &amp; Le 2017): each layer reads the depth-wise
 /// concatenation of its input layers (the image when it has none), layers that feed no later layer are concatenated
-/// into the final map, then global average pooling and a linear classifier give logits. Maps of different sizes are
+/// into the final map, then global pooling (average or max) and a linear classifier give logits. Maps of different sizes are
 /// zero-padded at the bottom/right or max-pooled to the smallest before concatenation, as the space's
 /// <see cref="CnnSearchSpaceOptions.SkipResize"/> says; fixed reductions pool the output of their layer, and a layer
-/// without inputs reads the image pooled once per reduction before it (see <see cref="CnnLayout"/>).
+/// without inputs reads the image (or the stem's output) pooled once per reduction before it (see <see cref="CnnLayout"/>).
+/// With a <see cref="CnnStem.PatchWhitening"/> stem, its fixed filters must be set (<see cref="SetWhiteningFilters"/>,
+/// or by loading saved weights) before the network means anything.
 /// </summary>
 internal sealed class ChildCnn : nn.Module<Tensor, Tensor>
 {
+    private readonly PatchWhiteningStem? stem;
     private readonly ModuleList<CnnLayerBlock> layers;
     private readonly Linear classifier;
     private readonly int[][] inputsOf;
     private readonly int[] finalInputs;
     private readonly int[] stageOf;
+    private readonly int[] lastReaderOf;
     private readonly CnnSkipResize join;
+    private readonly CnnGlobalPooling globalPooling;
+    private readonly double logitScale;
     private readonly int inputChannels, inputHeight, inputWidth;
 
     /// <param name="architecture">The layers and shapes to build.</param>
@@ -34,14 +40,22 @@ internal sealed class ChildCnn : nn.Module<Tensor, Tensor>
         Architecture = architecture;
         CnnLayout layout = architecture.Layout;
         CnnSearchSpaceOptions options = architecture.Space.Options;
+        if (options.Stem == CnnStem.PatchWhitening)
+            stem = new PatchWhiteningStem(options.InputChannels, options.PatchWhiteningChannels, options.Activation);
         layers = new ModuleList<CnnLayerBlock>();
         for (int i = 0; i < architecture.Layers.Count; i++)
-            layers.Add(new CnnLayerBlock(architecture.Layers[i], layout.Layers[i].InputChannels, options.ReducesAfter(i)));
+            layers.Add(new CnnLayerBlock(architecture.Layers[i], layout.Layers[i].InputChannels, options.ReducesAfter(i), options.Activation));
         classifier = nn.Linear(layout.FinalChannels, options.ClassCount);
         inputsOf = architecture.Layers.Select(l => l.Inputs.ToArray()).ToArray();
         finalInputs = layout.FinalInputs.ToArray();
         stageOf = Enumerable.Range(0, architecture.Layers.Count).Select(options.StageOf).ToArray();
+        lastReaderOf = new int[inputsOf.Length];
+        for (int i = 0; i < inputsOf.Length; i++)
+            foreach (int j in inputsOf[i])
+                lastReaderOf[j] = i;
         join = options.EffectiveSkipResize;
+        globalPooling = options.GlobalPooling;
+        logitScale = options.LogitScale;
         (inputChannels, inputHeight, inputWidth) = (options.InputChannels, options.InputHeight, options.InputWidth);
         RegisterComponents();
         if (generator is not null)
@@ -51,16 +65,58 @@ internal sealed class ChildCnn : nn.Module<Tensor, Tensor>
     /// <summary>The architecture this network was built from.</summary>
     public CnnArchitecture Architecture { get; }
 
-    /// <summary>Images [N, C, H, W] (the space's input shape) to logits [N, classes].</summary>
+    /// <summary>Whether the network starts with a patch-whitening stem whose filters come from the training images.</summary>
+    public bool HasWhiteningStem => stem is not null;
+
+    /// <summary>Sets the patch-whitening stem's fixed filters [8 x channels, channels, 2, 2].</summary>
+    public void SetWhiteningFilters(Tensor filters) =>
+        (stem ?? throw new InvalidOperationException("This network has no patch-whitening stem.")).SetFilters(filters);
+
+    /// <summary>How the network computes; <see cref="CnnComputeMode.Standard"/> until <see cref="UseComputeMode"/> changes it.</summary>
+    public CnnComputeMode ComputeMode { get; private set; } = CnnComputeMode.Standard;
+
+    /// <summary>
+    /// Switches the layout of the convolution weights and the precision of the convolutions and the classifier. It
+    /// replaces the weight parameters, so call it before an optimizer takes them; a network is saved and scored in
+    /// <see cref="CnnComputeMode.Standard"/>.
+    /// </summary>
+    public void UseComputeMode(CnnComputeMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(mode);
+        if (stem is not null)
+        {
+            stem.SetWeightLayout(mode.ChannelsLast);
+            stem.BFloat16 = mode.BFloat16;
+        }
+
+        foreach (CnnLayerBlock layer in layers)
+        {
+            layer.SetWeightLayout(mode.ChannelsLast);
+            layer.BFloat16 = mode.BFloat16;
+        }
+
+        ComputeMode = mode;
+    }
+
+    /// <summary>Images [N, C, H, W] (the space's input shape) to logits [N, classes] (float32).</summary>
     public override Tensor forward(Tensor images)
     {
-        Tensor[] outputs = LayerOutputs(images);
+        // Maps are disposed as soon as their last reader has run (the final map's layers are kept for the classifier),
+        // so the pass holds only live maps: see CnnLayerBlock.forward.
+        Tensor[] outputs = Run(images, keepAll: false);
         Tensor final = FeatureMaps.Concat(finalInputs.Select(i => outputs[i]).ToArray(), join);
-        return classifier.forward(final.mean(new long[] { 2, 3 }));
+        if (!ReferenceEquals(final, outputs[finalInputs[0]]))
+            foreach (int i in finalInputs)
+                outputs[i].Dispose();
+        Tensor pooled = (globalPooling == CnnGlobalPooling.Max ? final.amax(new long[] { 2, 3 }) : final.mean(new long[] { 2, 3 })).DisposingInput(final);
+        Tensor logits = ComputeOps.Linear(classifier, pooled, ComputeMode.BFloat16).DisposingInput(pooled);
+        return logitScale == 1.0 ? logits : logits.mul_(logitScale);
     }
 
     /// <summary>Every layer's output map [N, Filters, H_i, W_i], in layer order (for inspection and tests).</summary>
-    public Tensor[] LayerOutputs(Tensor images)
+    public Tensor[] LayerOutputs(Tensor images) => Run(images, keepAll: true);
+
+    private Tensor[] Run(Tensor images, bool keepAll)
     {
         if (images.dim() != 4 || images.shape[1] != inputChannels || images.shape[2] != inputHeight || images.shape[3] != inputWidth)
             throw new ArgumentException(
@@ -68,8 +124,21 @@ internal sealed class ChildCnn : nn.Module<Tensor, Tensor>
                 nameof(images));
 
         var outputs = new Tensor[layers.Count];
-        // The image as inputless layers read it, halved once per reduction before them (made only when read).
-        var imageAtStage = new List<Tensor> { images };
+        var isFinal = new bool[layers.Count];
+        foreach (int i in finalInputs)
+            isFinal[i] = true;
+        // What inputless layers read (the image, or the stem's output), halved once per reduction before them (made only
+        // when read); the caller's image itself is never disposed here.
+        Tensor source = ComputeMode.ChannelsLast ? ComputeOps.ToChannelsLast(images) : images;
+        if (stem is not null)
+        {
+            Tensor stemmed = stem.forward(source);
+            if (!ReferenceEquals(source, images))
+                source.Dispose();
+            source = stemmed;
+        }
+
+        var sourceAtStage = new List<Tensor> { source };
         for (int i = 0; i < outputs.Length; i++)
         {
             Tensor input;
@@ -79,14 +148,25 @@ internal sealed class ChildCnn : nn.Module<Tensor, Tensor>
             }
             else
             {
-                while (imageAtStage.Count <= stageOf[i])
-                    imageAtStage.Add(FeatureMaps.Halve(imageAtStage[^1]));
-                input = imageAtStage[stageOf[i]];
+                while (sourceAtStage.Count <= stageOf[i])
+                    sourceAtStage.Add(FeatureMaps.Halve(sourceAtStage[^1]));
+                input = sourceAtStage[stageOf[i]];
             }
 
             outputs[i] = layers[i].forward(input);
+            if (keepAll)
+                continue;
+            if (inputsOf[i].Length > 1)
+                input.Dispose(); // the joined copy
+            foreach (int j in inputsOf[i])
+                if (lastReaderOf[j] == i && !isFinal[j])
+                    outputs[j].Dispose();
         }
 
+        if (!keepAll)
+            foreach (Tensor map in sourceAtStage)
+                if (!ReferenceEquals(map, images))
+                    map.Dispose();
         return outputs;
     }
 

@@ -6,8 +6,10 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.ArchitectureSearch.Networks.Cnn;
 
 /// <summary>
-/// One child layer: conv ("same" padding, given stride, no bias) then BatchNorm, ReLU, optional pooling and, when the
-/// space puts a fixed reduction after the layer, a 2x2 max pooling with stride 2.
+/// One child layer: conv ("same" padding, given stride, no bias), the fixed 2x2 stride-2 max pooling when the space puts
+/// a reduction after the layer, BatchNorm, the activation, then the layer's own searched pooling if any. The reduction
+/// pools before BatchNorm, as airbench does, so that normalisation and activation run on a quarter of the pixels;
+/// with ReLU this gives the same map as pooling after the activation, up to BatchNorm's statistics.
 /// </summary>
 internal sealed class CnnLayerBlock : nn.Module<Tensor, Tensor>
 {
@@ -15,18 +17,22 @@ internal sealed class CnnLayerBlock : nn.Module<Tensor, Tensor>
     private readonly BatchNorm2d norm;
     private readonly nn.Module<Tensor, Tensor>? pool;
     private readonly bool reduce;
+    private readonly CnnActivation activation;
+    private readonly long[] stride, padding;
 
     /// <param name="layer">The layer's choices.</param>
     /// <param name="inputChannels">Channels of the joined input.</param>
     /// <param name="reduce">Whether a fixed reduction follows the layer (<see cref="CnnSearchSpaceOptions.ReductionAfterLayers"/>).</param>
-    public CnnLayerBlock(CnnLayer layer, int inputChannels, bool reduce) : base(nameof(CnnLayerBlock))
+    /// <param name="activation">The space's activation.</param>
+    public CnnLayerBlock(CnnLayer layer, int inputChannels, bool reduce, CnnActivation activation) : base(nameof(CnnLayerBlock))
     {
         this.reduce = reduce;
+        this.activation = activation;
         // Odd kernels (enforced by the space) with padding (k-1)/2 give ceil(size/stride) outputs, as CnnLayout counts.
+        stride = new long[] { layer.Stride, layer.Stride };
+        padding = new long[] { (layer.FilterHeight - 1) / 2, (layer.FilterWidth - 1) / 2 };
         conv = nn.Conv2d(inputChannels, layer.Filters, (layer.FilterHeight, layer.FilterWidth),
-            stride: (layer.Stride, layer.Stride),
-            padding: ((layer.FilterHeight - 1) / 2, (layer.FilterWidth - 1) / 2),
-            bias: false);
+            stride: (stride[0], stride[1]), padding: (padding[0], padding[1]), bias: false);
         norm = nn.BatchNorm2d(layer.Filters);
         pool = layer.Pool switch
         {
@@ -38,11 +44,22 @@ internal sealed class CnnLayerBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Convolution in bfloat16 (see <see cref="CnnComputeMode"/>).</summary>
+    public bool BFloat16 { get; set; }
+
+    /// <summary>Puts the convolution weight in NHWC (or back in NCHW) order; before an optimizer takes the parameters.</summary>
+    public void SetWeightLayout(bool channelsLast) => ComputeOps.SetWeightLayout(conv, channelsLast);
+
     public override Tensor forward(Tensor input)
     {
-        Tensor x = nn.functional.relu(norm.forward(conv.forward(input)));
-        if (pool is not null)
-            x = pool.forward(x);
-        return reduce ? FeatureMaps.Halve(x) : x;
+        // Each intermediate is disposed as soon as the next op has read it: autograd keeps what backward needs on its
+        // own, and in inference the map's memory returns to the allocator at once instead of at the end of the caller's
+        // dispose scope (which kept every intermediate of the whole forward pass alive).
+        Tensor x = ComputeOps.Conv(conv, input, BFloat16, stride, padding);
+        if (reduce)
+            x = FeatureMaps.Halve(x).DisposingInput(x);
+        x = norm.forward(x).DisposingInput(x);
+        x = Activations.Apply(x, activation).DisposingInput(x);
+        return pool is null ? x : pool.forward(x).DisposingInput(x);
     }
 }

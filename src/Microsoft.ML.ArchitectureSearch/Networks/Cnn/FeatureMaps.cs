@@ -33,7 +33,11 @@ internal static class FeatureMaps
                 resized[k] = nn.functional.pad(map, new[] { 0L, width - map.shape[3], 0L, height - map.shape[2] });
         }
 
-        return cat(resized, 1);
+        Tensor joined = cat(resized, 1);
+        for (int k = 0; k < maps.Count; k++)
+            if (!ReferenceEquals(resized[k], maps[k]))
+                resized[k].Dispose(); // the resized copies die here; the maps belong to the caller
+        return joined;
     }
 
     /// <summary>The fixed reduction: 2x2 max pooling with stride 2 in ceil mode (an H x W map becomes ceil(H/2) x ceil(W/2)).</summary>

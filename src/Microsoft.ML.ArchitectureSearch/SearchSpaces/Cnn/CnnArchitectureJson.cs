@@ -17,14 +17,14 @@ internal static class CnnArchitectureJson
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         Converters = { new JsonStringEnumConverter() },
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { OmitUnusedStageOptions } },
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { OmitUnsetOptions } },
     };
 
     /// <summary>
-    /// The stage options are written only when set, so the document of a space without them stays byte for byte what
-    /// it was before they existed (reading fills in their defaults).
+    /// The stage and network options (stem, activation, global pooling, logit scale) are written only when set, so the document of a
+    /// space without them stays byte for byte what it was before they existed (reading fills in their defaults).
     /// </summary>
-    private static void OmitUnusedStageOptions(JsonTypeInfo type)
+    private static void OmitUnsetOptions(JsonTypeInfo type)
     {
         if (type.Type != typeof(CnnSearchSpaceOptions))
             return;
@@ -34,6 +34,14 @@ internal static class CnnArchitectureJson
                 property.ShouldSerialize = (_, value) => value is IReadOnlyList<int> { Count: > 0 };
             else if (property.Name == JsonName(nameof(CnnSearchSpaceOptions.StageFilterCounts)) || property.Name == JsonName(nameof(CnnSearchSpaceOptions.SkipResize)))
                 property.ShouldSerialize = (_, value) => value is not null;
+            else if (property.Name == JsonName(nameof(CnnSearchSpaceOptions.Stem)))
+                property.ShouldSerialize = (_, value) => value is not CnnStem.None;
+            else if (property.Name == JsonName(nameof(CnnSearchSpaceOptions.Activation)))
+                property.ShouldSerialize = (_, value) => value is not CnnActivation.ReLU;
+            else if (property.Name == JsonName(nameof(CnnSearchSpaceOptions.GlobalPooling)))
+                property.ShouldSerialize = (_, value) => value is not CnnGlobalPooling.Average;
+            else if (property.Name == JsonName(nameof(CnnSearchSpaceOptions.LogitScale)))
+                property.ShouldSerialize = (_, value) => value is not 1.0;
         }
     }
 

@@ -27,10 +27,13 @@ internal sealed record CnnLayerShape(
 /// <item>Inputs of different sizes are joined as <see cref="CnnSearchSpaceOptions.SkipResize"/> says (by default
 /// zero-padded at the bottom and on the right to the largest height and width; max-pooled down to the smallest when the
 /// space has reductions), then concatenated along channels. Layers that feed no later layer are joined the same way
-/// into the final feature map, which global average pooling and a linear classifier turn into logits.</item>
+/// into the final feature map, which global pooling (average or max) and a linear classifier turn into logits.</item>
 /// <item>A fixed reduction (<see cref="CnnSearchSpaceOptions.ReductionAfterLayers"/>) is a 2x2 max pooling with stride 2
-/// at the end of its layer: ceil(size / 2). A layer without inputs reads the image pooled so once per reduction before
-/// it.</item>
+/// between its layer's convolution and batch norm: ceil(size / 2). A layer without inputs reads the image (the stem's
+/// output when the space has one) pooled so once per reduction before it.</item>
+/// <item>The patch-whitening stem (<see cref="CnnStem.PatchWhitening"/>) is a 2x2 convolution without padding, with
+/// bias: 2 * 2 * InputChannels * StemChannels weights (fixed after initialisation, counted all the same) + StemChannels
+/// biases, and (H - 1) * (W - 1) * StemChannels * 2 * 2 * InputChannels multiply-adds.</item>
 /// <item>Convolutions have no bias (BatchNorm follows): FilterHeight * FilterWidth * InputChannels * Filters weights,
 /// plus 2 * Filters BatchNorm scale/shift parameters. The classifier has FinalChannels * Classes + Classes.</item>
 /// <item>Multiply-adds count convolutions (ConvHeight * ConvWidth * Filters * InputChannels * FilterHeight *
@@ -74,13 +77,21 @@ internal sealed class CnnLayout
         var shapes = new CnnLayerShape[layers.Count];
         var feedsLater = new bool[layers.Count];
         long parameters = 0, multiplyAdds = 0;
+        (int Channels, int Height, int Width) stem = options.StemOutput;
         checked
         {
+            if (options.Stem == CnnStem.PatchWhitening)
+            {
+                long kernel = 2L * 2 * options.InputChannels;
+                parameters += kernel * stem.Channels + stem.Channels;
+                multiplyAdds += (long)stem.Height * stem.Width * stem.Channels * kernel;
+            }
+
             for (int i = 0; i < layers.Count; i++)
             {
                 CnnLayer layer = layers[i];
-                int channels = options.InputChannels;
-                int height = Halve(options.InputHeight, options.StageOf(i)), width = Halve(options.InputWidth, options.StageOf(i));
+                int channels = stem.Channels;
+                int height = Halve(stem.Height, options.StageOf(i)), width = Halve(stem.Width, options.StageOf(i));
                 if (layer.Inputs.Count > 0)
                 {
                     channels = layer.Inputs.Sum(j => shapes[j].OutputChannels);

@@ -67,6 +67,22 @@ public sealed record CnnSearchSpaceOptions
     /// </summary>
     public CnnSkipResize? SkipResize { get; init; }
 
+    /// <summary>A fixed first layer before the searched ones (<see cref="CnnStem.None"/>, the default: none).</summary>
+    public CnnStem Stem { get; init; }
+
+    /// <summary>The non-linearity of every layer and of the stem (<see cref="CnnActivation.ReLU"/> by default).</summary>
+    public CnnActivation Activation { get; init; }
+
+    /// <summary>How the final map is pooled before the classifier (<see cref="CnnGlobalPooling.Average"/> by default).</summary>
+    public CnnGlobalPooling GlobalPooling { get; init; }
+
+    /// <summary>
+    /// A fixed factor on the classifier's logits (1, the default: none). airbench multiplies its logits by 1/9, which
+    /// makes the initial predictions nearly uniform and slows the classifier relative to the batch-normalised layers
+    /// when the whole network trains at one large learning rate.
+    /// </summary>
+    public double LogitScale { get; init; } = 1.0;
+
     /// <summary>Channels of the input images (set from ArchitectureSearchOptions.ImageChannels in a Fit).</summary>
     public int InputChannels { get; init; } = 3;
 
@@ -102,6 +118,16 @@ public sealed record CnnSearchSpaceOptions
             throw new ArgumentException($"{nameof(Poolings)} holds an unknown pooling kind.");
         if (InputChannels < 1 || InputHeight < 1 || InputWidth < 1)
             throw new ArgumentException($"Input shape must be positive; got {InputChannels}x{InputHeight}x{InputWidth}.");
+        if (!Enum.IsDefined(Stem))
+            throw new ArgumentException($"{nameof(Stem)} is not a known stem; got {(int)Stem}.");
+        if (!Enum.IsDefined(Activation))
+            throw new ArgumentException($"{nameof(Activation)} is not a known activation; got {(int)Activation}.");
+        if (!Enum.IsDefined(GlobalPooling))
+            throw new ArgumentException($"{nameof(GlobalPooling)} is not a known global pooling; got {(int)GlobalPooling}.");
+        if (!(LogitScale > 0) || double.IsInfinity(LogitScale))
+            throw new ArgumentException($"{nameof(LogitScale)} must be a positive finite number; got {LogitScale}.");
+        if (Stem == CnnStem.PatchWhitening && (InputHeight < 2 || InputWidth < 2))
+            throw new ArgumentException($"The {nameof(CnnStem.PatchWhitening)} stem needs images of at least 2x2 pixels; got {InputHeight}x{InputWidth}.");
         if (ClassCount < 2)
             throw new ArgumentException($"{nameof(ClassCount)} must be at least 2; got {ClassCount}.");
         if (MaxParameters is <= 0)
@@ -139,6 +165,14 @@ public sealed record CnnSearchSpaceOptions
             throw new ArgumentException($"{nameof(SkipResize)} is not a known way to join maps; got {(int)resize}.");
     }
 
+    /// <summary>Channels, height and width of what inputless layers read at stage 0: the stem's output, else the image.</summary>
+    internal (int Channels, int Height, int Width) StemOutput => Stem == CnnStem.PatchWhitening
+        ? (PatchWhiteningChannels, InputHeight - 1, InputWidth - 1)
+        : (InputChannels, InputHeight, InputWidth);
+
+    /// <summary>Filters of the patch-whitening stem: one per eigenvector of the 2x2 x channels patch covariance, and its negation.</summary>
+    internal int PatchWhiteningChannels => 2 * 2 * 2 * InputChannels;
+
     /// <summary>Stages of the layers: one more than the reductions.</summary>
     internal int StageCount => ReductionAfterLayers.Count + 1;
 
@@ -171,11 +205,24 @@ public sealed record CnnSearchSpaceOptions
     };
 
     /// <summary>
-    /// Canonical text of every option: equal text, equal meaning of tokens and equal limits. The stage options are
-    /// appended only when they change the space (reductions, stage filter counts, joins by pooling), so a space
-    /// without them keeps the text, and the architecture hashes and checkpoints made from it, that it always had.
+    /// Canonical text of every option: equal text, equal meaning of tokens and equal limits. The stage and network
+    /// options are appended only when they change the space (reductions, stage filter counts, joins by pooling, a stem,
+    /// another activation, global pooling or logit scale), so a space without them keeps the text, and the architecture hashes and
+    /// checkpoints made from it, that it always had.
     /// </summary>
-    internal string ToCanonicalText() => string.Join(";", CanonicalParts().Concat(CanonicalStageParts()));
+    internal string ToCanonicalText() => string.Join(";", CanonicalParts().Concat(CanonicalStageParts()).Concat(CanonicalNetworkParts()));
+
+    private IEnumerable<string> CanonicalNetworkParts()
+    {
+        if (Stem != CnnStem.None)
+            yield return "stem=patch_whitening";
+        if (Activation != CnnActivation.ReLU)
+            yield return "activation=gelu";
+        if (GlobalPooling != CnnGlobalPooling.Average)
+            yield return "global_pooling=max";
+        if (LogitScale != 1.0)
+            yield return $"logit_scale={LogitScale.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}";
+    }
 
     private IEnumerable<string> CanonicalStageParts()
     {

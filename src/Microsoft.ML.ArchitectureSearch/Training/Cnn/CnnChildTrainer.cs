@@ -5,6 +5,7 @@ using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.ArchitectureSearch.Training.Cnn;
@@ -30,6 +31,8 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
     private readonly DeviceImageStore[] stores;
     private readonly ImageBatchAugmenter augmenter;
     private readonly (int Channels, int Height, int Width) imageShape;
+    private Tensor? whiteningFilters;
+    private double[] groupRateScales = { 1.0 };
 
     /// <param name="train">Training split; its per-channel mean/std normalise every split.</param>
     /// <param name="validation">Split the reward is measured on.</param>
@@ -67,6 +70,12 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
 
     public CnnTrainingOptions Options => options;
 
+    /// <summary>
+    /// The patch-whitening stem's filters for this trainer's training images, computed on first use and shared by every
+    /// child (they depend on the images alone).
+    /// </summary>
+    private Tensor WhiteningFilters => whiteningFilters ??= PatchWhitening.Filters(train, imageShape.Channels).DetachFromDisposeScope();
+
     /// <summary>Per-channel mean and standard deviation of the training split, which normalise every split.</summary>
     public (float[] Mean, float[] Std) ChannelStatistics { get; }
 
@@ -96,9 +105,11 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
         try
         {
             network.to(device);
-            using var optimizer = optim.SGD(network.parameters(), options.LearningRate, options.Momentum,
-                weight_decay: options.WeightDecay, nesterov: options.Nesterov);
-            using Lookahead? lookahead = options.LookaheadSteps is int k ? new Lookahead(network.parameters(), k, options.LookaheadAlpha) : null;
+            if (network.HasWhiteningStem)
+                network.SetWhiteningFilters(WhiteningFilters);
+            network.UseComputeMode(new CnnComputeMode(options.ChannelsLast, options.BFloat16));
+            using var optimizer = CreateOptimizer(network, out Parameter[] trainable);
+            using Lookahead? lookahead = options.LookaheadSteps is int k ? new Lookahead(trainable, k, options.LookaheadAlpha) : null;
             long stepsPerEpoch = BatchesPerEpoch();
             for (int epoch = 0; epoch < settings.Epochs; epoch++)
             {
@@ -134,6 +145,7 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
 
     public void Dispose()
     {
+        whiteningFilters?.Dispose();
         train.Dispose();
         validation.Dispose();
         test?.Dispose();
@@ -229,14 +241,42 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
         }
 
         network.eval();
+        network.UseComputeMode(CnnComputeMode.Standard); // saved and scored as NCHW float32
         return new TrainedChild(result, network);
+    }
+
+    /// <summary>
+    /// SGD over the parameters that train: the whitening stem's filters are fixed, batch norm's scale too unless
+    /// <see cref="CnnTrainingOptions.TrainBatchNormScale"/>. Batch norm's shifts form a second group when their
+    /// learning rate is scaled (<see cref="CnnTrainingOptions.BatchNormShiftLearningRateScale"/>).
+    /// </summary>
+    private TorchSharp.Modules.SGD CreateOptimizer(ChildCnn network, out Parameter[] trainable)
+    {
+        var named = network.named_parameters().ToArray();
+        if (!options.TrainBatchNormScale)
+            foreach (var (name, parameter) in named.Where(p => p.name.EndsWith(".norm.weight", StringComparison.Ordinal)))
+                parameter.requires_grad = false;
+        trainable = named.Where(p => p.parameter.requires_grad).Select(p => p.parameter).ToArray();
+        double scale = options.BatchNormShiftLearningRateScale;
+        Parameter[] shifts = scale == 1.0 ? Array.Empty<Parameter>()
+            : named.Where(p => p.parameter.requires_grad && p.name.EndsWith(".norm.bias", StringComparison.Ordinal)).Select(p => p.parameter).ToArray();
+        Parameter[] others = trainable.Except(shifts).ToArray();
+        var groups = new List<TorchSharp.Modules.SGD.ParamGroup>
+        {
+            new(others, options.LearningRate, options.Momentum, weight_decay: options.WeightDecay, nesterov: options.Nesterov),
+        };
+        if (shifts.Length > 0)
+            groups.Add(new(shifts, options.LearningRate * scale, options.Momentum, weight_decay: options.WeightDecay / scale, nesterov: options.Nesterov));
+        groupRateScales = shifts.Length > 0 ? new[] { 1.0, scale } : new[] { 1.0 };
+        return optim.SGD(groups, options.LearningRate, options.Momentum, weight_decay: options.WeightDecay, nesterov: options.Nesterov);
     }
 
     private void SetLearningRate(optim.Optimizer optimizer, long step, long totalSteps)
     {
         double rate = LearningRates.At(options, step, totalSteps);
+        int g = 0;
         foreach (var group in optimizer.ParamGroups)
-            group.LearningRate = rate;
+            group.LearningRate = rate * groupRateScales[g++];
     }
 
     /// <summary>Full batches plus the remainder, unless the remainder is a single image (BatchNorm cannot train on one).</summary>
