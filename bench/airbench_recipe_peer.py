@@ -3,7 +3,7 @@
 
 Trains the same network with the same recipe on the real CIFAR-10 binary data and scores the test images after every
 epoch, so that training images/s and test accuracy can be compared side by side with `bench/Experiments cifar-recipe
---recipe fast` (bench/run-recipe.sh). Unlike bench/airbench_peer.py (a speed-only probe on random data) this uses the
+--recipe fast|airbench` (bench/run-recipe-vs-peer.sh). Unlike bench/airbench_peer.py (a speed-only probe on random data) this uses the
 real data and the full recipe.
 
 Data: the CIFAR-10 binary files data_batch_1.bin .. data_batch_5.bin and test_batch.bin (records of 1 label byte + 3072
@@ -14,7 +14,8 @@ Network: stem Conv2d(3->24, 2x2, no padding, bias) whose weight is set by patch 
 normalised training images (uncentered covariance of all 2x2 patches, eigh, rows eigvec/sqrt(eigval + 5e-4), weight =
 [W; -W]) and then frozen (bias trained) -> GELU; six layers conv3x3(pad 1, no bias) [-> MaxPool2d(2, ceil_mode) after
 layers 0, 2, 4] -> BatchNorm2d -> GELU with 64, 64, 256, 256, 256, 256 channels (31 -> 16 -> 16 -> 8 -> 8 -> 4 -> 4);
-global max pool -> Linear(256 -> 10). PyTorch default initialisation, seeded with --seed.
+global max pool -> Linear(256 -> 10) (x --logit-scale; the reference uses 1/9). PyTorch default initialisation,
+seeded with --seed.
 
 Recipe: batch 512, a fresh permutation every epoch (a last partial batch of >= 2 images is kept); SGD lr 0.4, Nesterov
 momentum 0.9, weight decay 5e-4 on every trainable parameter; cross entropy with label smoothing 0.2; per-step
@@ -34,6 +35,7 @@ Usage: /usr/bin/python3 bench/airbench_recipe_peer.py [--data-dir ../shared/data
        [--schedule warmup-linear|cosine|constant] [--warmup-fraction 0.2] [--lookahead-steps 5]
        [--lookahead-alpha 0.5] [--padding 2] [--no-augment] [--eval-batch-size 500] [--no-tta]
        [--activation gelu|relu] [--head max|avg] [--no-stem] [--check-whitening] [--time-augment] [--log-steps]
+       [--freeze-bn-scale] [--bn-shift-lr-scale 1] [--logit-scale 1] [--recipe fast|airbench]
   e.g. smoke test: /usr/bin/python3 bench/airbench_recipe_peer.py --train-size 2000 --test-size 500 --epochs 2 --threads 1
 (Debian 12: apt-get install -y python3-torch; PyTorch 1.13.)
 """
@@ -83,7 +85,19 @@ parser.add_argument("--no-stem", action="store_true", help="plain conv3x3 3->24 
 parser.add_argument("--check-whitening", action="store_true", help="print the stem outputs' covariance on the patches")
 parser.add_argument("--time-augment", action="store_true", help="print the share of step time spent on augmentation")
 parser.add_argument("--log-steps", action="store_true", help="print the learning rate and loss of every step")
+parser.add_argument("--freeze-bn-scale", action="store_true", help="BatchNorm weights stay 1 (shift only trains)")
+parser.add_argument("--bn-shift-lr-scale", type=float, default=1.0,
+                    help="factor on the BatchNorm biases' lr; their weight decay is divided by it")
+parser.add_argument("--logit-scale", type=float, default=1.0, help="fixed factor on the logits")
+parser.add_argument("--recipe", default="fast", choices=["fast", "airbench"],
+                    help="airbench: the library's `cifar-recipe --recipe airbench` (lr 0.75, momentum 0.85, weight decay "
+                         "0.0153*512/7850.7/0.75, BatchNorm scale frozen, shift lr x64) and the reference's logit "
+                         "scale 1/9; flags given explicitly are overridden by it")
 o = parser.parse_args()
+if o.recipe == "airbench":
+    o.lr, o.momentum = 0.75, 0.85
+    o.weight_decay = 0.0153 * 512 / (1024 * (1 + 1 / (1 - 0.85))) / 0.75
+    o.freeze_bn_scale, o.bn_shift_lr_scale, o.logit_scale = True, 64.0, 1 / 9
 if o.batch_size < 2:
     parser.error("--batch-size must be >= 2")
 channels_last, bf16 = VARIANTS[o.variant]
@@ -169,6 +183,8 @@ class Net(nn.Module):
             shapes.append(tuple(x.shape))
         x = x.amax(dim=(2, 3)) if o.head == "max" else x.mean(dim=(2, 3))
         x = self.head(x)
+        if o.logit_scale != 1.0:
+            x = x * o.logit_scale
         shapes.append(tuple(x.shape))
         if self.shapes is None:
             self.shapes = shapes
@@ -270,11 +286,14 @@ def main():
     if channels_last:
         net = net.to(memory_format=torch.channels_last)
         test_x = test_x.contiguous(memory_format=torch.channels_last)
+    if o.freeze_bn_scale:
+        for norm in net.norms:
+            norm.weight.requires_grad = False
     trainable = [p for p in net.parameters() if p.requires_grad]
     frozen = [p for p in net.parameters() if not p.requires_grad]
     n_trainable = sum(p.numel() for p in trainable)
     n_frozen = sum(p.numel() for p in frozen)
-    if o.no_stem:
+    if o.no_stem or o.freeze_bn_scale:
         expected = None
     else:
         convs = 24 * 64 * 9 + 64 * 64 * 9 + 64 * 256 * 9 + 3 * 256 * 256 * 9
@@ -294,7 +313,13 @@ def main():
         net(test_x[:2])
     print("shapes " + " -> ".join("x".join(str(d) for d in s[1:]) for s in net.shapes))
 
-    opt = torch.optim.SGD(trainable, lr=o.lr, momentum=o.momentum, nesterov=o.nesterov, weight_decay=o.weight_decay)
+    shifts = [norm.bias for norm in net.norms] if o.bn_shift_lr_scale != 1.0 else []
+    others = [p for p in trainable if all(p is not q for q in shifts)]
+    groups = [dict(params=others, lr=o.lr, weight_decay=o.weight_decay, scale=1.0)]
+    if shifts:
+        groups.append(dict(params=shifts, lr=o.lr * o.bn_shift_lr_scale, weight_decay=o.weight_decay / o.bn_shift_lr_scale,
+                           scale=o.bn_shift_lr_scale))
+    opt = torch.optim.SGD(groups, lr=o.lr, momentum=o.momentum, nesterov=o.nesterov, weight_decay=o.weight_decay)
     slow = [p.detach().clone() for p in trainable] if o.lookahead_steps > 0 else None
     autocast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if bf16 else contextlib.nullcontext
     batch = o.batch_size
@@ -332,7 +357,7 @@ def main():
             aug_epoch += time.perf_counter() - a0
             y = train_y[index]
             for group in opt.param_groups:
-                group["lr"] = lr_at(step, total_steps)
+                group["lr"] = lr_at(step, total_steps) * group["scale"]
             with autocast():
                 loss = F.cross_entropy(net(x), y, label_smoothing=o.label_smoothing)
             opt.zero_grad(set_to_none=True)

@@ -41,6 +41,12 @@ expect 2 "--trials" -- "$examples" cifar10 --trials -1
 expect 2 "--strategy" "foo" -- "$examples" cifar10 --strategy foo
 expect 2 "--architecture" -- "$examples" cifar10 --architecture /nonexistent/architecture.json
 expect 2 "--checkpoint" -- "$examples" report
+expect 2 "--space" -- "$examples" cifar10 --space /nonexistent/space.json
+bad=$(mktemp --suffix .json); echo '{"batchSise": 3}' > "$bad"
+expect 1 "--training" "not valid CnnTrainingOptions JSON" "batchSise" -- "$examples" cifar10 --training "$bad"
+echo '{"layerCount": "six"}' > "$bad"
+expect 1 "--space" "not valid CnnSearchSpaceOptions JSON" -- "$examples" cifar10 --space "$bad"
+rm -f "$bad"
 expect 2 "nosuchcommand" -- "$examples" nosuchcommand
 expect 0 ptb-final bench-strategies "--model" -- "$experiments" --help
 expect 2 "--epochs" -- "$experiments" ptb-final --model lstm --epochs 0

@@ -40,14 +40,14 @@ internal sealed class CifarRecipeCommand : System.CommandLine.Command
         Description = "How the network computes while training: fp32 (NCHW float32), cl (channels-last float32, the library's default), bf16, cl-bf16 (bfloat16 convolutions).",
         HelpName = "fp32|cl|bf16|cl-bf16", DefaultValueFactory = _ => "cl",
     }.AcceptOnlyFromAmong("fp32", "cl", "bf16", "cl-bf16");
-    private readonly Option<bool> _glibcAllocator = new("--glibc-allocator") { Description = "Leave glibc's malloc as it is (the library tunes it in a Fit by default)." };
+    private readonly Option<bool> _tunedAllocator = new("--tuned-allocator") { Description = "Tune glibc's malloc as ArchitectureSearchOptions.TuneNativeAllocator does (off by default, as there)." };
     private readonly Option<int> _seed = CommonOptions.Seed();
     private readonly Option<string> _device = CommonOptions.Device();
 
     public CifarRecipeCommand()
         : base("cifar-recipe", "Train one architecture document on CIFAR-10 with a recipe; test accuracy after every epoch against wall minutes.")
     {
-        foreach (Option option in new Option[] { _dataDir, _trainSize, _testSize, _architecture, _epochs, _recipe, _without, _learningRate, _batchSize, _compute, _glibcAllocator, _seed, _device })
+        foreach (Option option in new Option[] { _dataDir, _trainSize, _testSize, _architecture, _epochs, _recipe, _without, _learningRate, _batchSize, _compute, _tunedAllocator, _seed, _device })
             Options.Add(option);
         _architecture.Required = true;
         SetAction(Run);
@@ -101,8 +101,8 @@ internal sealed class CifarRecipeCommand : System.CommandLine.Command
 
     private int Run(ParseResult parse)
     {
-        // As a Fit does with TuneNativeAllocator (the default): this command drives the trainer directly.
-        bool tuned = !parse.GetValue(_glibcAllocator) && NativeAllocator.KeepFreedMemoryMapped();
+        // As a Fit does with TuneNativeAllocator: this command drives the trainer directly.
+        bool tuned = parse.GetValue(_tunedAllocator) && NativeAllocator.KeepFreedMemoryMapped();
         string dir = _dataDir.Resolve(parse);
         (ImageData train, _) = Cifar10Loader.LoadDense(dir, Cifar10Split.Train, parse.GetValue(_trainSize));
         (ImageData test, _) = Cifar10Loader.LoadDense(dir, Cifar10Split.Test, parse.GetValue(_testSize));

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.ML.ArchitectureSearch.Data;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
+using Microsoft.ML.ArchitectureSearch.Training.Cnn;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML.ArchitectureSearch.Examples;
@@ -23,6 +24,10 @@ internal sealed class Cifar10Command : System.CommandLine.Command
     private readonly Option<int?> _trainSize = CommonOptions.TrainSize("images");
     private readonly Option<int?> _testSize = CommonOptions.TestSize("images");
     private readonly Option<int> _layers = CommonOptions.Layers("Layers of the CNN search space (an --architecture document with settings brings its own).", new CnnSearchSpaceOptions().LayerCount);
+    private readonly Option<string?> _space = CommonOptions.ExistingFile("--space",
+        "The CNN search space's settings as JSON (a CnnSearchSpaceOptions, e.g. bench/space-airbench.json, or the 'settings' of an architecture document); the data sets the input shape and classes.");
+    private readonly Option<string?> _training = CommonOptions.ExistingFile("--training",
+        "The child and final training settings as JSON (a CnnTrainingOptions; members left out keep their defaults).");
     private readonly Option<string?> _images = new("--images")
     {
         Description = "Folder of class subfolders of image files to score (default: 'images' beside the data folder; skipped when missing).",
@@ -40,7 +45,7 @@ internal sealed class Cifar10Command : System.CommandLine.Command
             ImageChannels = 3, ImageHeight = 32, ImageWidth = 32,
             MaxTrials = 8, TrialEpochs = 1, FinalEpochs = 10,
         });
-        foreach (Option option in new Option[] { _trainSize, _testSize, _layers, _images })
+        foreach (Option option in new Option[] { _trainSize, _testSize, _layers, _space, _training, _images })
             Options.Add(option);
         SetAction(Run);
     }
@@ -55,7 +60,9 @@ internal sealed class Cifar10Command : System.CommandLine.Command
         IDataView test = Cifar10Loader.LoadDataView(ml, dataDir, Cifar10Split.Test, parse.GetValue(_testSize));
 
         ArchitectureSearchOptions options = _search.Apply(parse);
-        options.ConvolutionalSpace = options.ConvolutionalSpace with { LayerCount = parse.GetValue(_layers) };
+        options.ConvolutionalSpace = parse.ReadJson<CnnSearchSpaceOptions>(_space)
+            ?? options.ConvolutionalSpace with { LayerCount = parse.GetValue(_layers) };
+        options.ImageTraining = parse.ReadJson<CnnTrainingOptions>(_training) ?? options.ImageTraining;
         SearchCommandOptions.Print($"CIFAR-10 search on {dataDir}", options);
 
         var display = new SearchProgressDisplay("CIFAR-10 architecture search");

@@ -41,15 +41,44 @@ internal static class CommonOptions
     };
 
     /// <summary>An architecture JSON file (best-architecture.json of a search, or a hand-written one); checked to exist.</summary>
-    public static Option<string?> Architecture(string description)
+    public static Option<string?> Architecture(string description) => ExistingFile("--architecture", description);
+
+    /// <summary>A file option whose file must exist.</summary>
+    public static Option<string?> ExistingFile(string name, string description)
     {
-        var option = new Option<string?>("--architecture") { Description = description, HelpName = "FILE" };
+        var option = new Option<string?>(name) { Description = description, HelpName = "FILE" };
         option.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<string?>() is { } file && !File.Exists(file))
-                result.AddError($"The --architecture file '{file}' does not exist.");
+                result.AddError($"The {name} file '{file}' does not exist.");
         });
         return option;
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions OptionsJson = new()
+    {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+
+    /// <summary>
+    /// An option record (e.g. CnnSearchSpaceOptions, CnnTrainingOptions) read from the JSON file <paramref name="option"/>
+    /// names (camelCase members, enums by name; members left out keep their defaults); null when it was not given. A
+    /// member the record does not have, or a value of the wrong type, is refused naming the file.
+    /// </summary>
+    public static T? ReadJson<T>(this ParseResult parse, Option<string?> option) where T : class
+    {
+        if (parse.GetValue(option) is not { } file) return null;
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<T>(File.ReadAllText(file), OptionsJson)
+                ?? throw new ArgumentException($"{option.Name} {file} holds null, not {typeof(T).Name} settings.");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new ArgumentException($"{option.Name} {file} is not valid {typeof(T).Name} JSON: {e.Message}", e);
+        }
     }
 
     /// <summary>The contents of the file <paramref name="option"/> names; null when it was not given.</summary>

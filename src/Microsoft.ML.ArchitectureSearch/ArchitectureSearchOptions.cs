@@ -140,13 +140,12 @@ public sealed class ArchitectureSearchOptions
 
     /// <summary>
     /// Keep freed native memory in this process's heap (glibc <c>mallopt</c>: no mmap for large blocks, no trimming),
-    /// so that libtorch's feature maps are not page-faulted in again for every batch: measured 1.6-2x faster training
-    /// and inference on CPU, and a lower peak (BENCHMARKS.md). On by default because every CPU fit pays that cost
-    /// otherwise. It is process-wide and stays in force after the Fit (later native allocations of the whole process
-    /// are served the same way, so the resident size does not shrink back after a large allocation); set false to
-    /// leave the allocator as the process found it. No effect where glibc is not the C library.
+    /// so that libtorch's feature maps are not page-faulted in again for every batch. Off by default: measured 11%
+    /// faster bfloat16 training of the airbench-like network, but the resident size then grew by about 1.3 GB per minute
+    /// of training (freed blocks not reused), where glibc's default stays near 1.4 GB (BENCHMARKS.md, docs/cpu-training.md).
+    /// It is process-wide and stays in force after the Fit. No effect where glibc is not the C library.
     /// </summary>
-    public bool TuneNativeAllocator { get; set; } = true;
+    public bool TuneNativeAllocator { get; set; }
 
     /// <summary>Folder where the search keeps its state so an interrupted search can resume; null: none.</summary>
     public string? CheckpointDirectory { get; set; }

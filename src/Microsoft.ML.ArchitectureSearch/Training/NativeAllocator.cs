@@ -8,7 +8,8 @@ namespace Microsoft.ML.ArchitectureSearch.Training;
 /// when freed, so each batch page-faults its maps in again: measured 231,000 minor faults per inference batch of 500
 /// images and most of the wall time in the kernel, in PyTorch as well (BENCHMARKS.md, "The allocator"). Switching off
 /// mmap for large blocks (M_MMAP_MAX 0) and the trimming of the heap's top (M_TRIM_THRESHOLD max) keeps freed maps in
-/// the heap for the next batch: 2,500 faults per batch and twice the speed. It is the in-process form of
+/// the heap for the next batch: 2,500 faults per batch and twice the speed in that probe; in long bfloat16 trainings it
+/// bought 11% and let the resident size grow without bound (docs/cpu-training.md), hence off by default. It is the in-process form of
 /// GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=..., which a library cannot set after start-up.
 /// Hand-written because no library exposes mallopt; it does nothing where glibc is not the C library.
 /// </summary>

@@ -249,6 +249,36 @@ public sealed class CnnFastNetworkTests
         Assert.Equal(145684768, a.MultiplyAdds);
     }
 
+    [Fact]
+    public void AFittedAirbenchLikeModelWithBFloat16TrainingSavesLoadsAndScoresBitIdentically()
+    {
+        var ml = new MLContext(seed: 4);
+        CifarImage[] images = PipelineTestData.ReadCifar("data_batch_1.bin", 200);
+        ArchitectureSearchOptions options = FittedImageModelFixture.ImageOptions();
+        options.MaxTrials = 1;
+        options.FinalEpochs = 1;
+        options.ConvolutionalSpace = Airbenchish with { InputHeight = 32, InputWidth = 32, LogitScale = 1.0 / 9 };
+        options.ImageTraining = options.ImageTraining with { BatchSize = 50, BFloat16 = true, TrainBatchNormScale = false, BatchNormShiftLearningRateScale = 64 };
+        IDataView data = ml.Data.LoadFromEnumerable(images);
+        var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.ArchitectureSearch(options)).Fit(data);
+        Assert.Contains("\"stem\":\"PatchWhitening\"", model.LastTransformer.Architecture.Json);
+
+        string zip = Path.Combine(Path.GetTempPath(), $"airbench-like-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(model, data.Schema, zip);
+            ITransformer loaded = new MLContext().Model.Load(zip, out _);
+            using var before = ml.Model.CreatePredictionEngine<CifarImage, CifarPrediction>(model);
+            using var after = ml.Model.CreatePredictionEngine<CifarImage, CifarPrediction>(loaded);
+            foreach (CifarImage image in images.Take(5))
+                Assert.Equal(PipelineTestData.Format(before.Predict(image)), PipelineTestData.Format(after.Predict(image)));
+        }
+        finally
+        {
+            File.Delete(zip);
+        }
+    }
+
     private static (Tensor Logits, Tensor Gradient) LogitsAndGradient(CnnArchitecture a, CnnComputeMode mode)
     {
         using var generator = new Generator(11);
