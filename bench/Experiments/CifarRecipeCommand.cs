@@ -82,21 +82,13 @@ internal sealed class CifarRecipeCommand : System.CommandLine.Command
     /// decay 0.00133; batch norm trains its shift only, at 64x the learning rate. Warm-up over 20% then linear decay,
     /// label smoothing 0.2, Lookahead, translate by up to 2 pixels and flip, flip test-time augmentation.
     /// </summary>
-    internal static CnnTrainingOptions Airbench(IReadOnlyCollection<string> without) => new CnnTrainingOptions() with
+    internal static CnnTrainingOptions Airbench(IReadOnlyCollection<string> without) => Recipe("fast", without) with
     {
-        BatchSize = 512,
         LearningRate = 0.75,
         Momentum = 0.85,
         WeightDecay = 0.0153 * 512 / (1024 * (1 + 1 / (1 - 0.85))) / 0.75,
-        Schedule = without.Contains("warmup") ? LearningRateSchedule.Cosine : LearningRateSchedule.WarmupLinear,
-        WarmupFraction = 0.2,
-        LabelSmoothing = without.Contains("smoothing") ? 0 : 0.2,
-        LookaheadSteps = without.Contains("lookahead") ? null : 5,
-        TestTimeFlip = !without.Contains("tta"),
         TrainBatchNormScale = without.Contains("bn-scale-frozen"),
         BatchNormShiftLearningRateScale = without.Contains("bn-shift-rate") ? 1 : 64,
-        AugmentationPadding = 2,
-        EvaluationBatchSize = 500,
     };
 
     private int Run(ParseResult parse)

@@ -17,18 +17,19 @@ internal static class NativeAllocator
 {
     private const int M_TRIM_THRESHOLD = -1;
     private const int M_MMAP_MAX = -4;
-    private static int _applied;
+    // Applied at most once per process; the result of that one attempt is what every later caller gets.
+    private static readonly Lazy<bool> Applied = new(Apply);
 
     [DllImport("libc.so.6", EntryPoint = "mallopt")]
     private static extern int Mallopt(int parameter, int value);
 
     /// <summary>Applies the settings once per process; returns whether glibc accepted them (false off glibc/Linux).</summary>
-    public static bool KeepFreedMemoryMapped()
+    public static bool KeepFreedMemoryMapped() => Applied.Value;
+
+    private static bool Apply()
     {
         if (!OperatingSystem.IsLinux())
             return false;
-        if (Interlocked.Exchange(ref _applied, 1) == 1)
-            return true;
         try
         {
             return Mallopt(M_MMAP_MAX, 0) == 1 & Mallopt(M_TRIM_THRESHOLD, int.MaxValue) == 1;

@@ -24,6 +24,7 @@ internal sealed class ChildCnn : nn.Module<Tensor, Tensor>
     private readonly int[] finalInputs;
     private readonly int[] stageOf;
     private readonly int[] lastReaderOf;
+    private readonly bool[] isFinal;
     private readonly CnnSkipResize join;
     private readonly CnnGlobalPooling globalPooling;
     private readonly double logitScale;
@@ -53,6 +54,9 @@ internal sealed class ChildCnn : nn.Module<Tensor, Tensor>
         for (int i = 0; i < inputsOf.Length; i++)
             foreach (int j in inputsOf[i])
                 lastReaderOf[j] = i;
+        isFinal = new bool[inputsOf.Length];
+        foreach (int i in finalInputs)
+            isFinal[i] = true;
         join = options.EffectiveSkipResize;
         globalPooling = options.GlobalPooling;
         logitScale = options.LogitScale;
@@ -124,9 +128,6 @@ internal sealed class ChildCnn : nn.Module<Tensor, Tensor>
                 nameof(images));
 
         var outputs = new Tensor[layers.Count];
-        var isFinal = new bool[layers.Count];
-        foreach (int i in finalInputs)
-            isFinal[i] = true;
         // What inputless layers read (the image, or the stem's output), halved once per reduction before them (made only
         // when read); the caller's image itself is never disposed here.
         Tensor source = ComputeMode.ChannelsLast ? ComputeOps.ToChannelsLast(images) : images;
