@@ -91,6 +91,15 @@ internal sealed class CifarRecipeCommand : System.CommandLine.Command
         BatchNormShiftLearningRateScale = without.Contains("bn-shift-rate") ? 1 : 64,
     };
 
+    /// <summary>Process RSS, managed heap and TorchSharp's live-tensor count on this thread: what grows between epochs.</summary>
+    private static string MemoryLine()
+    {
+        using var self = Process.GetCurrentProcess();
+        var tensors = TorchSharp.DisposeScopeManager.Statistics.TensorStatistics;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"rss_mib={self.WorkingSet64 / (1 << 20)} managed_mib={GC.GetTotalMemory(false) / (1 << 20)} live_tensors={tensors.ThreadTotalLiveCount} created_outside_scope={tensors.CreatedOutsideScopeCount}");
+    }
+
     private int Run(ParseResult parse)
     {
         // As a Fit does with TuneNativeAllocator: this command drives the trainer directly.
@@ -108,6 +117,7 @@ internal sealed class CifarRecipeCommand : System.CommandLine.Command
         {
             Device = parse.GetValue(_device)!, ChannelsLast = compute.StartsWith("cl", StringComparison.Ordinal), BFloat16 = compute.EndsWith("bf16", StringComparison.Ordinal),
         };
+        recipe = ComputePrecision.Resolve(recipe, new ConsoleWarnings());
         if (parse.GetValue(_learningRate) is double rate) recipe = recipe with { LearningRate = rate };
         if (parse.GetValue(_batchSize) is int batch) recipe = recipe with { BatchSize = batch };
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -121,7 +131,7 @@ internal sealed class CifarRecipeCommand : System.CommandLine.Command
             Seed = parse.GetValue(_seed),
             ContinueAfterEpoch = (epoch, accuracy) =>
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"EPOCH {epoch + 1} minutes={clock.Elapsed.TotalMinutes:0.00} test_accuracy={accuracy:0.0000}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"EPOCH {epoch + 1} minutes={clock.Elapsed.TotalMinutes:0.00} test_accuracy={accuracy:0.0000} {MemoryLine()}"));
                 return true;
             },
         };
@@ -132,5 +142,13 @@ internal sealed class CifarRecipeCommand : System.CommandLine.Command
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"RESULT recipe={recipeName} compute={compute} without={string.Join(",", without)} epochs={r.EpochsCompleted} test_accuracy={r.ValidationMetricPerEpoch[^1]:0.0000} minutes={clock.Elapsed.TotalMinutes:0.00} train_images_per_s={r.ExamplesPerSecond:0}"));
         return 0;
+    }
+
+    /// <summary>Warnings (e.g. bfloat16 turned off on a CPU without it) printed where the run's log is.</summary>
+    private sealed class ConsoleWarnings : Execution.ISearchLog
+    {
+        public void Info(string message) => Console.WriteLine(message);
+
+        public void Warning(string message) => Console.WriteLine("WARNING " + message);
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.ML.ArchitectureSearch.Data;
+using Microsoft.ML.ArchitectureSearch.Execution;
 using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using Microsoft.ML.ArchitectureSearch.Tasks.ImageClassification;
@@ -231,7 +232,7 @@ public class ImageStoreTests
         var train = (ImageRows)rows.Select(Enumerable.Range(0, 40).ToArray());
         var validation = (ImageRows)rows.Select(Enumerable.Range(40, 20).ToArray());
         var options = new ArchitectureSearchOptions { SearchTrainingRows = 30, ImageChannels = 3, ImageHeight = 32, ImageWidth = 32 };
-        using var search = new ImageSearch(train, validation, options);
+        using var search = new ImageSearch(train, validation, options, NullSearchLog.Instance);
         // What the float arrays of the search's training prefix and the validation rows hashed to.
         ImageData searchTrain = train.Images.Select(Enumerable.Range(0, 30).ToArray());
         string expected = DataFingerprint.Of("images", searchTrain.ToFloats(), searchTrain.Labels, validation.Images.ToFloats(), validation.Images.Labels);

@@ -75,7 +75,7 @@ internal sealed class ImageClassificationTask : TaskDefinition
     }
 
     public override ITaskSearch CreateSearch(TaskRows train, TaskRows validation, ArchitectureSearchOptions options, ISearchLog log) =>
-        new ImageSearch((ImageRows)train, (ImageRows)validation, options);
+        new ImageSearch((ImageRows)train, (ImageRows)validation, options, log);
 
     public override IArchitecture DecodeSavedArchitecture(string json) => CnnSearchSpace.FromStandaloneJson(json);
 

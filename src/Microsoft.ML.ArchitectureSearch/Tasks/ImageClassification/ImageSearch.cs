@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.ML.ArchitectureSearch.Execution;
 using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
 using Microsoft.ML.ArchitectureSearch.Networks.Cnn;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
@@ -20,7 +21,7 @@ internal sealed class ImageSearch : ITaskSearch
     private CnnChildTrainer? _trainer;
     private string? _dataFingerprint;
 
-    public ImageSearch(ImageRows train, ImageRows validation, ArchitectureSearchOptions o)
+    public ImageSearch(ImageRows train, ImageRows validation, ArchitectureSearchOptions o, ISearchLog log)
     {
         _train = train.Images;
         _validation = validation.Images;
@@ -30,7 +31,7 @@ internal sealed class ImageSearch : ITaskSearch
         {
             InputChannels = shape.Channels, InputHeight = shape.Height, InputWidth = shape.Width, ClassCount = shape.ClassCount,
         });
-        _training = o.ImageTraining with { Device = o.Device, BatchSize = o.BatchSize ?? o.ImageTraining.BatchSize };
+        _training = ComputePrecision.Resolve(o.ImageTraining with { Device = o.Device, BatchSize = o.BatchSize ?? o.ImageTraining.BatchSize }, log);
     }
 
     public ISearchSpace Space => _space;
