@@ -3,11 +3,12 @@
 # (bench/reference-airbench.json) trained with the airbench recipe, and with each piece turned off in turn, plus the
 # library's classic recipe; same seed, same training prefix and test images for every variant. Each run's RSS is
 # sampled every 5 s. Usage: bash bench/run-recipe-ablation.sh [VARIANTS...]
-# Environment: TRAIN (5000 images), TEST (2000), EPOCHS (6), COMPUTE (cl), DATA (../shared/data/cifar10).
+# Environment: TRAIN (5000 images), TEST (2000), EPOCHS (5), COMPUTE (cl), DATA (../shared/data/cifar10); libtorch threads
+# follow OMP_NUM_THREADS (1 keeps a run on one core, so that its accuracy curve does not depend on what shares the other).
 # Output: bench/results/recipe-ablation/<UTC stamp>/<variant>.log, .rss (seconds, kB), summary.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TRAIN=${TRAIN:-5000} TEST=${TEST:-2000} EPOCHS=${EPOCHS:-6} COMPUTE=${COMPUTE:-cl}
+TRAIN=${TRAIN:-5000} TEST=${TEST:-2000} EPOCHS=${EPOCHS:-5} COMPUTE=${COMPUTE:-cl}
 DATA=${DATA:-../shared/data/cifar10}
 variants=("$@")
 [ ${#variants[@]} -gt 0 ] || variants=(airbench no-smoothing no-lookahead no-tta no-warmup bn-scale-trained bn-shift-plain classic)
@@ -16,7 +17,7 @@ mkdir -p "$OUT"
 dotnet build bench/Experiments -c Release -v q -nologo > /dev/null
 bin=$(mktemp -d); cp -r bench/Experiments/bin/Release/net10.0/. "$bin"; trap 'rm -rf "$bin"' EXIT
 { echo "commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench/Experiments || echo ' + uncommitted changes')"
-  echo "TRAIN=$TRAIN TEST=$TEST EPOCHS=$EPOCHS COMPUTE=$COMPUTE"; grep -m1 'model name' /proc/cpuinfo; nproc; } > "$OUT/machine.txt"
+  echo "TRAIN=$TRAIN TEST=$TEST EPOCHS=$EPOCHS COMPUTE=$COMPUTE OMP_NUM_THREADS=${OMP_NUM_THREADS:-unset}"; grep -m1 'model name' /proc/cpuinfo; nproc; } > "$OUT/machine.txt"
 for v in "${variants[@]}"; do
   case $v in
     airbench) args=(--recipe airbench) ;;
