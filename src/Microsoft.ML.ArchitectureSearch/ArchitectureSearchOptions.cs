@@ -147,7 +147,13 @@ public sealed class ArchitectureSearchOptions
     /// </summary>
     public bool TuneNativeAllocator { get; set; }
 
-    /// <summary>Folder where the search keeps its state so an interrupted search can resume; null: none.</summary>
+    /// <summary>
+    /// Folder where the search keeps its state so an interrupted search can resume; null: none. A search holds the folder
+    /// exclusively while it runs (an operating-system file lock, released when its process ends in any way): a second
+    /// search on the same folder is refused at once with an <see cref="IOException"/>. A folder whose files are missing,
+    /// damaged or inconsistent is refused with an <see cref="InvalidDataException"/> naming the file; every resume decision
+    /// is written to <c>mlContext.Log</c>.
+    /// </summary>
     public string? CheckpointDirectory { get; set; }
 
     /// <summary>Output column of class probabilities (image classification).</summary>
