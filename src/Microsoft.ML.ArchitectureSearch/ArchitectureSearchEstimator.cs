@@ -118,6 +118,7 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
                 MaxTrials = o.MaxTrials,
                 MaxSearchTime = o.MaxSearchTime,
                 MaxParameters = o.MaxParametersPerChild,
+                MaxMemoryBytes = o.EffectiveMaxMemoryPerChild,
                 TrialTimeLimit = o.TrialTimeLimit,
             },
             TrialEpochs = o.TrialEpochs,
@@ -126,6 +127,7 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
             Parallelism = o.Parallelism,
             CheckpointDirectory = o.CheckpointDirectory,
             DataFingerprint = search.DataFingerprint,
+            MemoryEstimate = search.EstimateTrainingMemory,
             Progress = new LoggingProgress(log, o.Progress, cancellation.Poll),
             EarlyStopping = earlyStopping,
         };
@@ -152,7 +154,7 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
             (reasons.Length == 0 ? "No child failed; the budget allowed none to finish." : "Reasons: " + string.Join("; ", reasons)));
     }
 
-    private static IArchitecture ReadFixedArchitecture(ITaskSearch search, string json, ISearchLog log)
+    private IArchitecture ReadFixedArchitecture(ITaskSearch search, string json, ISearchLog log)
     {
         IArchitecture architecture;
         try
@@ -164,7 +166,15 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
             throw new ArgumentException(
                 $"ArchitectureSearchOptions.{nameof(ArchitectureSearchOptions.FixedArchitecture)} is not an architecture of the '{search.Space.Name}' search space: {e.Message}", e);
         }
-        log.Info($"No search: training the fixed architecture {architecture.Describe()}.");
+        TrainingMemoryEstimate memory = search.EstimateTrainingMemory(architecture);
+        long limit = _options.EffectiveMaxMemoryPerChild;
+        if (memory.TotalBytes > limit)
+            throw new ArgumentException(
+                $"ArchitectureSearchOptions.{nameof(ArchitectureSearchOptions.FixedArchitecture)} needs an estimated {memory} to train, over " +
+                $"{nameof(ArchitectureSearchOptions.MaxMemoryPerChild)} {TrainingMemoryEstimate.Gigabytes(limit)}" +
+                (_options.MaxMemoryPerChild is null ? " (by default half of the memory this process may use)" : "") +
+                ". Train a smaller architecture or batch, or raise MaxMemoryPerChild if the machine has the memory.");
+        log.Info($"No search: training the fixed architecture {architecture.Describe()} (estimated memory {memory}).");
         return architecture;
     }
 

@@ -204,6 +204,8 @@ internal sealed class ArchitectureSearchRunner
             return (null, $"rejected: {architecture.ParameterCount:N0} parameters exceed MaxParameters {maxParams:N0}");
         if (budget.MaxMultiplyAdds is { } maxMacs && architecture.MultiplyAdds > maxMacs)
             return (null, $"rejected: {architecture.MultiplyAdds:N0} multiply-adds exceed MaxMultiplyAdds {maxMacs:N0}");
+        if (budget.MaxMemoryBytes is { } maxBytes && _options.MemoryEstimate?.Invoke(architecture) is { } memory && memory.TotalBytes > maxBytes)
+            return (null, $"rejected: training needs an estimated {memory}, over MaxMemoryPerChild {TrainingMemoryEstimate.Gigabytes(maxBytes)}");
         return (architecture, null);
     }
 

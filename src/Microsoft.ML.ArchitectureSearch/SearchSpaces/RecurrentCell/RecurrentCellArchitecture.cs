@@ -60,8 +60,17 @@ internal sealed class RecurrentCellArchitecture : IArchitecture, IDrawableArchit
         var o = space.Options;
         int products = _nodes.Count(n => n.Combination == CellCombination.Multiply)
             + (injectCombination == CellCombination.Multiply ? 1 : 0);
-        ParameterCount = LanguageModelCost.ParameterCount(o.VocabularySize, o.EmbeddingSize, o.HiddenSize, o.Layers, tree.LeafCount, o.TieWeights);
-        MultiplyAdds = LanguageModelCost.MultiplyAddsPerToken(o.VocabularySize, o.EmbeddingSize, o.HiddenSize, o.Layers, tree.LeafCount, products);
+        try
+        {
+            ParameterCount = LanguageModelCost.ParameterCount(o.VocabularySize, o.EmbeddingSize, o.HiddenSize, o.Layers, tree.LeafCount, o.TieWeights);
+            MultiplyAdds = LanguageModelCost.MultiplyAddsPerToken(o.VocabularySize, o.EmbeddingSize, o.HiddenSize, o.Layers, tree.LeafCount, products);
+        }
+        catch (OverflowException)
+        {
+            throw new ArchitectureValidationException(
+                $"The language model's sizes (embedding {o.EmbeddingSize}, hidden {o.HiddenSize}, {o.Layers} layers, vocabulary {o.VocabularySize}) " +
+                "give more than 2^63 parameters or multiply-adds.");
+        }
         if (o.MaxParameters is { } max && ParameterCount > max)
             throw new ArchitectureValidationException(
                 $"The language model has {ParameterCount:N0} parameters, more than MaxParameters = {max:N0}.");
