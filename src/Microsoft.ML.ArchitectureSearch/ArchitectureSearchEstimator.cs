@@ -68,14 +68,19 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         if (_options.TuneNativeAllocator && Training.NativeAllocator.KeepFreedMemoryMapped())
             log.Info("Native allocator: freed memory kept in the heap for reuse (TuneNativeAllocator).");
 
-        // 1. Validate the schemas (before reading any row), then read and check the rows.
+        // 1. Validate the schemas (before reading more than one row), then read and check the rows.
+        DataSizeChecks.RequireRows(trainingData, "training data");
         _task.CheckSchema(trainingData.Schema, _options);
         if (validationData != null)
+        {
+            DataSizeChecks.RequireRows(validationData, "validation data");
             _task.CheckSchema(validationData.Schema, _options);
+        }
         TaskRows all = _task.ReadTrainingRows(trainingData, _options);
         (TaskRows train, TaskRows validation) = validationData != null
             ? (all, _task.ReadValidationRows(validationData, all, _options))
             : ValidationSplit.HoldOut(all, _options.ValidationFraction, _seed);
+        DataSizeChecks.WarnIfTooSmall(train, validation, heldOut: validationData == null, log);
 
         // 2. Search (or take the fixed architecture), then retrain the winner on training plus validation rows.
         using ITaskSearch search = _task.CreateSearch(train, validation, _options, log);
@@ -118,6 +123,7 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
                 MaxTrials = o.MaxTrials,
                 MaxSearchTime = o.MaxSearchTime,
                 MaxParameters = o.MaxParametersPerChild,
+                MaxMemoryBytes = o.EffectiveMaxMemoryPerChild,
                 TrialTimeLimit = o.TrialTimeLimit,
             },
             TrialEpochs = o.TrialEpochs,
@@ -126,6 +132,7 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
             Parallelism = o.Parallelism,
             CheckpointDirectory = o.CheckpointDirectory,
             DataFingerprint = search.DataFingerprint,
+            MemoryEstimate = search.EstimateTrainingMemory,
             Progress = new LoggingProgress(log, o.Progress, cancellation.Poll),
             EarlyStopping = earlyStopping,
         };
@@ -143,16 +150,17 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
 
     private static Exception NoChild(SearchOutcome outcome)
     {
-        string[] reasons = outcome.Trials.Select(t => t.Result.FailureReason).OfType<string>().Distinct().Take(5).ToArray();
-        if (outcome.StopReason == SearchStopReason.Cancelled && reasons.Length == 0)
+        string[] reasons = outcome.Trials.Select(t => t.Result.FailureReason).Where(r => !string.IsNullOrWhiteSpace(r)).Distinct().Take(5).ToArray()!;
+        if (outcome.StopReason == SearchStopReason.Cancelled)
             return new OperationCanceledException(
-                $"The architecture search was cancelled before any child finished training ({outcome.Trials.Count} proposals), so there is no network to return.");
+                $"The architecture search was cancelled before any child finished training ({outcome.Trials.Count} proposals), so there is no network to return." +
+                (reasons.Length == 0 ? "" : " Proposals before the cancellation failed: " + string.Join("; ", reasons)));
         return new InvalidOperationException(
             $"The architecture search trained no child successfully ({outcome.Trials.Count} proposals; stop reason {outcome.StopReason}). " +
             (reasons.Length == 0 ? "No child failed; the budget allowed none to finish." : "Reasons: " + string.Join("; ", reasons)));
     }
 
-    private static IArchitecture ReadFixedArchitecture(ITaskSearch search, string json, ISearchLog log)
+    private IArchitecture ReadFixedArchitecture(ITaskSearch search, string json, ISearchLog log)
     {
         IArchitecture architecture;
         try
@@ -164,7 +172,15 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
             throw new ArgumentException(
                 $"ArchitectureSearchOptions.{nameof(ArchitectureSearchOptions.FixedArchitecture)} is not an architecture of the '{search.Space.Name}' search space: {e.Message}", e);
         }
-        log.Info($"No search: training the fixed architecture {architecture.Describe()}.");
+        TrainingMemoryEstimate memory = search.EstimateTrainingMemory(architecture);
+        long limit = _options.EffectiveMaxMemoryPerChild;
+        if (memory.TotalBytes > limit)
+            throw new ArgumentException(
+                $"ArchitectureSearchOptions.{nameof(ArchitectureSearchOptions.FixedArchitecture)} needs an estimated {memory} to train, over " +
+                $"{nameof(ArchitectureSearchOptions.MaxMemoryPerChild)} {TrainingMemoryEstimate.Gigabytes(limit)}" +
+                (_options.MaxMemoryPerChild is null ? " (by default half of the memory this process may use)" : "") +
+                ". Train a smaller architecture or batch, or raise MaxMemoryPerChild if the machine has the memory.");
+        log.Info($"No search: training the fixed architecture {architecture.Describe()} (estimated memory {memory}).");
         return architecture;
     }
 

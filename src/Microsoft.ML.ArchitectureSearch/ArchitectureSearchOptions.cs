@@ -111,6 +111,15 @@ public sealed class ArchitectureSearchOptions
     /// <summary>Children with more parameters are rejected before training; null: no limit.</summary>
     public long? MaxParametersPerChild { get; set; }
 
+    /// <summary>
+    /// Bytes a child's training may be expected to hold (its parameters, gradients and optimizer state, and the maps
+    /// kept for the backward pass at the batch size), estimated before the child is built. A child over it is rejected
+    /// and logged like other screened children; a <see cref="FixedArchitecture"/> over it is refused with an
+    /// <see cref="ArgumentException"/>. Null (the default): half of the memory this process may use (physical memory, or
+    /// the container's limit), shared among the <see cref="Parallelism"/> children that train at once.
+    /// </summary>
+    public long? MaxMemoryPerChild { get; set; }
+
     /// <summary>Each child's training stops after this long; null: no limit.</summary>
     public TimeSpan? TrialTimeLimit { get; set; }
 
@@ -147,7 +156,13 @@ public sealed class ArchitectureSearchOptions
     /// </summary>
     public bool TuneNativeAllocator { get; set; }
 
-    /// <summary>Folder where the search keeps its state so an interrupted search can resume; null: none.</summary>
+    /// <summary>
+    /// Folder where the search keeps its state so an interrupted search can resume; null: none. A search holds the folder
+    /// exclusively while it runs (an operating-system file lock, released when its process ends in any way): a second
+    /// search on the same folder is refused at once with an <see cref="IOException"/>. A folder whose files are missing,
+    /// damaged or inconsistent is refused with an <see cref="InvalidDataException"/> naming the file; every resume decision
+    /// is written to <c>mlContext.Log</c>.
+    /// </summary>
     public string? CheckpointDirectory { get; set; }
 
     /// <summary>Output column of class probabilities (image classification).</summary>
@@ -201,7 +216,11 @@ public sealed class ArchitectureSearchOptions
         Require(Parallelism > 0, nameof(Parallelism), "must be positive");
         Require(MaxParametersPerChild == null || MaxParametersPerChild > 0, nameof(MaxParametersPerChild), "must be positive or null");
         Require(TrialTimeLimit == null || TrialTimeLimit > TimeSpan.Zero, nameof(TrialTimeLimit), "must be positive or null");
+        Require(MaxMemoryPerChild == null || MaxMemoryPerChild > 0, nameof(MaxMemoryPerChild), "must be positive or null");
     }
+
+    /// <summary><see cref="MaxMemoryPerChild"/>, or its default: half the memory available to the process per parallel child.</summary>
+    internal long EffectiveMaxMemoryPerChild => MaxMemoryPerChild ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2 / Parallelism;
 
     /// <summary>Throws the exception <see cref="Validate"/> throws when <paramref name="ok"/> is false.</summary>
     internal static void Require(bool ok, string name, string rule)

@@ -6,6 +6,13 @@ using Microsoft.ML.Data;
 // Usage: ModelLoadProbe MODEL.zip CIFAR_FILE COUNT OUTPUT.txt
 //    or: ModelLoadProbe search TESTDATA_DIR CHECKPOINT_DIR SEED KILL_AFTER
 //        a checkpointed search that SIGKILLs itself 20 ms after its KILL_AFTER-th trial, i.e. while the next child trains
+//    or: ModelLoadProbe hold TESTDATA_DIR CHECKPOINT_DIR SEED
+//        the same search, stopped for good at its first trial's report: it holds the checkpoint until it is killed
+if (args.Length == 4 && args[0] == "hold")
+{
+    Microsoft.ML.ArchitectureSearch.Tests.Execution.CrashableSearch.Run(args[1], args[2], int.Parse(args[3]), new Hold());
+    return 0;
+}
 if (args.Length == 5 && args[0] == "search")
 {
     int killAfter = int.Parse(args[4]);
@@ -43,4 +50,10 @@ internal sealed class KillSwitch(int afterTrials) : IProgress<Microsoft.ML.Archi
         if (value.TrainedTrials == afterTrials)
             new Thread(() => { Thread.Sleep(20); System.Diagnostics.Process.GetCurrentProcess().Kill(); }) { IsBackground = true }.Start();
     }
+}
+
+/// <summary>Blocks the search forever at its first progress report, so the process keeps the checkpoint directory locked.</summary>
+internal sealed class Hold : IProgress<Microsoft.ML.ArchitectureSearch.Execution.SearchProgress>
+{
+    public void Report(Microsoft.ML.ArchitectureSearch.Execution.SearchProgress value) => Thread.Sleep(Timeout.Infinite);
 }

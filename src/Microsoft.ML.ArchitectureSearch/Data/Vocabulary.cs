@@ -18,7 +18,7 @@ internal sealed class Vocabulary
         for (int i = 0; i < words.Count; i++)
         {
             if (!_index.TryAdd(words[i], i))
-                throw new InvalidDataException($"The vocabulary lists the word '{words[i]}' twice.");
+                throw new InvalidDataException($"The vocabulary lists the word {UserText.Quote(words[i])} twice.");
         }
         if (!_index.ContainsKey(EndOfSentence) || !_index.ContainsKey(Unknown))
             throw new InvalidDataException($"The vocabulary lacks '{EndOfSentence}' or '{Unknown}'.");

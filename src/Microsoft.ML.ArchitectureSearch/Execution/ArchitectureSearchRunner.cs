@@ -47,9 +47,7 @@ internal sealed class ArchitectureSearchRunner
     /// <summary>Runs (or resumes) the search until a budget limit or cancellation. Cancelling keeps every finished trial.</summary>
     public SearchOutcome Run(CancellationToken cancellationToken = default)
     {
-        using SearchCheckpoint? checkpoint = _options.CheckpointDirectory is { } dir ? SearchCheckpoint.Open(dir, Manifest) : null;
-        foreach (string warning in checkpoint?.Warnings ?? Array.Empty<string>())
-            _log.Warning(warning);
+        using SearchCheckpoint? checkpoint = _options.CheckpointDirectory is { } dir ? SearchCheckpoint.Open(dir, Manifest, _log) : null;
 
         var state = new RunState(_options.Budget);
         IReadOnlyList<TrialRecord> logged = checkpoint?.RestoredTrials ?? Array.Empty<TrialRecord>();
@@ -60,7 +58,6 @@ internal sealed class ArchitectureSearchRunner
             batch = saved.BatchesLearned;
             state.PriorElapsed = saved.Elapsed;
             foreach (TrialRecord t in logged.Where(t => t.Batch < batch)) state.Add(t);
-            _log.Info($"Resumed search from {checkpoint.Directory}: {state.Trials.Count} trials, {batch} batches learned.");
         }
         var replay = logged.Where(t => t.Batch >= batch).ToDictionary(t => t.Index);
 
@@ -86,7 +83,7 @@ internal sealed class ArchitectureSearchRunner
                 }
                 _strategy.Learn(records.Select(r => new TrialFeedback(r.Tokens, r.Reward, r.Result.Failed)).ToArray());
                 batch++;
-                checkpoint?.SaveState(batch, state.Elapsed, _strategy.SaveState);
+                checkpoint?.SaveState(batch, state.Trials.Count, state.Elapsed, _strategy.SaveState);
             }
             _log.Info($"Search stopped ({reason}) after {state.TrainedCount} trained children, {state.Trials.Count} proposals.");
             return new SearchOutcome(state.Trials.ToArray(), reason, state.Elapsed);
@@ -207,6 +204,8 @@ internal sealed class ArchitectureSearchRunner
             return (null, $"rejected: {architecture.ParameterCount:N0} parameters exceed MaxParameters {maxParams:N0}");
         if (budget.MaxMultiplyAdds is { } maxMacs && architecture.MultiplyAdds > maxMacs)
             return (null, $"rejected: {architecture.MultiplyAdds:N0} multiply-adds exceed MaxMultiplyAdds {maxMacs:N0}");
+        if (budget.MaxMemoryBytes is { } maxBytes && _options.MemoryEstimate?.Invoke(architecture) is { } memory && memory.TotalBytes > maxBytes)
+            return (null, $"rejected: training needs an estimated {memory}, over MaxMemoryPerChild {TrainingMemoryEstimate.Gigabytes(maxBytes)}");
         return (architecture, null);
     }
 

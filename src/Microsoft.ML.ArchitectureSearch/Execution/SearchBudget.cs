@@ -15,6 +15,12 @@ internal sealed record SearchBudget
     /// <summary>Children with more multiply-adds per example are rejected before training.</summary>
     public long? MaxMultiplyAdds { get; init; }
 
+    /// <summary>
+    /// Children whose training is expected to hold more bytes (<see cref="SearchRunOptions.MemoryEstimate"/>) are rejected
+    /// before anything is allocated.
+    /// </summary>
+    public long? MaxMemoryBytes { get; init; }
+
     /// <summary>Each child's training stops after this long (the epochs it finished count).</summary>
     public TimeSpan? TrialTimeLimit { get; init; }
 
@@ -32,6 +38,7 @@ internal sealed record SearchBudget
         if (MaxSearchTime is { } t && t <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxSearchTime), t, "MaxSearchTime must be positive.");
         if (TrialTimeLimit is { } l && l <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(TrialTimeLimit), l, "TrialTimeLimit must be positive.");
         if (MaxParameters is <= 0) throw new ArgumentOutOfRangeException(nameof(MaxParameters), MaxParameters, "MaxParameters must be positive.");
+        if (MaxMemoryBytes is <= 0) throw new ArgumentOutOfRangeException(nameof(MaxMemoryBytes), MaxMemoryBytes, "MaxMemoryBytes must be positive.");
         if (MaxMultiplyAdds is <= 0) throw new ArgumentOutOfRangeException(nameof(MaxMultiplyAdds), MaxMultiplyAdds, "MaxMultiplyAdds must be positive.");
     }
 }

@@ -1,3 +1,6 @@
+using Microsoft.ML.ArchitectureSearch.SearchSpaces;
+using Microsoft.ML.ArchitectureSearch.Training;
+
 namespace Microsoft.ML.ArchitectureSearch.Execution;
 
 /// <summary>How a search runs (as opposed to what it searches).</summary>
@@ -28,6 +31,9 @@ internal sealed record SearchRunOptions
     /// resuming with a different one is an error.
     /// </summary>
     public string DataFingerprint { get; init; } = "";
+
+    /// <summary>What training an architecture is expected to hold, checked against <see cref="SearchBudget.MaxMemoryBytes"/>; null: not checked.</summary>
+    public Func<IArchitecture, TrainingMemoryEstimate>? MemoryEstimate { get; init; }
 
     /// <summary>Receives a report after every proposal handled (including ones restored from a checkpoint).</summary>
     public IProgress<SearchProgress>? Progress { get; init; }

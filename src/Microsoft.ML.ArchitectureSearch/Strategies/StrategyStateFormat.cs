@@ -38,11 +38,11 @@ internal static class StrategyStateFormat
                     "so the search cannot resume from it. Start the search again in a new checkpoint directory, or resume it with the library version that wrote it.");
             string name = reader.ReadString();
             if (name != strategy.Name)
-                throw new InvalidDataException($"The saved state belongs to strategy '{name}', not '{strategy.Name}'.");
+                throw new InvalidDataException($"The saved state belongs to strategy {UserText.Quote(name)}, not '{strategy.Name}'.");
             string fingerprint = reader.ReadString();
             if (fingerprint != strategy.Space.Fingerprint)
                 throw new InvalidDataException(
-                    $"The saved strategy state was made for another search space (fingerprint '{Shorten(fingerprint)}', this space '{Shorten(strategy.Space.Fingerprint)}').");
+                    $"The saved strategy state was made for another search space (fingerprint {UserText.Quote(fingerprint)}, this space {UserText.Quote(strategy.Space.Fingerprint)}).");
         }
         catch (EndOfStreamException)
         {
@@ -83,6 +83,4 @@ internal static class StrategyStateFormat
         for (int i = 0; i < count; i++) tokens[i] = reader.ReadInt32();
         return tokens;
     }
-
-    private static string Shorten(string s) => s.Length <= 80 ? s : s[..77] + "...";
 }

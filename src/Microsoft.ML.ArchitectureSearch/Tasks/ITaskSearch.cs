@@ -18,6 +18,9 @@ internal interface ITaskSearch : IDisposable
     /// </summary>
     IArchitecture ReadFixedArchitecture(string json) => Space.FromJson(json);
 
+    /// <summary>What training <paramref name="architecture"/> with this search's training options is expected to hold at its peak.</summary>
+    TrainingMemoryEstimate EstimateTrainingMemory(IArchitecture architecture);
+
     /// <summary>Digest of the data the children see, stored in checkpoints so a resume on other data is refused.</summary>
     string DataFingerprint { get; }
 

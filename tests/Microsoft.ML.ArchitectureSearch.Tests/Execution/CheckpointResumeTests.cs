@@ -12,21 +12,8 @@ public sealed class CheckpointResumeTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
-    private SearchOutcome Run(int maxTrials, FormulaTrainer? trainer = null, int seed = 11, int epochs = 3, int parallelism = 1, string data = "data-v1")
-    {
-        var space = new TinySpace();
-        using var strategy = new DriftingStrategy(space, seed);
-        var options = new SearchRunOptions
-        {
-            Budget = new SearchBudget { MaxTrials = maxTrials },
-            Seed = seed,
-            TrialEpochs = epochs,
-            CheckpointDirectory = _dir,
-            DataFingerprint = data,
-            Parallelism = parallelism,
-        };
-        return new ArchitectureSearchRunner(strategy, trainer ?? new FormulaTrainer(), options).Run();
-    }
+    private SearchOutcome Run(int maxTrials, FormulaTrainer? trainer = null, int seed = 11, int epochs = 3, int parallelism = 1, string data = "data-v1") =>
+        TinyCheckpointedSearch.Run(_dir, maxTrials, trainer, seed, epochs, parallelism, data);
 
     private static IEnumerable<(int, string, double, TrialKind)> Rows(SearchOutcome o) =>
         o.Trials.Select(t => (t.Index, t.Hash, t.Reward, t.Kind));

@@ -1,18 +1,25 @@
 using System.Diagnostics;
+using System.Text;
 using Microsoft.ML.ArchitectureSearch.Execution;
 using Microsoft.ML.ArchitectureSearch.Tests.Pipeline;
 
 namespace Microsoft.ML.ArchitectureSearch.Tests.Execution;
 
-/// <summary>A real search process killed with SIGKILL while a child trains, then resumed: nothing finished is lost or retrained.</summary>
+/// <summary>
+/// A real search process killed with SIGKILL while a child trains, then resumed as it was left, and with the damage a
+/// kill or a user can add: nothing finished is lost or retrained, and what cannot be resumed exactly is refused.
+/// </summary>
 public sealed class KillAndResumeTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("nas-kill-").FullName;
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
+    private static IEnumerable<(int, string, double, double)> Rows(SearchOutcome o) =>
+        o.Trials.Select(t => (t.Index, t.Hash, t.Reward, t.Result.ValidationMetricPerEpoch[0]));
+
     [Fact]
-    public async Task KilledSearchResumesToTheSameResultAsAnUninterruptedOne()
+    public async Task KilledSearchResumesToTheUninterruptedResultAlsoWithATornRecordAndIsRefusedWithoutItsState()
     {
         const int seed = 3;
         string killed = Path.Combine(_root, "killed");
@@ -35,13 +42,31 @@ public sealed class KillAndResumeTests : IDisposable
         int finishedBeforeKill = File.ReadAllLines(log).Count(l => l.Length > 0);
         Assert.Equal(2, finishedBeforeKill); // the third child was in flight
 
-        SearchOutcome resumed = CrashableSearch.Run(PipelineTestData.TestDataDirectory, killed, seed);
-        SearchOutcome reference = CrashableSearch.Run(PipelineTestData.TestDataDirectory, Path.Combine(_root, "reference"), seed);
+        string torn = Copy(killed, "torn"), stateless = Copy(killed, "stateless");
+        File.Delete(Path.Combine(stateless, "strategy.state"));
+        var refused = Assert.Throws<InvalidDataException>(() => CrashableSearch.Run(PipelineTestData.TestDataDirectory, stateless, seed));
+        Assert.Contains($"'{Path.Combine(stateless, "strategy.state")}' is missing", refused.Message);
 
+        SearchOutcome reference = CrashableSearch.Run(PipelineTestData.TestDataDirectory, Path.Combine(_root, "reference"), seed);
+        SearchOutcome resumed = CrashableSearch.Run(PipelineTestData.TestDataDirectory, killed, seed);
         Assert.Equal(CrashableSearch.MaxTrials, resumed.TrainedCount);
-        Assert.Equal(reference.Trials.Select(t => (t.Index, t.Hash, t.Reward, t.Result.ValidationMetricPerEpoch[0])),
-            resumed.Trials.Select(t => (t.Index, t.Hash, t.Reward, t.Result.ValidationMetricPerEpoch[0])));
+        Assert.Equal(Rows(reference), Rows(resumed));
         // Each trial is logged once: the ones finished before the kill were read back, not trained again.
         Assert.Equal(CrashableSearch.MaxTrials, File.ReadAllLines(log).Length);
+
+        // Had the kill struck while the third record was being written, half of it would be on disk: it is dropped and
+        // that child trained again with the same architecture and seed, so the result is the uninterrupted one.
+        string third = File.ReadAllLines(Path.Combine(_root, "reference", "trials.jsonl"))[2];
+        File.AppendAllText(Path.Combine(torn, "trials.jsonl"), third[..(third.Length / 2)], Encoding.UTF8);
+        Assert.Equal(Rows(reference), Rows(CrashableSearch.Run(PipelineTestData.TestDataDirectory, torn, seed)));
+    }
+
+    private string Copy(string directory, string name)
+    {
+        string copy = Path.Combine(_root, name);
+        Directory.CreateDirectory(copy);
+        foreach (string file in Directory.GetFiles(directory))
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        return copy;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.ML.ArchitectureSearch.Execution;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.Strategies;
 using Microsoft.ML.ArchitectureSearch.Training;
@@ -128,5 +129,46 @@ internal sealed class FormulaTrainer : IChildTrainer
             ParameterCount = architecture.ParameterCount,
         };
         return new TrainedChild(result, null);
+    }
+}
+
+/// <summary>A search log that keeps every message, for tests that check what a user would read.</summary>
+internal sealed class RecordingSearchLog : ISearchLog
+{
+    private readonly List<string> _messages = new();
+
+    public IReadOnlyList<string> Messages
+    {
+        get { lock (_messages) return _messages.ToArray(); }
+    }
+
+    public void Info(string message)
+    {
+        lock (_messages) _messages.Add(message);
+    }
+
+    public void Warning(string message)
+    {
+        lock (_messages) _messages.Add("warning: " + message);
+    }
+}
+
+/// <summary>A checkpointed search of <see cref="DriftingStrategy"/> over <see cref="TinySpace"/> (milliseconds per run).</summary>
+internal static class TinyCheckpointedSearch
+{
+    public static SearchOutcome Run(string directory, int maxTrials, FormulaTrainer? trainer = null, int seed = 11, int epochs = 3,
+        int parallelism = 1, string data = "data-v1", ISearchLog? log = null)
+    {
+        using var strategy = new DriftingStrategy(new TinySpace(), seed);
+        var options = new SearchRunOptions
+        {
+            Budget = new SearchBudget { MaxTrials = maxTrials },
+            Seed = seed,
+            TrialEpochs = epochs,
+            CheckpointDirectory = directory,
+            DataFingerprint = data,
+            Parallelism = parallelism,
+        };
+        return new ArchitectureSearchRunner(strategy, trainer ?? new FormulaTrainer(), options, log).Run();
     }
 }

@@ -101,6 +101,21 @@ public sealed class ModelZipRoundTripTests
         Assert.Contains("checksum of its payload header", error.Message);
     }
 
+    [Fact]
+    public void ACorruptModelReachesTheUserAsMLNetsTwoTargetInvocationExceptionsAroundTheClearError()
+    {
+        // ML.NET's ComponentCatalog calls the loader by reflection, twice nested, and does not unwrap: this is what a
+        // user catches from Model.Load (documented in docs/mlnet-model-zip.md); GetBaseException() gives the message.
+        string path = SaveModel("wrapped.zip");
+        RewriteEntry(path, name => name.EndsWith(WeightsEntrySuffix, StringComparison.Ordinal), bytes => bytes[bytes.Length / 2] ^= 0x5A);
+        Exception thrown = Assert.ThrowsAny<Exception>(() => new MLContext().Model.Load(path, out _));
+        var outer = Assert.IsType<TargetInvocationException>(thrown);
+        var inner = Assert.IsType<TargetInvocationException>(outer.InnerException);
+        var error = Assert.IsType<InvalidDataException>(inner.InnerException);
+        Assert.Same(error, thrown.GetBaseException());
+        Assert.Contains("checksum of its network weights", error.Message);
+    }
+
     private static void RewriteEntry(string zipPath, Func<string, bool> select, Action<byte[]> alter)
     {
         using ZipArchive zip = ZipFile.Open(zipPath, ZipArchiveMode.Update);

@@ -31,7 +31,7 @@ internal sealed record CheckpointManifest
         void Check<T>(string name, T mine, T theirs)
         {
             if (!EqualityComparer<T>.Default.Equals(mine, theirs))
-                diffs.Add($"{name}: checkpoint has '{Shorten(theirs)}', this run has '{Shorten(mine)}'");
+                diffs.Add($"{name}: checkpoint has {UserText.Quote(theirs?.ToString())}, this run has {UserText.Quote(mine?.ToString())}");
         }
         Check(nameof(FormatVersion), FormatVersion, other.FormatVersion);
         Check(nameof(SearchSpace), SearchSpace, other.SearchSpace);
@@ -42,11 +42,5 @@ internal sealed record CheckpointManifest
         Check(nameof(ReuseDuplicateResults), ReuseDuplicateResults, other.ReuseDuplicateResults);
         Check(nameof(DataFingerprint), DataFingerprint, other.DataFingerprint);
         return diffs.Count == 0 ? null : string.Join("; ", diffs);
-    }
-
-    private static string Shorten<T>(T value)
-    {
-        string s = value?.ToString() ?? "";
-        return s.Length <= 120 ? s : s[..117] + "...";
     }
 }

@@ -74,7 +74,15 @@ internal sealed class CnnArchitecture : IArchitecture, IDrawableArchitecture
         Space = space;
         Layers = normalized;
         Tokens = tokens;
-        Layout = CnnLayout.Compute(options, normalized);
+        try
+        {
+            Layout = CnnLayout.Compute(options, normalized);
+        }
+        catch (OverflowException)
+        {
+            throw new ArchitectureValidationException(
+                $"The architecture's sizes do not fit the arithmetic that counts them (over 2^31 channels in one map, or 2^63 parameters or multiply-adds): {DescribeLayers()}.");
+        }
         if (options.MaxParameters is long maxParameters && Layout.ParameterCount > maxParameters)
             throw new ArchitectureValidationException(
                 $"The architecture has {Layout.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters, over MaxParameters = {maxParameters.ToString("N0", CultureInfo.InvariantCulture)}: {DescribeLayers()}.");

@@ -104,7 +104,7 @@ internal static class CnnArchitectureJson
             throw new ArchitectureValidationException("The architecture JSON has no 'layers' array.");
         if (document.Space != space.Name)
             throw new ArchitectureValidationException(
-                $"The architecture JSON belongs to search space '{document.Space}', not '{space.Name}'.");
+                $"The architecture JSON belongs to search space {UserText.Quote(document.Space)}, not '{space.Name}'.");
         var layers = new CnnLayer[document.Layers.Length];
         for (int i = 0; i < layers.Length; i++)
         {

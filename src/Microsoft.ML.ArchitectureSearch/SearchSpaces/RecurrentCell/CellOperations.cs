@@ -46,7 +46,7 @@ internal static class CellOperationNames
     {
         "add" => CellCombination.Add,
         "mul" => CellCombination.Multiply,
-        _ => throw new ArchitectureValidationException($"Unknown cell combination '{text}' (expected 'add' or 'mul')."),
+        _ => throw new ArchitectureValidationException($"Unknown cell combination {UserText.Quote(text)} (expected 'add' or 'mul')."),
     };
 
     public static CellActivation ParseActivation(string text) => text switch
@@ -55,6 +55,6 @@ internal static class CellOperationNames
         "tanh" => CellActivation.Tanh,
         "sigmoid" => CellActivation.Sigmoid,
         "relu" => CellActivation.Relu,
-        _ => throw new ArchitectureValidationException($"Unknown cell activation '{text}' (expected identity, tanh, sigmoid or relu)."),
+        _ => throw new ArchitectureValidationException($"Unknown cell activation {UserText.Quote(text)} (expected identity, tanh, sigmoid or relu)."),
     };
 }

@@ -13,16 +13,19 @@ internal static class LanguageModelCost
     /// </summary>
     public static long ParameterCount(int vocabularySize, int embeddingSize, int hiddenSize, int layers, int gateBlocks, bool tieWeights)
     {
-        long embedding = (long)vocabularySize * embeddingSize;
-        long recurrent = 0;
-        for (int layer = 0; layer < layers; layer++)
+        checked
         {
-            long inputSize = layer == 0 ? embeddingSize : hiddenSize;
-            recurrent += (long)gateBlocks * hiddenSize * (inputSize + 1); // W x + b_x
-            recurrent += (long)gateBlocks * hiddenSize * (hiddenSize + 1); // U h + b_h
+            long embedding = (long)vocabularySize * embeddingSize;
+            long recurrent = 0;
+            for (int layer = 0; layer < layers; layer++)
+            {
+                long inputSize = layer == 0 ? embeddingSize : hiddenSize;
+                recurrent += (long)gateBlocks * hiddenSize * (inputSize + 1); // W x + b_x
+                recurrent += (long)gateBlocks * hiddenSize * (hiddenSize + 1); // U h + b_h
+            }
+            long decoder = (tieWeights ? 0 : (long)hiddenSize * vocabularySize) + vocabularySize;
+            return embedding + recurrent + decoder;
         }
-        long decoder = (tieWeights ? 0 : (long)hiddenSize * vocabularySize) + vocabularySize;
-        return embedding + recurrent + decoder;
     }
 
     /// <summary>
@@ -32,14 +35,17 @@ internal static class LanguageModelCost
     /// </summary>
     public static long MultiplyAddsPerToken(int vocabularySize, int embeddingSize, int hiddenSize, int layers, int gateBlocks, int elementwiseProductsPerStep)
     {
-        long total = 0;
-        for (int layer = 0; layer < layers; layer++)
+        checked
         {
-            long inputSize = layer == 0 ? embeddingSize : hiddenSize;
-            total += (long)gateBlocks * hiddenSize * (inputSize + hiddenSize);
-            total += (long)elementwiseProductsPerStep * hiddenSize;
+            long total = 0;
+            for (int layer = 0; layer < layers; layer++)
+            {
+                long inputSize = layer == 0 ? embeddingSize : hiddenSize;
+                total += (long)gateBlocks * hiddenSize * (inputSize + hiddenSize);
+                total += (long)elementwiseProductsPerStep * hiddenSize;
+            }
+            return total + (long)hiddenSize * vocabularySize;
         }
-        return total + (long)hiddenSize * vocabularySize;
     }
 
     /// <summary>Parameters of the LSTM baseline language model of the same shape.</summary>

@@ -60,8 +60,17 @@ internal sealed class RecurrentCellArchitecture : IArchitecture, IDrawableArchit
         var o = space.Options;
         int products = _nodes.Count(n => n.Combination == CellCombination.Multiply)
             + (injectCombination == CellCombination.Multiply ? 1 : 0);
-        ParameterCount = LanguageModelCost.ParameterCount(o.VocabularySize, o.EmbeddingSize, o.HiddenSize, o.Layers, tree.LeafCount, o.TieWeights);
-        MultiplyAdds = LanguageModelCost.MultiplyAddsPerToken(o.VocabularySize, o.EmbeddingSize, o.HiddenSize, o.Layers, tree.LeafCount, products);
+        try
+        {
+            ParameterCount = LanguageModelCost.ParameterCount(o.VocabularySize, o.EmbeddingSize, o.HiddenSize, o.Layers, tree.LeafCount, o.TieWeights);
+            MultiplyAdds = LanguageModelCost.MultiplyAddsPerToken(o.VocabularySize, o.EmbeddingSize, o.HiddenSize, o.Layers, tree.LeafCount, products);
+        }
+        catch (OverflowException)
+        {
+            throw new ArchitectureValidationException(
+                $"The language model's sizes (embedding {o.EmbeddingSize}, hidden {o.HiddenSize}, {o.Layers} layers, vocabulary {o.VocabularySize}) " +
+                "give more than 2^63 parameters or multiply-adds.");
+        }
         if (o.MaxParameters is { } max && ParameterCount > max)
             throw new ArchitectureValidationException(
                 $"The language model has {ParameterCount:N0} parameters, more than MaxParameters = {max:N0}.");
@@ -144,7 +153,7 @@ internal sealed class RecurrentCellArchitecture : IArchitecture, IDrawableArchit
         RecurrentCellSearchSpace space = ArchitectureDocument.SpaceFromSettings(dto.Settings, s => new RecurrentCellSearchSpace(s), What);
         if (dto.Fingerprint != space.Fingerprint)
             throw new ArchitectureValidationException(
-                $"The {What} JSON's fingerprint '{dto.Fingerprint}' does not match its own settings ('{space.Fingerprint}').");
+                $"The {What} JSON's fingerprint {UserText.Quote(dto.Fingerprint)} does not match its own settings ({UserText.Quote(space.Fingerprint)}).");
         return FromJson(space, dto);
     }
 
@@ -164,12 +173,12 @@ internal sealed class RecurrentCellArchitecture : IArchitecture, IDrawableArchit
         if (dto.Nodes is null || dto.Inject is null || dto.MemoryNode is null)
             throw new ArchitectureValidationException("The recurrent-cell architecture JSON lacks 'nodes', 'inject' or 'memoryNode'.");
         if (dto.Space != space.Name)
-            throw new ArchitectureValidationException($"The JSON describes a '{dto.Space}' architecture, not '{space.Name}'.");
+            throw new ArchitectureValidationException($"The JSON describes a {UserText.Quote(dto.Space)} architecture, not '{space.Name}'.");
         // The cell's meaning must match; the model around it (sizes, vocabulary) may differ, e.g. a cell searched on a
         // corpus subset and retrained on the whole corpus.
         if (dto.Fingerprint is null || !(dto.Fingerprint == space.CellFingerprint || dto.Fingerprint.StartsWith(space.CellFingerprint + ";", StringComparison.Ordinal)))
             throw new ArchitectureValidationException(
-                $"The JSON was written for a space with fingerprint '{dto.Fingerprint}', whose cell differs from this space's '{space.CellFingerprint}'.");
+                $"The JSON was written for a space with fingerprint {UserText.Quote(dto.Fingerprint)}, whose cell differs from this space's {UserText.Quote(space.CellFingerprint)}.");
         var nodes = dto.Nodes.Select((n, i) => n?.Combination is null || n.Activation is null
                 ? throw new ArchitectureValidationException($"Node {i} of the JSON lacks 'combination' or 'activation'.")
                 : new CellNodeOperation(CellOperationNames.ParseCombination(n.Combination), CellOperationNames.ParseActivation(n.Activation)))

@@ -45,8 +45,6 @@ internal static class ImageRowReader
                 row++;
             }
         }
-        if (labels.Count == 0)
-            throw new ArgumentException($"The {dataName} is empty: it has no rows.");
         return new ImageData(pixels.Build(), null, labels.ToArray());
     }
 

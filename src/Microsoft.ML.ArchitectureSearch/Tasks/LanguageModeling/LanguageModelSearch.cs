@@ -37,6 +37,9 @@ internal sealed class LanguageModelSearch : ITaskSearch
 
     public IChildTrainer Trainer { get; }
 
+    public TrainingMemoryEstimate EstimateTrainingMemory(IArchitecture architecture) =>
+        LanguageModelMemoryEstimate.For((RecurrentCellArchitecture)architecture, _training);
+
     // Hashed only when a search asks (a FixedArchitecture fit never does).
     public string DataFingerprint => _dataFingerprint ??= Execution.Checkpoints.DataFingerprint.Of("text", _searchTrain, _validation);
 

@@ -23,8 +23,6 @@ internal static class SentenceReader
                 sentences.Add(text.ToString());
             }
         }
-        if (sentences.Count == 0)
-            throw new ArgumentException($"The {dataName} is empty: it has no rows.");
         if (sentences.All(s => Vocabulary.Split(s).Length == 0))
             throw new ArgumentException($"The {dataName}'s text column '{textColumn}' is empty: none of its {sentences.Count} rows holds a word.");
         return sentences;
