@@ -26,6 +26,7 @@ internal sealed class TinySpace : ISearchSpace
     }
 
     public IArchitecture FromJson(string json) => Decode(JsonSerializer.Deserialize<int[]>(json)!);
+    public IReadOnlyList<ReferenceArchitecture> References { get; init; } = Array.Empty<ReferenceArchitecture>();
 }
 
 internal sealed record TinyArchitecture(ISearchSpace Space, int[] TokenArray) : IArchitecture, IDrawableArchitecture
