@@ -1,3 +1,5 @@
+using Microsoft.ML.ArchitectureSearch.SearchSpaces;
+
 namespace Microsoft.ML.ArchitectureSearch.Execution;
 
 /// <summary>How a search runs (as opposed to what it searches).</summary>
@@ -7,6 +9,12 @@ internal sealed record SearchRunOptions
 
     /// <summary>Epochs each child trains during the search.</summary>
     public int TrialEpochs { get; init; } = 1;
+
+    /// <summary>
+    /// Architectures trained first, before the strategy proposes anything (trials 0.., batch 0), marked
+    /// <see cref="TrialRecord.Reference"/>; they count toward <see cref="SearchBudget.MaxTrials"/>. Empty: none.
+    /// </summary>
+    public IReadOnlyList<ReferenceArchitecture> InitialArchitectures { get; init; } = Array.Empty<ReferenceArchitecture>();
 
     /// <summary>Root of all randomness: child seeds derive from it and the trial index.</summary>
     public int Seed { get; init; }

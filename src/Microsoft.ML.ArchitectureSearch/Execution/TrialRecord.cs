@@ -53,4 +53,11 @@ public sealed record TrialRecord
 
     /// <summary>Seed the child was trained with (derived from the search seed and <see cref="Index"/>).</summary>
     public int Seed { get; init; }
+
+    /// <summary>
+    /// For the trials that evaluate <see cref="ArchitectureSearchOptions.InitialArchitectures"/> (the first trials of a
+    /// search): the architecture's name, e.g. "plain 3x3 stack", or "initial architecture 2" for one the user gave.
+    /// Null for the strategy's own proposals.
+    /// </summary>
+    public string? Reference { get; init; }
 }

@@ -10,7 +10,7 @@ namespace Microsoft.ML.ArchitectureSearch.Reporting;
 /// <summary>The search report's charts, drawn with OxyPlot to PNG.</summary>
 internal static class SearchCharts
 {
-    /// <summary>Reward of every trained child by trial index, with the best-so-far line.</summary>
+    /// <summary>Reward of every trained child by trial index (the reference architectures as diamonds), with the best-so-far line.</summary>
     public static PlotModel RewardPerTrial(IReadOnlyList<TrialRecord> trials)
     {
         var model = new PlotModel { Title = "Reward per trial" };
@@ -18,17 +18,19 @@ internal static class SearchCharts
         model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "trial" });
         model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = "reward" });
         var children = new ScatterSeries { Title = "child", MarkerType = MarkerType.Circle, MarkerSize = 3 };
+        var references = new ScatterSeries { Title = "reference", MarkerType = MarkerType.Diamond, MarkerSize = 6, MarkerFill = OxyColors.SeaGreen };
         var failed = new ScatterSeries { Title = "failed", MarkerType = MarkerType.Cross, MarkerSize = 4, MarkerStroke = OxyColors.Red };
         var best = new StairStepSeries { Title = "best so far", Color = OxyColors.DarkOrange, StrokeThickness = 2 };
         double bestSoFar = double.NegativeInfinity;
         foreach (TrialRecord t in trials.Where(t => t.Kind == TrialKind.Trained))
         {
             if (t.Result.Failed) failed.Points.Add(new ScatterPoint(t.Index, 0));
-            else children.Points.Add(new ScatterPoint(t.Index, t.Reward));
+            else (t.Reference is null ? children : references).Points.Add(new ScatterPoint(t.Index, t.Reward));
             bestSoFar = Math.Max(bestSoFar, t.Reward);
             best.Points.Add(new DataPoint(t.Index, bestSoFar));
         }
         model.Series.Add(children);
+        if (references.Points.Count > 0) model.Series.Add(references);
         if (failed.Points.Count > 0) model.Series.Add(failed);
         model.Series.Add(best);
         return model;

@@ -9,7 +9,7 @@ internal static class SearchHistoryFrame
     /// <summary>Column names, in order.</summary>
     public static readonly IReadOnlyList<string> Columns = new[]
     {
-        "Trial", "Batch", "Kind", "Architecture", "Hash", "Reward", "Metric", "BestValidation", "Epochs",
+        "Trial", "Batch", "Kind", "Reference", "Architecture", "Hash", "Reward", "Metric", "BestValidation", "Epochs",
         "Parameters", "MultiplyAdds", "Seconds", "ExamplesPerSecond", "Failed", "FailureReason",
     };
 
@@ -20,6 +20,7 @@ internal static class SearchHistoryFrame
             new Int32DataFrameColumn("Trial", list.Select(t => t.Index)),
             new Int32DataFrameColumn("Batch", list.Select(t => t.Batch)),
             new StringDataFrameColumn("Kind", list.Select(t => t.Kind.ToString())),
+            new StringDataFrameColumn("Reference", list.Select(t => t.Reference ?? "")),
             new StringDataFrameColumn("Architecture", list.Select(t => t.Description)),
             new StringDataFrameColumn("Hash", list.Select(t => t.Hash)),
             new DoubleDataFrameColumn("Reward", list.Select(t => t.Reward)),

@@ -79,6 +79,11 @@ internal sealed class DriftingStrategy : ISearchStrategy
         foreach (TrialFeedback f in feedback) _learned += (int)Math.Round(f.Reward * 10);
     }
 
+    /// <summary>The references the loop reported, per call (a test asserts they arrive once, before any proposal).</summary>
+    public List<IReadOnlyList<TrialFeedback>> ReferenceCalls { get; } = new();
+
+    public void LearnFromReferences(IReadOnlyList<TrialFeedback> references) => ReferenceCalls.Add(references);
+
     public void SaveState(Stream stream) { using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, true); w.Write(_state); w.Write(_learned); }
     public void LoadState(Stream stream) { using var r = new BinaryReader(stream, System.Text.Encoding.UTF8, true); _state = r.ReadUInt64(); _learned = r.ReadInt32(); }
     public void Dispose() { }
