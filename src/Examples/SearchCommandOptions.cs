@@ -78,6 +78,6 @@ internal sealed class SearchCommandOptions
         Console.WriteLine($"architecture: {json}");
         if (model.Trials.Count == 0) return;
         var report = model.WriteReport(Path.Combine(outDir, "report"), title);
-        Console.WriteLine($"report: {report.Directory} (history.csv, reward-per-trial.png, metric-vs-parameters.png, best-architecture.png, summary.md)");
+        Console.WriteLine($"report: {report.Directory} (history.csv, reward-per-trial.png, metric-vs-cost.png, best-architecture.png, summary.md)");
     }
 }

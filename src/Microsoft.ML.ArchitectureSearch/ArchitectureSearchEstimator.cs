@@ -126,6 +126,7 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
             Parallelism = o.Parallelism,
             CheckpointDirectory = o.CheckpointDirectory,
             InitialArchitectures = ReadInitialArchitectures(search, log),
+            Objective = o.Objective,
             DataFingerprint = search.DataFingerprint,
             Progress = new LoggingProgress(log, o.Progress, cancellation.Poll),
             EarlyStopping = earlyStopping,
@@ -202,7 +203,7 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         {
             TrialRecord t = p.Trial;
             log.Info(string.Create(CultureInfo.InvariantCulture,
-                $"trial {t.Index} [{t.Kind}{(t.Reference is { } name ? $", reference '{name}'" : "")}{(p.Restored ? ", restored" : "")}] reward {t.Reward:0.####} best {p.Best?.Reward ?? 0:0.####} ({p.TrainedTrials}/{p.MaxTrials} trained, {p.Elapsed.TotalSeconds:0} s): {t.Description}"));
+                $"trial {t.Index} [{t.Kind}{(t.Reference is { } name ? $", reference '{name}'" : "")}{(p.Restored ? ", restored" : "")}] reward {t.Reward:0.####}{(t.Cost is { } cost ? $" (cost {cost:0.###} {t.CostKind}, factor {t.CostFactor:0.####})" : "")} best {p.Best?.Reward ?? 0:0.####} ({p.TrainedTrials}/{p.MaxTrials} trained, {p.Elapsed.TotalSeconds:0} s): {t.Description}"));
             user?.Report(p);
             afterReport();
         }

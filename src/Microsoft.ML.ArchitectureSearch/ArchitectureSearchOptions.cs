@@ -1,4 +1,5 @@
 using Microsoft.ML.ArchitectureSearch.Execution;
+using Microsoft.ML.ArchitectureSearch.Objectives;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
 using Microsoft.ML.ArchitectureSearch.Strategies;
@@ -118,6 +119,14 @@ public sealed class ArchitectureSearchOptions
     /// <summary>Options of <see cref="SearchStrategy.Evolution"/>.</summary>
     public EvolutionOptions Evolution { get; set; } = new();
 
+    /// <summary>
+    /// What the search maximises: the task's reward alone (the default, Zoph &amp; Le), or MnasNet's reward under a cost:
+    /// reward x (cost / target)^w with cost = parameters, multiply-adds or measured inference latency (milliseconds per
+    /// image or token). Each trial's cost is in <see cref="TrialRecord.Cost"/>; the report plots the validation metric
+    /// against it with the Pareto front.
+    /// </summary>
+    public SearchObjective Objective { get; set; } = new();
+
     /// <summary>Children trained at the same time (each gets an equal share of the cores). 1: fully reproducible.</summary>
     public int Parallelism { get; set; } = 1;
 
@@ -216,6 +225,15 @@ public sealed class ArchitectureSearchOptions
         Require(ImageTraining != null, nameof(ImageTraining), "must not be null");
         Require(Reinforce != null, nameof(Reinforce), "must not be null");
         Require(Evolution != null, nameof(Evolution), "must not be null");
+        Require(Objective != null, nameof(Objective), "must not be null");
+        try
+        {
+            Objective!.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            Require(false, nameof(Objective), "is invalid: " + e.Message.Split(" (Parameter")[0]);
+        }
         Require(Parallelism > 0, nameof(Parallelism), "must be positive");
         Require(MaxParametersPerChild == null || MaxParametersPerChild > 0, nameof(MaxParametersPerChild), "must be positive or null");
         Require(TrialTimeLimit == null || TrialTimeLimit > TimeSpan.Zero, nameof(TrialTimeLimit), "must be positive or null");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
+using Microsoft.ML.ArchitectureSearch.Objectives;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.Strategies;
 using Microsoft.ML.ArchitectureSearch.Training;
@@ -43,6 +44,7 @@ internal sealed class ArchitectureSearchRunner
         ReuseDuplicateResults = _options.ReuseDuplicateResults,
         DataFingerprint = _options.DataFingerprint,
         InitialArchitectures = string.Join(",", _options.InitialArchitectures.Select(r => r.Architecture.Hash)),
+        Objective = _options.Objective.ToCanonicalText(),
     };
 
     /// <summary>Runs (or resumes) the search until a budget limit or cancellation. Cancelling keeps every finished trial.</summary>
@@ -278,10 +280,12 @@ internal sealed class ArchitectureSearchRunner
         };
         _log.Info($"Trial {index}: training {architecture.Describe()}");
         TrialResult result;
+        double? cost;
         try
         {
             using TrainedChild child = _trainer.Train(architecture, settings, cancellationToken);
             result = child.Result;
+            cost = result.Failed ? null : Cost(architecture, child);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -306,8 +310,21 @@ internal sealed class ArchitectureSearchRunner
             MultiplyAdds = architecture.MultiplyAdds,
             Result = result,
             Seed = seed,
+            CostKind = _options.Objective.Cost,
+            Cost = cost,
+            CostFactor = cost is { } c ? _options.Objective.CostFactor(c) : 1,
         };
     }
+
+    /// <summary>The trained child's cost under the objective; null when it has none.</summary>
+    private double? Cost(IArchitecture architecture, TrainedChild child) => _options.Objective.Cost switch
+    {
+        ObjectiveCost.None => null,
+        ObjectiveCost.Parameters => architecture.ParameterCount,
+        ObjectiveCost.MultiplyAdds => architecture.MultiplyAdds,
+        ObjectiveCost.Latency => _trainer.MeasureLatencyMilliseconds(child, _options.Objective.LatencyRuns, _options.Objective.LatencyThreads),
+        _ => throw new ArgumentOutOfRangeException(nameof(SearchObjective.Cost), _options.Objective.Cost, "Unknown objective cost."),
+    };
 
     private static TrialRecord Rejected(int index, int batch, IReadOnlyList<int> tokens, string reason) => new()
     {

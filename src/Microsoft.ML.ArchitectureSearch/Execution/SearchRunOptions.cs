@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Objectives;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 
 namespace Microsoft.ML.ArchitectureSearch.Execution;
@@ -15,6 +16,9 @@ internal sealed record SearchRunOptions
     /// <see cref="TrialRecord.Reference"/>; they count toward <see cref="SearchBudget.MaxTrials"/>. Empty: none.
     /// </summary>
     public IReadOnlyList<ReferenceArchitecture> InitialArchitectures { get; init; } = Array.Empty<ReferenceArchitecture>();
+
+    /// <summary>What a child's reward is: the trainer's reward alone (default) or times a cost factor (MnasNet).</summary>
+    public SearchObjective Objective { get; init; } = new();
 
     /// <summary>Root of all randomness: child seeds derive from it and the trial index.</summary>
     public int Seed { get; init; }

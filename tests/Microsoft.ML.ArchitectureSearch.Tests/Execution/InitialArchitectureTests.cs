@@ -43,6 +43,8 @@ public sealed class InitialArchitectureTests : IDisposable
             double reward = architecture.Tokens.Average() / 2;
             return new TrainedChild(new TrialResult { MetricName = "accuracy", Reward = reward, ValidationMetricPerEpoch = new[] { reward }, EpochsCompleted = 1 }, null);
         }
+
+        public double MeasureLatencyMilliseconds(TrainedChild child, int runs, int? threads) => throw new NotSupportedException("these tests optimise the reward alone");
     }
 
     [Fact]

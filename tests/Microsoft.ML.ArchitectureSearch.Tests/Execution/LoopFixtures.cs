@@ -135,4 +135,7 @@ internal sealed class FormulaTrainer : IChildTrainer
         };
         return new TrainedChild(result, null);
     }
+
+    /// <summary>Scaffolding latency: one millisecond per thousand parameters, so that bigger children are slower.</summary>
+    public double MeasureLatencyMilliseconds(TrainedChild child, int runs, int? threads) => child.Result.ParameterCount / 1000.0;
 }
