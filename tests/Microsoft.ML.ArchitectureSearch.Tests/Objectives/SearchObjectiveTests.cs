@@ -94,9 +94,7 @@ public sealed class SearchObjectiveTests
     public void ALatencyObjectiveFitTimesEveryTrainedChildAndTheReportDrawsItsParetoFront()
     {
         var ml = new MLContext(seed: 1);
-        CifarImage[] images = PipelineTestData.ReadCifar("data_batch_1.bin", 100);
-        IDataView data = ml.Data.LoadFromEnumerable(images);
-        IDataView keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
+        IDataView keyed = PipelineTestData.Keyed(ml, PipelineTestData.ReadCifar("data_batch_1.bin", 100));
         ArchitectureSearchOptions options = FittedImageModelFixture.ImageOptions();
         options.MaxTrials = 2;
         options.FinalEpochs = 1;

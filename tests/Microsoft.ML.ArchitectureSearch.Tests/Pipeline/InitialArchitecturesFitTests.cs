@@ -23,9 +23,7 @@ public sealed class InitialArchitecturesFitTests
     private static ArchitectureSearchTransformer Fit(ArchitectureSearchOptions options)
     {
         var ml = new MLContext(seed: 1);
-        IDataView data = ml.Data.LoadFromEnumerable(Images);
-        IDataView keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
-        return ml.Transforms.ArchitectureSearch(options).Fit(keyed);
+        return ml.Transforms.ArchitectureSearch(options).Fit(PipelineTestData.Keyed(ml, Images));
     }
 
     [Fact]
