@@ -14,6 +14,10 @@ internal sealed class SearchCommandOptions
     private readonly Option<string?> _architecture = CommonOptions.Architecture("No search: train this architecture JSON (a best-architecture.json) for --final-epochs.");
     private readonly Option<string?> _checkpoint = new("--checkpoint") { Description = "Folder that keeps the search's state; a rerun resumes from it.", HelpName = "DIR" };
     private readonly Option<string> _device = CommonOptions.Device();
+    private readonly Option<bool> _noReferences = new("--no-references")
+    {
+        Description = "Start the search from nothing: do not train the space's reference architectures (plain and dense 3x3 stacks, LSTM and NAS cells) first.",
+    };
 
     /// <param name="command">Receives the options.</param>
     /// <param name="name">The example's name: its data is testdata/NAME unless --data-dir says otherwise, its output out/NAME.</param>
@@ -31,7 +35,7 @@ internal sealed class SearchCommandOptions
         _parallelism = CommonOptions.Parallelism(d.Parallelism);
         _childrenPerUpdate = CommonOptions.Count("--children-per-update", "Reinforce: children between two controller updates.", d.Reinforce.ChildrenPerUpdate);
         foreach (Option option in new Option[] { DataDirectory, Output, _strategy, _trials, _trialEpochs, _finalEpochs, _seed, _parallelism,
-                     _maxMinutes, _childrenPerUpdate, _searchSize, _architecture, _checkpoint, _device })
+                     _maxMinutes, _childrenPerUpdate, _searchSize, _architecture, _checkpoint, _device, _noReferences })
             command.Options.Add(option);
     }
 
@@ -57,6 +61,7 @@ internal sealed class SearchCommandOptions
         options.FixedArchitecture = parse.ReadFile(_architecture);
         options.CheckpointDirectory = parse.GetValue(_checkpoint);
         options.Device = parse.GetValue(_device)!;
+        if (parse.GetValue(_noReferences)) options.InitialArchitectures = Array.Empty<string>();
         return options;
     }
 
@@ -65,6 +70,7 @@ internal sealed class SearchCommandOptions
             ? $"{title}: strategy {o.Strategy}, {o.MaxTrials} trials x {o.TrialEpochs} epoch(s)" +
               (o.SearchTrainingRows is null ? "" : $" on the first {o.SearchTrainingRows} training rows") +
               $", final {o.FinalEpochs} epochs, seed {o.Seed}, parallelism {o.Parallelism}" +
+              (o.InitialArchitectures is { Count: 0 } ? ", no reference architectures" : ", the space's reference architectures first") +
               (o.CheckpointDirectory is null ? "" : $", checkpoint {o.CheckpointDirectory}")
             : $"{title}: no search, the fixed architecture trained for {o.FinalEpochs} epochs, seed {o.Seed}");
 
@@ -78,6 +84,6 @@ internal sealed class SearchCommandOptions
         Console.WriteLine($"architecture: {json}");
         if (model.Trials.Count == 0) return;
         var report = model.WriteReport(Path.Combine(outDir, "report"), title);
-        Console.WriteLine($"report: {report.Directory} (history.csv, reward-per-trial.png, metric-vs-parameters.png, best-architecture.png, summary.md)");
+        Console.WriteLine($"report: {report.Directory} (history.csv, reward-per-trial.png, metric-vs-cost.png, best-architecture.png, summary.md)");
     }
 }

@@ -55,7 +55,7 @@ internal sealed class SearchProgressDisplay : IProgress<SearchProgress>
         }
         TrialRecord t = value.Trial;
         Console.WriteLine(
-            $"trial {t.Index,3} [{t.Kind}{(value.Restored ? ", restored" : "")}] reward {t.Reward:0.0000} " +
+            $"trial {t.Index,3} [{t.Kind}{(t.Reference is { } name ? $", reference '{name}'" : "")}{(value.Restored ? ", restored" : "")}] reward {t.Reward:0.0000} " +
             $"(best {value.Best?.Reward ?? 0:0.0000}) trained {value.TrainedTrials}/{value.MaxTrials} " +
             $"elapsed {value.Elapsed:hh\\:mm\\:ss} eta {Format(value.EstimatedRemaining)} :: {t.Description}");
     }

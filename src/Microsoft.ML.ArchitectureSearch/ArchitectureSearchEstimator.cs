@@ -131,6 +131,8 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
             ReuseDuplicateResults = o.ReuseDuplicateResults,
             Parallelism = o.Parallelism,
             CheckpointDirectory = o.CheckpointDirectory,
+            InitialArchitectures = ReadInitialArchitectures(search, log),
+            Objective = o.Objective,
             DataFingerprint = search.DataFingerprint,
             MemoryEstimate = search.EstimateTrainingMemory,
             Progress = new LoggingProgress(log, o.Progress, cancellation.Poll),
@@ -146,6 +148,31 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         log.Info(string.Create(CultureInfo.InvariantCulture,
             $"Best: trial {best.Index}, reward {best.Reward:0.####}: {best.Description}. Retraining for {o.FinalEpochs} epochs on training + validation rows."));
         return (architecture, best.Seed, outcome.Trials);
+    }
+
+    /// <summary>The options' initial architectures read into the search's space, or the space's references when null.</summary>
+    private IReadOnlyList<ReferenceArchitecture> ReadInitialArchitectures(ITaskSearch search, ISearchLog log)
+    {
+        IReadOnlyList<ReferenceArchitecture> initial = _options.InitialArchitectures is { } documents
+            ? documents.Select((json, i) => new ReferenceArchitecture($"initial architecture {i}",
+                $"ArchitectureSearchOptions.InitialArchitectures[{i}]", ReadInitialArchitecture(search, json, i))).ToArray()
+            : search.Space.References;
+        if (initial.Count > 0)
+            log.Info($"Training {initial.Count} reference architecture(s) first: {string.Join(", ", initial.Select(r => r.Name))}.");
+        return initial;
+    }
+
+    private static IArchitecture ReadInitialArchitecture(ITaskSearch search, string json, int index)
+    {
+        try
+        {
+            return search.Space.FromJson(json);
+        }
+        catch (ArchitectureValidationException e)
+        {
+            throw new ArgumentException(
+                $"ArchitectureSearchOptions.{nameof(ArchitectureSearchOptions.InitialArchitectures)}[{index}] is not an architecture of the '{search.Space.Name}' search space: {e.Message}", e);
+        }
     }
 
     private static Exception NoChild(SearchOutcome outcome)
@@ -192,7 +219,7 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         {
             TrialRecord t = p.Trial;
             log.Info(string.Create(CultureInfo.InvariantCulture,
-                $"trial {t.Index} [{t.Kind}{(p.Restored ? ", restored" : "")}] reward {t.Reward:0.####} best {p.Best?.Reward ?? 0:0.####} ({p.TrainedTrials}/{p.MaxTrials} trained, {p.Elapsed.TotalSeconds:0} s): {t.Description}"));
+                $"trial {t.Index} [{t.Kind}{(t.Reference is { } name ? $", reference '{name}'" : "")}{(p.Restored ? ", restored" : "")}] reward {t.Reward:0.####}{(t.Cost is { } cost ? $" (cost {cost:0.###} {t.CostKind}, factor {t.CostFactor:0.####})" : "")} best {p.Best?.Reward ?? 0:0.####} ({p.TrainedTrials}/{p.MaxTrials} trained, {p.Elapsed.TotalSeconds:0} s): {t.Description}"));
             user?.Report(p);
             afterReport();
         }

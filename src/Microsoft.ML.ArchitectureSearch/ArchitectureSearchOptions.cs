@@ -1,4 +1,5 @@
 using Microsoft.ML.ArchitectureSearch.Execution;
+using Microsoft.ML.ArchitectureSearch.Objectives;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
 using Microsoft.ML.ArchitectureSearch.Strategies;
@@ -71,6 +72,22 @@ public sealed class ArchitectureSearchOptions
     /// </summary>
     public string? FixedArchitecture { get; set; }
 
+    /// <summary>
+    /// Architectures the search trains first, before its strategy proposes any: architecture JSON documents of the form
+    /// <see cref="FixedArchitecture"/> takes, each a member of the search space (read as
+    /// <see cref="FixedArchitecture"/> reads a document without settings). Null (the default): the space's
+    /// hand-designed references that are members of it: in the CNN space the plain and dense 3x3 stacks of 64 filters
+    /// (and the airbench-like network in a space with its settings), in the 8-leaf recurrent-cell space a cell that
+    /// computes an LSTM and Zoph &amp; Le's published PTB cell. Empty: none, the search starts from nothing.
+    /// <para>
+    /// They count toward <see cref="MaxTrials"/>, are marked in <see cref="TrialRecord.Reference"/>, the history and the
+    /// report, and compete for the best architecture, so a search returns nothing worse than them (on the validation
+    /// rows). Evolution seeds its population with them; Random ignores them; Reinforce keeps them out of its policy
+    /// gradient and baseline, which are defined over the controller's own samples.
+    /// </para>
+    /// </summary>
+    public IReadOnlyList<string>? InitialArchitectures { get; set; }
+
     /// <summary>Mini-batch size; null: the task's default (64 for images, 20 sequences for language modeling).</summary>
     public int? BatchSize { get; set; }
 
@@ -101,6 +118,14 @@ public sealed class ArchitectureSearchOptions
 
     /// <summary>Options of <see cref="SearchStrategy.Evolution"/>.</summary>
     public EvolutionOptions Evolution { get; set; } = new();
+
+    /// <summary>
+    /// What the search maximises: the task's reward alone (the default, Zoph &amp; Le), or MnasNet's reward under a cost:
+    /// reward x (cost / target)^w with cost = parameters, multiply-adds or measured inference latency (milliseconds per
+    /// image or token). Each trial's cost is in <see cref="TrialRecord.Cost"/>; the report plots the validation metric
+    /// against it with the Pareto front.
+    /// </summary>
+    public SearchObjective Objective { get; set; } = new();
 
     /// <summary>Children trained at the same time (each gets an equal share of the cores). 1: fully reproducible.</summary>
     public int Parallelism { get; set; } = 1;
@@ -187,6 +212,7 @@ public sealed class ArchitectureSearchOptions
         var copy = (ArchitectureSearchOptions)MemberwiseClone();
         copy.ConvolutionalSpace = ConvolutionalSpace.Copy();
         copy.RecurrentCellSpace = RecurrentCellSpace.Copy();
+        copy.InitialArchitectures = InitialArchitectures?.ToArray();
         return copy;
     }
 
@@ -205,6 +231,7 @@ public sealed class ArchitectureSearchOptions
         Require(FinalEpochs > 0, nameof(FinalEpochs), "must be positive");
         Require(SearchTrainingRows == null || SearchTrainingRows > 0, nameof(SearchTrainingRows), "must be positive or null");
         Require(FixedArchitecture == null || !string.IsNullOrWhiteSpace(FixedArchitecture), nameof(FixedArchitecture), "must be architecture JSON or null");
+        Require(InitialArchitectures == null || InitialArchitectures.All(json => !string.IsNullOrWhiteSpace(json)), nameof(InitialArchitectures), "must hold architecture JSON documents (or be null for the space's references)");
         Require(BatchSize == null || BatchSize > 0, nameof(BatchSize), "must be positive or null");
         Require(ValidationFraction > 0 && ValidationFraction < 1, nameof(ValidationFraction), "must be between 0 and 1 (exclusive)");
         Require(ConvolutionalSpace != null, nameof(ConvolutionalSpace), "must not be null");
@@ -213,6 +240,15 @@ public sealed class ArchitectureSearchOptions
         Require(ImageTraining != null, nameof(ImageTraining), "must not be null");
         Require(Reinforce != null, nameof(Reinforce), "must not be null");
         Require(Evolution != null, nameof(Evolution), "must not be null");
+        Require(Objective != null, nameof(Objective), "must not be null");
+        try
+        {
+            Objective!.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            Require(false, nameof(Objective), "is invalid: " + e.Message.Split(" (Parameter")[0]);
+        }
         Require(Parallelism > 0, nameof(Parallelism), "must be positive");
         Require(MaxParametersPerChild == null || MaxParametersPerChild > 0, nameof(MaxParametersPerChild), "must be positive or null");
         Require(TrialTimeLimit == null || TrialTimeLimit > TimeSpan.Zero, nameof(TrialTimeLimit), "must be positive or null");

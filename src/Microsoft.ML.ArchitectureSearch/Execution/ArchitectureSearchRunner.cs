@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
+using Microsoft.ML.ArchitectureSearch.Objectives;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.Strategies;
 using Microsoft.ML.ArchitectureSearch.Training;
@@ -42,6 +43,8 @@ internal sealed class ArchitectureSearchRunner
         TrialEpochs = _options.TrialEpochs,
         ReuseDuplicateResults = _options.ReuseDuplicateResults,
         DataFingerprint = _options.DataFingerprint,
+        InitialArchitectures = string.Join(",", _options.InitialArchitectures.Select(r => r.Architecture.Hash)),
+        Objective = _options.Objective.ToCanonicalText(),
     };
 
     /// <summary>Runs (or resumes) the search until a budget limit or cancellation. Cancelling keeps every finished trial.</summary>
@@ -66,7 +69,18 @@ internal sealed class ArchitectureSearchRunner
             torch.set_num_threads(Math.Max(1, Environment.ProcessorCount / _options.Parallelism));
         try
         {
-            SearchStopReason reason;
+            SearchStopReason reason = default;
+            if (batch == 0 && _options.InitialArchitectures.Count > 0)
+            {
+                // The references are batch 0; the strategy's batches follow. A resume past them restores them from the log.
+                if (!EvaluateReferences(state, replay, checkpoint, cancellationToken, out reason))
+                {
+                    _log.Info($"Search stopped ({reason}) while training the reference architectures, after {state.TrainedCount} trained children.");
+                    return new SearchOutcome(state.Trials.ToArray(), reason, state.Elapsed);
+                }
+                batch = 1;
+                checkpoint?.SaveState(batch, state.Elapsed, _strategy.SaveState);
+            }
             while (!state.ShouldStop(cancellationToken, out reason))
             {
                 int want = Math.Min(_options.Parallelism, _options.Budget.MaxTrials - state.TrainedCount);
@@ -94,10 +108,51 @@ internal sealed class ArchitectureSearchRunner
         }
     }
 
-    /// <summary>Handles one batch; an entry stays null when cancellation interrupted that child.</summary>
-    private TrialRecord[] EvaluateBatch(IReadOnlyList<IReadOnlyList<int>> proposals, int batch, RunState state,
-        Dictionary<int, TrialRecord> replay, SearchCheckpoint? checkpoint, CancellationToken cancellationToken)
+    /// <summary>
+    /// Trains the initial architectures, at most <see cref="SearchRunOptions.Parallelism"/> at a time and within the
+    /// budget, then hands their results to the strategy. False when cancellation interrupted them (nothing learned).
+    /// </summary>
+    private bool EvaluateReferences(RunState state, Dictionary<int, TrialRecord> replay, SearchCheckpoint? checkpoint,
+        CancellationToken cancellationToken, out SearchStopReason reason)
     {
+        IReadOnlyList<ReferenceArchitecture> references = _options.InitialArchitectures;
+        reason = default;
+        var records = new List<TrialRecord>();
+        while (records.Count < references.Count && !state.ShouldStop(cancellationToken, out reason))
+        {
+            int want = Math.Min(_options.Parallelism, Math.Min(references.Count - records.Count, _options.Budget.MaxTrials - state.TrainedCount));
+            ReferenceArchitecture[] chunk = references.Skip(records.Count).Take(want).ToArray();
+            TrialRecord?[] done = EvaluateBatch(chunk.Select(r => r.Architecture.Tokens).ToArray(), 0, state, replay, checkpoint, cancellationToken,
+                chunk.Select(r => r.Name).ToArray());
+            if (done.Any(r => r is null))
+            {
+                reason = SearchStopReason.Cancelled;
+                return false;
+            }
+            records.AddRange(done!);
+        }
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // Not learned from: a resume trains the missing references (and reuses the logged ones) before the strategy starts.
+            reason = SearchStopReason.Cancelled;
+            return false;
+        }
+        _strategy.LearnFromReferences(records.Select(r => new TrialFeedback(r.Tokens, r.Reward, r.Result.Failed)).ToArray());
+        return true;
+    }
+
+    /// <summary>
+    /// Handles one batch; an entry stays null when cancellation interrupted that child. <paramref name="referenceNames"/>
+    /// names the reference architecture of each entry (null: the strategy's proposals).
+    /// </summary>
+    private TrialRecord[] EvaluateBatch(IReadOnlyList<IReadOnlyList<int>> proposals, int batch, RunState state,
+        Dictionary<int, TrialRecord> replay, SearchCheckpoint? checkpoint, CancellationToken cancellationToken,
+        IReadOnlyList<string>? referenceNames = null)
+    {
+        // Every record this batch creates says whether it is a reference (a strategy proposal reusing a reference's
+        // result is not one).
+        TrialRecord Mark(int k, TrialRecord record) => record with { Reference = referenceNames?[k] };
+
         int first = state.Trials.Count;
         var records = new TrialRecord?[proposals.Count];
         var toTrain = new List<(int Slot, IArchitecture Architecture)>();
@@ -119,7 +174,7 @@ internal sealed class ArchitectureSearchRunner
             (IArchitecture? architecture, string? rejection) = Screen(proposals[k]);
             if (architecture == null)
             {
-                records[k] = Rejected(index, batch, proposals[k], rejection!);
+                records[k] = Mark(k, Rejected(index, batch, proposals[k], rejection!));
                 continue;
             }
             hashes[k] = architecture.Hash;
@@ -128,7 +183,7 @@ internal sealed class ArchitectureSearchRunner
                 TrialRecord? earlier = state.TrainedWithHash(architecture.Hash);
                 if (earlier != null)
                 {
-                    records[k] = earlier with { Index = index, Batch = batch, Kind = TrialKind.Reused, Tokens = proposals[k] };
+                    records[k] = Mark(k, earlier with { Index = index, Batch = batch, Kind = TrialKind.Reused, Tokens = proposals[k] });
                     continue;
                 }
                 if (firstSlotOfHash.ContainsKey(architecture.Hash))
@@ -146,6 +201,7 @@ internal sealed class ArchitectureSearchRunner
         {
             TrialRecord? record = Train(first + item.Slot, batch, proposals[item.Slot], item.Architecture, state, cancellationToken);
             if (record == null) return;
+            record = Mark(item.Slot, record);
             records[item.Slot] = record;
             checkpoint?.AppendTrial(record);
         }
@@ -173,7 +229,7 @@ internal sealed class ArchitectureSearchRunner
             if (records[k] != null || hashes[k] is not { } hash) continue;
             if (firstSlotOfHash.TryGetValue(hash, out int slot) && slot != k && records[slot] is { } original)
             {
-                records[k] = original with { Index = first + k, Batch = batch, Kind = TrialKind.Reused, Tokens = proposals[k] };
+                records[k] = Mark(k, original with { Index = first + k, Batch = batch, Kind = TrialKind.Reused, Tokens = proposals[k] });
                 checkpoint?.AppendTrial(records[k]!);
             }
         }
@@ -223,10 +279,12 @@ internal sealed class ArchitectureSearchRunner
         };
         _log.Info($"Trial {index}: training {architecture.Describe()}");
         TrialResult result;
+        double? cost;
         try
         {
             using TrainedChild child = _trainer.Train(architecture, settings, cancellationToken);
             result = child.Result;
+            cost = result.Failed ? null : Cost(architecture, child);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -251,8 +309,21 @@ internal sealed class ArchitectureSearchRunner
             MultiplyAdds = architecture.MultiplyAdds,
             Result = result,
             Seed = seed,
+            CostKind = _options.Objective.Cost,
+            Cost = cost,
+            CostFactor = cost is { } c ? _options.Objective.CostFactor(c) : 1,
         };
     }
+
+    /// <summary>The trained child's cost under the objective; null when it has none.</summary>
+    private double? Cost(IArchitecture architecture, TrainedChild child) => _options.Objective.Cost switch
+    {
+        ObjectiveCost.None => null,
+        ObjectiveCost.Parameters => architecture.ParameterCount,
+        ObjectiveCost.MultiplyAdds => architecture.MultiplyAdds,
+        ObjectiveCost.Latency => _trainer.MeasureLatencyMilliseconds(child, _options.Objective.LatencyRuns, _options.Objective.LatencyThreads),
+        _ => throw new ArgumentOutOfRangeException(nameof(SearchObjective.Cost), _options.Objective.Cost, "Unknown objective cost."),
+    };
 
     private static TrialRecord Rejected(int index, int batch, IReadOnlyList<int> tokens, string reason) => new()
     {

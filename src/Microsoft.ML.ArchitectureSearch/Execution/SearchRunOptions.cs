@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Objectives;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.Training;
 
@@ -10,6 +11,15 @@ internal sealed record SearchRunOptions
 
     /// <summary>Epochs each child trains during the search.</summary>
     public int TrialEpochs { get; init; } = 1;
+
+    /// <summary>
+    /// Architectures trained first, before the strategy proposes anything (trials 0.., batch 0), marked
+    /// <see cref="TrialRecord.Reference"/>; they count toward <see cref="SearchBudget.MaxTrials"/>. Empty: none.
+    /// </summary>
+    public IReadOnlyList<ReferenceArchitecture> InitialArchitectures { get; init; } = Array.Empty<ReferenceArchitecture>();
+
+    /// <summary>What a child's reward is: the trainer's reward alone (default) or times a cost factor (MnasNet).</summary>
+    public SearchObjective Objective { get; init; } = new();
 
     /// <summary>Root of all randomness: child seeds derive from it and the trial index.</summary>
     public int Seed { get; init; }

@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Objectives;
 using Microsoft.ML.ArchitectureSearch.Training;
 
 namespace Microsoft.ML.ArchitectureSearch.Execution;
@@ -48,9 +49,31 @@ public sealed record TrialRecord
     /// <summary>Training outcome (for rejected proposals: a failed result carrying the reason).</summary>
     public required TrialResult Result { get; init; }
 
-    /// <summary>Reward the strategy learned from: the result's reward, 0 for failed or rejected children.</summary>
-    public double Reward => Result.Failed ? 0 : Result.Reward;
+    /// <summary>
+    /// Reward the strategy learned from: the result's reward times <see cref="CostFactor"/> (the search's
+    /// <see cref="SearchObjective"/>), 0 for failed or rejected children.
+    /// </summary>
+    public double Reward => Result.Failed ? 0 : Result.Reward * CostFactor;
+
+    /// <summary>Which cost <see cref="Cost"/> is (the search's <see cref="SearchObjective.Cost"/>); None when it optimised the reward alone.</summary>
+    public ObjectiveCost CostKind { get; init; }
+
+    /// <summary>
+    /// The child's cost under the search's objective, in the cost's unit: parameters, multiply-adds, or measured
+    /// milliseconds per example. Null when the objective has no cost, and for rejected or failed children.
+    /// </summary>
+    public double? Cost { get; init; }
+
+    /// <summary>(cost / target)^w of MnasNet's reward (see <see cref="SearchObjective"/>); 1 when there is no cost.</summary>
+    public double CostFactor { get; init; } = 1;
 
     /// <summary>Seed the child was trained with (derived from the search seed and <see cref="Index"/>).</summary>
     public int Seed { get; init; }
+
+    /// <summary>
+    /// For the trials that evaluate <see cref="ArchitectureSearchOptions.InitialArchitectures"/> (the first trials of a
+    /// search): the architecture's name, e.g. "plain 3x3 stack", or "initial architecture 2" for one the user gave.
+    /// Null for the strategy's own proposals.
+    /// </summary>
+    public string? Reference { get; init; }
 }

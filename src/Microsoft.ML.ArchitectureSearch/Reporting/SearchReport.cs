@@ -25,8 +25,8 @@ public static class SearchReport
         DataFrame.SaveCsv(SearchHistoryFrame.Create(trials), csv, cultureInfo: CultureInfo.InvariantCulture);
         string reward = Path.Combine(directory, "reward-per-trial.png");
         SearchCharts.SavePng(SearchCharts.RewardPerTrial(trials), reward);
-        string metric = Path.Combine(directory, "metric-vs-parameters.png");
-        SearchCharts.SavePng(SearchCharts.MetricAgainstParameters(trials), metric);
+        string metric = Path.Combine(directory, "metric-vs-cost.png");
+        SearchCharts.SavePng(SearchCharts.MetricAgainstCost(trials), metric);
 
         TrialRecord? best = SearchOutcome.BestOf(trials);
         string? json = null, diagram = null, dot = null;
@@ -65,14 +65,22 @@ public static class SearchReport
         sb.AppendLine(inv, $"- Training time: {trained.Sum(t => t.Result.WallTime.TotalSeconds):0.0} s");
         if (best != null)
         {
-            sb.AppendLine(inv, $"- Best: trial {best.Index}, reward {best.Reward:0.####}, best validation {best.Result.MetricName} {best.Result.BestValidationMetric:0.####}, {best.ParameterCount:N0} parameters");
+            sb.AppendLine(inv, $"- Best: trial {best.Index}{(best.Reference is { } name ? $" (reference '{name}')" : "")}, reward {best.Reward:0.####}, best validation {best.Result.MetricName} {best.Result.BestValidationMetric:0.####}, {best.ParameterCount:N0} parameters");
             sb.AppendLine(inv, $"- Best architecture: `{best.Description}`");
         }
+        var references = trained.Where(t => t.Reference != null).ToList();
+        if (references.Count > 0)
+        {
+            TrialRecord? bestSearched = SearchOutcome.BestOf(trained.Where(t => t.Reference == null));
+            TrialRecord? bestReference = SearchOutcome.BestOf(references);
+            sb.AppendLine(inv, $"- Reference architectures: {string.Join(", ", references.Select(t => $"{t.Reference} (trial {t.Index}, reward {t.Reward:0.####})"))}");
+            sb.AppendLine(inv, $"- Best searched child against the best reference: reward {bestSearched?.Reward ?? 0:0.####} vs {bestReference?.Reward ?? 0:0.####}");
+        }
         sb.AppendLine().AppendLine("## Top children").AppendLine();
-        sb.AppendLine("| trial | reward | validation | parameters | seconds | architecture |");
-        sb.AppendLine("| ---: | ---: | ---: | ---: | ---: | --- |");
+        sb.AppendLine("| trial | reference | reward | validation | parameters | cost | seconds | architecture |");
+        sb.AppendLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (TrialRecord t in trained.Where(t => !t.Result.Failed).OrderByDescending(t => t.Reward).Take(10))
-            sb.AppendLine(inv, $"| {t.Index} | {t.Reward:0.####} | {t.Result.BestValidationMetric:0.####} | {t.ParameterCount:N0} | {t.Result.WallTime.TotalSeconds:0.0} | `{t.Description}` |");
+            sb.AppendLine(inv, $"| {t.Index} | {t.Reference ?? ""} | {t.Reward:0.####} | {t.Result.BestValidationMetric:0.####} | {t.ParameterCount:N0} | {(t.Cost is { } cost ? $"{cost:0.###} ({t.CostKind})" : "")} | {t.Result.WallTime.TotalSeconds:0.0} | `{t.Description}` |");
         return sb.ToString();
     }
 }

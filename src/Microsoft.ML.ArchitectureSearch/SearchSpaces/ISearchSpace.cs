@@ -24,4 +24,10 @@ internal interface ISearchSpace
 
     /// <summary>Reads an architecture written by <see cref="IArchitecture.ToJson"/>; validates it like <see cref="Decode"/>.</summary>
     IArchitecture FromJson(string json);
+
+    /// <summary>
+    /// The hand-designed reference networks that are members of this space (possibly none), in the order a search
+    /// trains them. Computed once per space.
+    /// </summary>
+    IReadOnlyList<ReferenceArchitecture> References { get; }
 }

@@ -4,8 +4,9 @@ using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 namespace Microsoft.ML.ArchitectureSearch.Strategies;
 
 /// <summary>
-/// Regularized (aging) evolution, Real et al. 2019: the first <see cref="EvolutionOptions.PopulationSize"/> proposals are
-/// random; after that each proposal mutates one decision of a tournament winner (best of
+/// Regularized (aging) evolution, Real et al. 2019: the population is first filled, with the reference architectures
+/// the search trained first (<see cref="LearnFromReferences"/>) and then random proposals, up to
+/// <see cref="EvolutionOptions.PopulationSize"/> members; after that each proposal mutates one decision of a tournament winner (best of
 /// <see cref="EvolutionOptions.SampleSize"/> drawn from the population). Every result joins the population and the oldest
 /// member dies, so good architectures must keep being rediscovered, which resists lucky evaluations.
 /// </summary>
@@ -14,7 +15,8 @@ internal sealed class EvolutionStrategy : ISearchStrategy
     private readonly EvolutionOptions _options;
     private readonly Xoshiro256 _random;
     private readonly List<(int[] Tokens, double Reward)> _population = new();
-    private long _proposed;
+    /// <summary>Members that joined without a tournament: seeded references plus random proposals.</summary>
+    private long _filled;
 
     public EvolutionStrategy(ISearchSpace space, int seed, EvolutionOptions? options = null)
     {
@@ -35,10 +37,10 @@ internal sealed class EvolutionStrategy : ISearchStrategy
     public IReadOnlyList<IReadOnlyList<int>> Propose(int count)
     {
         var proposals = new List<IReadOnlyList<int>>(count);
-        for (int k = 0; k < count; k++, _proposed++)
+        for (int k = 0; k < count; k++, _filled++)
         {
-            // Seed the population with random architectures until it could be full, then evolve.
-            if (_proposed < _options.PopulationSize || _population.Count == 0)
+            // Fill the population (after any seeded references) with random architectures until it could be full, then evolve.
+            if (_filled < _options.PopulationSize || _population.Count == 0)
                 proposals.Add(RandomStrategy.UniformTokens(Space, _random));
             else
                 proposals.Add(Mutate(TournamentWinner()));
@@ -55,11 +57,25 @@ internal sealed class EvolutionStrategy : ISearchStrategy
         }
     }
 
+    /// <summary>
+    /// Seeds the population with the references that trained, oldest first, as if they had been the first proposals: the
+    /// first tournaments can pick them as parents, and they age out like any member.
+    /// </summary>
+    public void LearnFromReferences(IReadOnlyList<TrialFeedback> references)
+    {
+        foreach (TrialFeedback f in references.Where(f => !f.Failed))
+        {
+            _population.Add((f.Tokens.ToArray(), f.Reward));
+            _filled++;
+            if (_population.Count > _options.PopulationSize) _population.RemoveAt(0);
+        }
+    }
+
     public void SaveState(Stream stream)
     {
         using BinaryWriter writer = StrategyStateFormat.BeginWrite(stream, this);
         _random.Write(writer);
-        writer.Write(_proposed);
+        writer.Write(_filled);
         writer.Write(_population.Count);
         foreach ((int[] tokens, double reward) in _population)
         {
@@ -74,13 +90,13 @@ internal sealed class EvolutionStrategy : ISearchStrategy
         StrategyStateFormat.ReadBody(() =>
         {
             _random.Read(reader);
-            long proposed = reader.ReadInt64();
+            long filled = reader.ReadInt64();
             int count = reader.ReadInt32();
-            if (proposed < 0 || count < 0 || count > _options.PopulationSize)
+            if (filled < 0 || count < 0 || count > _options.PopulationSize)
                 throw new InvalidDataException($"The saved evolution state is corrupt (population {count}, limit {_options.PopulationSize}).");
             var population = new List<(int[], double)>();
             for (int i = 0; i < count; i++) population.Add((StrategyStateFormat.ReadTokens(reader, this), reader.ReadDouble()));
-            _proposed = proposed;
+            _filled = filled;
             _population.Clear();
             _population.AddRange(population);
         });

@@ -28,6 +28,14 @@ internal interface ISearchStrategy : IDisposable
     /// <summary>Results for earlier proposals.</summary>
     void Learn(IReadOnlyList<TrialFeedback> feedback);
 
+    /// <summary>
+    /// Results of the reference architectures the search trained before asking for proposals
+    /// (ArchitectureSearchOptions.InitialArchitectures): architectures the strategy did not propose. Called once, before
+    /// the first <see cref="Propose"/>, and not at all when there are none. What a strategy does with them is its own
+    /// (Evolution seeds its population; Reinforce must not treat them as samples of its policy).
+    /// </summary>
+    void LearnFromReferences(IReadOnlyList<TrialFeedback> references);
+
     /// <summary>Writes everything needed to continue exactly (weights, optimizer state, baseline, population, RNG).</summary>
     void SaveState(Stream stream);
 

@@ -24,6 +24,9 @@ internal sealed class RandomStrategy : ISearchStrategy
     /// <summary>Nothing to learn: random search ignores rewards.</summary>
     public void Learn(IReadOnlyList<TrialFeedback> feedback) { }
 
+    /// <summary>Nothing to learn from references either: the proposals stay uniform.</summary>
+    public void LearnFromReferences(IReadOnlyList<TrialFeedback> references) { }
+
     public void SaveState(Stream stream)
     {
         using BinaryWriter writer = StrategyStateFormat.BeginWrite(stream, this);

@@ -45,4 +45,12 @@ internal interface IChildTrainer
     bool LowerMetricIsBetter { get; }
 
     TrainedChild Train(IArchitecture architecture, ChildTrainingSettings settings, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Inference latency of a trained child in milliseconds per example (one image; one token step of one sequence),
+    /// timed in this process on the network's device with <paramref name="threads"/> libtorch threads (null: as set):
+    /// the median of <paramref name="runs"/> runs after warm-up (<see cref="Objectives.InferenceLatency"/>). Throws
+    /// <see cref="ArgumentException"/> for a child without a network.
+    /// </summary>
+    double MeasureLatencyMilliseconds(TrainedChild child, int runs, int? threads);
 }

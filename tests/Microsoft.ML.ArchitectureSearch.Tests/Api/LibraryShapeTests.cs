@@ -29,6 +29,8 @@ public sealed class LibraryShapeTests
         "Microsoft.ML.ArchitectureSearch.Execution.SearchProgress",
         "Microsoft.ML.ArchitectureSearch.Execution.TrialKind",
         "Microsoft.ML.ArchitectureSearch.Execution.TrialRecord",
+        "Microsoft.ML.ArchitectureSearch.Objectives.ObjectiveCost",
+        "Microsoft.ML.ArchitectureSearch.Objectives.SearchObjective",
         "Microsoft.ML.ArchitectureSearch.Reporting.SearchReport",
         "Microsoft.ML.ArchitectureSearch.Reporting.SearchReportFiles",
         "Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn.CnnActivation",

@@ -27,6 +27,7 @@ internal sealed class TinySpace : ISearchSpace
     }
 
     public IArchitecture FromJson(string json) => Decode(JsonSerializer.Deserialize<int[]>(json)!);
+    public IReadOnlyList<ReferenceArchitecture> References { get; init; } = Array.Empty<ReferenceArchitecture>();
 }
 
 internal sealed record TinyArchitecture(ISearchSpace Space, int[] TokenArray) : IArchitecture, IDrawableArchitecture
@@ -79,6 +80,11 @@ internal sealed class DriftingStrategy : ISearchStrategy
         foreach (TrialFeedback f in feedback) _learned += (int)Math.Round(f.Reward * 10);
     }
 
+    /// <summary>The references the loop reported, per call (a test asserts they arrive once, before any proposal).</summary>
+    public List<IReadOnlyList<TrialFeedback>> ReferenceCalls { get; } = new();
+
+    public void LearnFromReferences(IReadOnlyList<TrialFeedback> references) => ReferenceCalls.Add(references);
+
     public void SaveState(Stream stream) { using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, true); w.Write(_state); w.Write(_learned); }
     public void LoadState(Stream stream) { using var r = new BinaryReader(stream, System.Text.Encoding.UTF8, true); _state = r.ReadUInt64(); _learned = r.ReadInt32(); }
     public void Dispose() { }
@@ -130,6 +136,9 @@ internal sealed class FormulaTrainer : IChildTrainer
         };
         return new TrainedChild(result, null);
     }
+
+    /// <summary>Scaffolding latency: one millisecond per thousand parameters, so that bigger children are slower.</summary>
+    public double MeasureLatencyMilliseconds(TrainedChild child, int runs, int? threads) => child.Result.ParameterCount / 1000.0;
 }
 
 /// <summary>A search log that keeps every message, for tests that check what a user would read.</summary>

@@ -22,8 +22,7 @@ public sealed class MLNetConventionsTests
         return options;
     }
 
-    private static IDataView Keyed(MLContext ml) =>
-        ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(Images)).Transform(ml.Data.LoadFromEnumerable(Images));
+    private static IDataView Keyed(MLContext ml) => PipelineTestData.Keyed(ml, Images);
 
     [Fact]
     public void TrialResultsAndTheSearchSummaryReachTheMLContextLog()

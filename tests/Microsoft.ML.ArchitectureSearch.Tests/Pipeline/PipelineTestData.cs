@@ -51,6 +51,13 @@ public static class PipelineTestData
         return images;
     }
 
+    /// <summary><paramref name="images"/> as an IDataView whose Label column is mapped to keys, as the estimator needs.</summary>
+    public static IDataView Keyed(MLContext ml, IEnumerable<CifarImage> images)
+    {
+        IDataView data = ml.Data.LoadFromEnumerable(images);
+        return ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
+    }
+
     public static string[] ReadPtb(string fileName, int maxLines) =>
         File.ReadLines(Path.Combine(TestDataDirectory, "ptb", fileName)).Take(maxLines).ToArray();
 

@@ -24,6 +24,7 @@ internal sealed class LayeredSpace : ISearchSpace
     public string Fingerprint => "layered:" + string.Join(",", Steps.Select(s => s.Name + "/" + s.ChoiceCount));
     public IArchitecture Decode(IReadOnlyList<int> tokens) => throw new NotSupportedException("strategy tests never decode");
     public IArchitecture FromJson(string json) => throw new NotSupportedException("strategy tests never decode");
+    public IReadOnlyList<ReferenceArchitecture> References { get; init; } = Array.Empty<ReferenceArchitecture>();
 }
 
 /// <summary>Runs a strategy against reward = fraction of decisions equal to a hidden target, with no child training.</summary>

@@ -22,6 +22,12 @@ internal sealed record CheckpointManifest
 
     public required string DataFingerprint { get; init; }
 
+    /// <summary>Hashes of the initial (reference) architectures, in order; empty when there are none (and in checkpoints written before they existed).</summary>
+    public string InitialArchitectures { get; init; } = "";
+
+    /// <summary>The objective's canonical text; empty for the task's reward alone (and in checkpoints written before objectives existed).</summary>
+    public string Objective { get; init; } = "";
+
     internal const int CurrentFormatVersion = 1;
 
     /// <summary>Names every field that differs from <paramref name="other"/>, or returns null when they match.</summary>
@@ -41,6 +47,8 @@ internal sealed record CheckpointManifest
         Check(nameof(TrialEpochs), TrialEpochs, other.TrialEpochs);
         Check(nameof(ReuseDuplicateResults), ReuseDuplicateResults, other.ReuseDuplicateResults);
         Check(nameof(DataFingerprint), DataFingerprint, other.DataFingerprint);
+        Check(nameof(InitialArchitectures), InitialArchitectures, other.InitialArchitectures);
+        Check(nameof(Objective), Objective, other.Objective);
         return diffs.Count == 0 ? null : string.Join("; ", diffs);
     }
 }

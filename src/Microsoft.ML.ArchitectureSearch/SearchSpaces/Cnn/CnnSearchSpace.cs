@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn.References;
 
 namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 
@@ -38,7 +39,13 @@ internal sealed class CnnSearchSpace : ISearchSpace
         }
 
         Steps = steps;
+        _references = new Lazy<IReadOnlyList<ReferenceArchitecture>>(() => CnnReferences.For(this));
     }
+
+    private readonly Lazy<IReadOnlyList<ReferenceArchitecture>> _references;
+
+    /// <summary>The plain and dense 3x3 stacks and the airbench-like network, where they are members (see <see cref="CnnReferences"/>).</summary>
+    public IReadOnlyList<ReferenceArchitecture> References => _references.Value;
 
     /// <summary>The validated options (lists copied).</summary>
     public CnnSearchSpaceOptions Options { get; }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell.References;
 
 namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
 
@@ -30,7 +31,13 @@ internal sealed class RecurrentCellSearchSpace : ISearchSpace
         _steps = BuildSteps();
         CellFingerprint = BuildCellFingerprint();
         Fingerprint = BuildFingerprint();
+        _references = new Lazy<IReadOnlyList<ReferenceArchitecture>>(() => RecurrentCellReferences.For(this));
     }
+
+    private readonly Lazy<IReadOnlyList<ReferenceArchitecture>> _references;
+
+    /// <summary>The LSTM-computing cell and Zoph &amp; Le's NAS cell, where they are members (see <see cref="RecurrentCellReferences"/>).</summary>
+    public IReadOnlyList<ReferenceArchitecture> References => _references.Value;
 
     public RecurrentCellSearchSpaceOptions Options { get; }
 

@@ -67,6 +67,15 @@ internal sealed class ReinforceStrategy : ISearchStrategy
         }
     }
 
+    /// <summary>
+    /// Ignored, to keep the policy gradient unbiased. REINFORCE estimates the gradient of the expected reward as the mean
+    /// of (R - b) · ∇ log p(a) over architectures a sampled from the controller itself; an architecture that was not
+    /// drawn from p (a hand-designed reference) would weight its term by the wrong probability and bias the estimate
+    /// toward whatever the references happen to be. They are not used for the baseline b either, which stays the moving
+    /// average of the controller's own children. The references still compete for the best architecture of the search.
+    /// </summary>
+    public void LearnFromReferences(IReadOnlyList<TrialFeedback> references) { }
+
     /// <summary>log p(tokens) under the current controller, all steps active.</summary>
     public double LogProbability(IReadOnlyList<int> tokens)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.ArchitectureSearch.Networks.Cnn;
+using Microsoft.ML.ArchitectureSearch.Objectives;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 
@@ -198,6 +199,25 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
         }
 
         return new EpochOutcome(lossSum.item<double>() / examples, TimedOut: false, FailureReason: null);
+    }
+
+    /// <summary>
+    /// One image through the child (eval mode, float32, no test-time flip), from a zero image of the space's input shape:
+    /// the time does not depend on the pixel values. Reading the logits back waits for the device.
+    /// </summary>
+    public double MeasureLatencyMilliseconds(TrainedChild child, int runs, int? threads)
+    {
+        if (child.Network is not ChildCnn network)
+            throw new ArgumentException("The child has no trained CNN to time (its training failed).", nameof(child));
+        CnnSearchSpaceOptions o = network.Architecture.Space.Options;
+        network.eval();
+        using var noGrad = no_grad();
+        using Tensor image = zeros(new long[] { 1, o.InputChannels, o.InputHeight, o.InputWidth }, device: network.parameters().First().device);
+        return InferenceLatency.MedianMilliseconds(() =>
+        {
+            using var scope = NewDisposeScope();
+            network.forward(image).sum().item<float>();
+        }, runs, threads);
     }
 
     /// <summary>Fraction of <paramref name="data"/> whose arg-max logit is the label, with the network in eval mode.</summary>

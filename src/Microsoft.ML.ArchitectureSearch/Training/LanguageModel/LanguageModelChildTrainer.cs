@@ -1,6 +1,8 @@
 using Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
+using Microsoft.ML.ArchitectureSearch.Objectives;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
+using static TorchSharp.torch;
 
 namespace Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 
@@ -45,6 +47,26 @@ internal sealed class LanguageModelChildTrainer : IChildTrainer
     {
         ArgumentNullException.ThrowIfNull(shape);
         return TrainModel(WordLanguageModel.CreateLstm(shape), settings, cancellationToken);
+    }
+
+    /// <summary>
+    /// One token step of one sequence (batch 1, from the zero state): embedding, every recurrent layer and the decoder's
+    /// logits over the vocabulary, what predicting the next word costs. Reading the logits back waits for the device.
+    /// </summary>
+    public double MeasureLatencyMilliseconds(TrainedChild child, int runs, int? threads)
+    {
+        if (child.Network is not WordLanguageModel model)
+            throw new ArgumentException("The child has no trained language model to time (its training failed).", nameof(child));
+        model.eval();
+        using var noGrad = no_grad();
+        using var inputs = NewDisposeScope(); // the state and the token
+        (Tensor h, Tensor c) = model.InitialState(1);
+        Tensor token = zeros(new long[] { 1, 1 }, ScalarType.Int64, device: model.Device);
+        return InferenceLatency.MedianMilliseconds(() =>
+        {
+            using var scope = NewDisposeScope();
+            model.forward(token, h, c).Logits.sum().item<float>();
+        }, runs, threads);
     }
 
     private TrainedChild TrainModel(WordLanguageModel model, ChildTrainingSettings settings, CancellationToken cancellationToken)
