@@ -35,11 +35,8 @@ internal sealed class OnnxGraphBuilder
         return variable;
     }
 
-    /// <summary>A float32 scalar constant.</summary>
-    public string Scalar(float value, string name) => _graph.AddInitializer(name, new[] { value }, Array.Empty<long>());
-
-    /// <summary>A float32 constant of the given shape.</summary>
-    public string Constant(float[] values, long[] dims, string name) => _graph.AddInitializer(name, values, dims);
+    /// <summary>A float32 constant of shape [1], which broadcasts as a scalar (ML.NET's context cannot write rank 0).</summary>
+    public string Scalar(float value, string name) => _graph.AddInitializer(name, new[] { value }, new[] { 1L });
 
     /// <summary>An int64 vector constant.</summary>
     public string Int64s(long[] values, string name) => _graph.AddInitializer(name, values, new[] { (long)values.Length });
