@@ -8,5 +8,6 @@ var root = new RootCommand("Experiments behind BENCHMARKS.md that drive Architec
     new PtbFinalCommand(),
     new StrategiesBenchmarkCommand(),
     new CifarRecipeCommand(),
+    new OnnxAgreementCommand(),
 };
 return Cli.Run(root, args);

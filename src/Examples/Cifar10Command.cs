@@ -9,8 +9,8 @@ namespace Microsoft.ML.ArchitectureSearch.Examples;
 
 /// <summary>
 /// The main job: a CIFAR-10 architecture search in an ML.NET pipeline. Search, retrain the best, evaluate on the test
-/// split, save the model zip, load it back and score with a PredictionEngine, score image files from class folders
-/// through LoadImages/ResizeImages/ExtractPixels, and write the search report.
+/// split, save the model zip, load it back and score with a PredictionEngine, export the pipeline as ONNX, score image
+/// files from class folders through LoadImages/ResizeImages/ExtractPixels, and write the search report.
 /// </summary>
 internal sealed class Cifar10Command : System.CommandLine.Command
 {
@@ -84,6 +84,12 @@ internal sealed class Cifar10Command : System.CommandLine.Command
         var loadedSearch = ((TransformerChain<ITransformer>)loaded).LastTransformer as ArchitectureSearchTransformer
             ?? throw new InvalidOperationException("The loaded model does not end with an ArchitectureSearchTransformer.");
         Console.WriteLine($"saved and reloaded {zip}: {loadedSearch.Architecture.Description}");
+
+        // The same pipeline as ONNX (MapValueToKey and the whole network), to score without TorchSharp: src/Examples.OnnxScoring.
+        string onnx = Path.Combine(outDir, "model.onnx");
+        using (FileStream file = File.Create(onnx))
+            ml.Model.ConvertToOnnx(model, test, file);
+        Console.WriteLine($"exported {onnx} ({new FileInfo(onnx).Length:N0} bytes)");
 
         // Scoring one image at a time; MapKeyToValue turns the predicted key back into a class name.
         ITransformer withNames = loaded.Append(reloadContext.Transforms.Conversion.MapKeyToValue("PredictedName", "PredictedLabel").Fit(loaded.Transform(test)));

@@ -132,7 +132,23 @@ public sealed class ArchitectureSearchTransformer : ITransformer, ICanSaveModel
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new ScoredDataView(input, new OutputBindings(input.Schema, _head));
+        // Wrapped so that mlContext.Model.ConvertToOnnx finds the transformer's ONNX nodes (see MLNetInternals/OnnxExport).
+        return new OnnxExportableView(input, new ScoredDataView(input, new OutputBindings(input.Schema, _head)), _head, this);
+    }
+
+    /// <summary>
+    /// Writes the network alone as an ONNX model (standard operators, opset 12), for ONNX Runtime outside ML.NET. Its
+    /// input is named as the feature column: float pixels [N, channels, height, width], exactly as this transformer
+    /// reads them (the input normalisation is in the graph, and flip test-time averaging when the model was trained
+    /// with it). Its outputs are named as the Score column (class probabilities, float [N, classes]) and the
+    /// PredictedLabel column (the 1-based label key, uint32 [N, 1]). Inside an ML.NET pipeline, use
+    /// <c>mlContext.Model.ConvertToOnnx</c> instead, which this transformer takes part in.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The model is a language model, which has no ONNX export yet.</exception>
+    public void SaveAsOnnx(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        OnnxExport.Save(_head, stream);
     }
 
     /// <inheritdoc/>

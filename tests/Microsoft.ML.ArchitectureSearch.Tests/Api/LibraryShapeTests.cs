@@ -53,6 +53,14 @@ public sealed class LibraryShapeTests
         "Microsoft.ML.ArchitectureSearch.Training.TrialResult",
     };
 
+    // What a user calls on the fitted model (properties by name; methods by name and parameter types).
+    private static readonly string[] TransformerMembers =
+    {
+        "Architecture", "ClassCount", "History", "IsRowToRowMapper", "Task", "Trials",
+        "EvaluatePerplexity(IDataView)", "GetOutputSchema(DataViewSchema)", "GetRowToRowMapper(DataViewSchema)",
+        "SaveAsOnnx(Stream)", "Transform(IDataView)", "WriteReport(String, String)",
+    };
+
     // Files whose namespace is not their folder's, on purpose.
     private static readonly Dictionary<string, string> NamespaceExceptions = new()
     {
@@ -68,6 +76,18 @@ public sealed class LibraryShapeTests
         string[] actual = typeof(ArchitectureSearchEstimator).Assembly.GetExportedTypes()
             .Select(t => t.FullName!).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(PublicApi.Order(StringComparer.Ordinal), actual);
+    }
+
+    [Fact]
+    public void TheTransformersPublicMembersAreExactlyTheDocumentedOnes()
+    {
+        const System.Reflection.BindingFlags declared = System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance
+            | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly;
+        Type type = typeof(ArchitectureSearchTransformer);
+        IEnumerable<string> properties = type.GetProperties(declared).Select(p => p.Name);
+        IEnumerable<string> methods = type.GetMethods(declared).Where(m => !m.IsSpecialName)
+            .Select(m => $"{m.Name}({string.Join(", ", m.GetParameters().Select(p => p.ParameterType.Name))})");
+        Assert.Equal(TransformerMembers.Order(StringComparer.Ordinal), properties.Concat(methods).Order(StringComparer.Ordinal));
     }
 
     [Fact]

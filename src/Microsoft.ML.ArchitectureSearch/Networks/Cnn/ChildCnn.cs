@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Networks.Onnx;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -15,7 +16,7 @@ namespace Microsoft.ML.ArchitectureSearch.Networks.Cnn;
 /// With a <see cref="CnnStem.PatchWhitening"/> stem, its fixed filters must be set (<see cref="SetWhiteningFilters"/>,
 /// or by loading saved weights) before the network means anything.
 /// </summary>
-internal sealed class ChildCnn : nn.Module<Tensor, Tensor>
+internal sealed class ChildCnn : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly PatchWhiteningStem? stem;
     private readonly ModuleList<CnnLayerBlock> layers;
@@ -115,6 +116,40 @@ internal sealed class ChildCnn : nn.Module<Tensor, Tensor>
         Tensor pooled = (globalPooling == CnnGlobalPooling.Max ? final.amax(new long[] { 2, 3 }) : final.mean(new long[] { 2, 3 })).DisposingInput(final);
         Tensor logits = ComputeOps.Linear(classifier, pooled, ComputeMode.BFloat16).DisposingInput(pooled);
         return logitScale == 1.0 ? logits : logits.mul_(logitScale);
+    }
+
+    /// <summary>
+    /// <see cref="forward"/> (eval mode, <see cref="CnnComputeMode.Standard"/>) as ONNX nodes: images [N, C, H, W] to
+    /// logits [N, classes]. Every operator the CNN spaces produce has a standard ONNX form, so this never refuses.
+    /// </summary>
+    public string ExportOnnx(OnnxGraphBuilder onnx, string images)
+    {
+        var source = new OnnxMap(images, inputHeight, inputWidth);
+        if (stem is not null)
+            source = stem.ExportOnnx(onnx, source);
+        var sourceAtStage = new List<OnnxMap> { source };
+        var outputs = new OnnxMap[layers.Count];
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            OnnxMap input;
+            if (inputsOf[i].Length > 0)
+            {
+                input = FeatureMaps.ExportConcat(onnx, inputsOf[i].Select(j => outputs[j]).ToArray(), join, $"layer{i}.join");
+            }
+            else
+            {
+                while (sourceAtStage.Count <= stageOf[i])
+                    sourceAtStage.Add(FeatureMaps.ExportHalve(onnx, sourceAtStage[^1], $"source{sourceAtStage.Count}"));
+                input = sourceAtStage[stageOf[i]];
+            }
+
+            outputs[i] = layers[i].ExportOnnx(onnx, input, $"layer{i}");
+        }
+
+        OnnxMap final = FeatureMaps.ExportConcat(onnx, finalInputs.Select(i => outputs[i]).ToArray(), join, "final.join");
+        string pooled = onnx.Unary(globalPooling == CnnGlobalPooling.Max ? "GlobalMaxPool" : "GlobalAveragePool", final.Variable, "final.pool");
+        string logits = onnx.Linear(onnx.Unary("Flatten", pooled, "final.flatten"), classifier, "classifier");
+        return logitScale == 1.0 ? logits : onnx.Binary("Mul", logits, onnx.Scalar((float)logitScale, "logit_scale"), "logits.scaled");
     }
 
     /// <summary>Every layer's output map [N, Filters, H_i, W_i], in layer order (for inspection and tests).</summary>

@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Networks.Onnx;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -16,6 +17,7 @@ internal sealed class CnnLayerBlock : nn.Module<Tensor, Tensor>
     private readonly Conv2d conv;
     private readonly BatchNorm2d norm;
     private readonly nn.Module<Tensor, Tensor>? pool;
+    private readonly CnnPooling poolKind;
     private readonly bool reduce;
     private readonly CnnActivation activation;
     private readonly long[] stride, padding;
@@ -28,6 +30,7 @@ internal sealed class CnnLayerBlock : nn.Module<Tensor, Tensor>
     {
         this.reduce = reduce;
         this.activation = activation;
+        poolKind = layer.Pool;
         // Odd kernels (enforced by the space) with padding (k-1)/2 give ceil(size/stride) outputs, as CnnLayout counts.
         stride = new long[] { layer.Stride, layer.Stride };
         padding = new long[] { (layer.FilterHeight - 1) / 2, (layer.FilterWidth - 1) / 2 };
@@ -61,5 +64,24 @@ internal sealed class CnnLayerBlock : nn.Module<Tensor, Tensor>
         x = norm.forward(x).DisposingInput(x);
         x = Activations.Apply(x, activation).DisposingInput(x);
         return pool is null ? x : pool.forward(x).DisposingInput(x);
+    }
+
+    /// <summary><see cref="forward"/> (eval mode) as ONNX nodes named after <paramref name="name"/>.</summary>
+    public OnnxMap ExportOnnx(OnnxGraphBuilder onnx, OnnxMap input, string name)
+    {
+        var x = new OnnxMap(onnx.Conv(input.Variable, conv.weight!, null, stride, padding, name + ".conv"),
+            (input.Height + stride[0] - 1) / stride[0], (input.Width + stride[1] - 1) / stride[1]);
+        if (reduce)
+            x = FeatureMaps.ExportHalve(onnx, x, name + ".reduce");
+        x = x with { Variable = onnx.BatchNormalization(x.Variable, norm, name + ".norm") };
+        x = x with { Variable = Activations.ExportOnnx(onnx, x.Variable, activation, name + ".act") };
+        return poolKind switch
+        {
+            CnnPooling.None => x,
+            CnnPooling.Max2x2 => new OnnxMap(onnx.Pool("MaxPool", x.Variable, 2, 2, 2, 2, ceilMode: true, name + ".pool"), (x.Height + 1) / 2, (x.Width + 1) / 2),
+            // Without padding, ceil mode's clipped edge windows are averaged over their cells inside the map, in both.
+            CnnPooling.Avg2x2 => new OnnxMap(onnx.Pool("AveragePool", x.Variable, 2, 2, 2, 2, ceilMode: true, name + ".pool"), (x.Height + 1) / 2, (x.Width + 1) / 2),
+            _ => throw new NotSupportedException($"The pooling {poolKind} has no ONNX export."),
+        };
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Networks.Onnx;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -50,4 +51,9 @@ internal sealed class PatchWhiteningStem : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor images) =>
         Activations.Apply(ComputeOps.Conv(whitening, images, BFloat16, Unit, NoPadding), activation);
+
+    /// <summary><see cref="forward"/> as ONNX nodes: the 2x2 convolution shrinks each side by one.</summary>
+    public OnnxMap ExportOnnx(OnnxGraphBuilder onnx, OnnxMap images) => new(
+        Activations.ExportOnnx(onnx, onnx.Conv(images.Variable, whitening.weight!, whitening.bias, Unit, NoPadding, "stem.conv"), activation, "stem.act"),
+        images.Height - 1, images.Width - 1);
 }

@@ -1,6 +1,7 @@
 // CoreCLR skips the visibility checks for members of the assemblies named here (see MLNetInternalsAccess.cs for why).
 [assembly: System.Runtime.CompilerServices.IgnoresAccessChecksTo("Microsoft.ML.Core")]
 [assembly: System.Runtime.CompilerServices.IgnoresAccessChecksTo("Microsoft.ML.Data")]
+[assembly: System.Runtime.CompilerServices.IgnoresAccessChecksTo("Microsoft.ML.OnnxConverter")]
 
 namespace System.Runtime.CompilerServices;
 

@@ -34,6 +34,9 @@ namespace Microsoft.ML.ArchitectureSearch.Pipeline.MLNetInternals;
 //   drops an allow-listed one fails the build by name.
 // - Thread safety and disposal are ML.NET's usual: see Scoring/SharedNetwork.cs and ArchitectureSearchTransformer.
 //
+// ONNX export (OnnxExport.cs) joins mlContext.Model.ConvertToOnnx through the same route, with the ONNX interfaces of
+// Microsoft.ML.Data and the converter's context of Microsoft.ML.OnnxConverter (pinned to 0.23.1, its release beside 5.0.1).
+//
 // Everything this library needs from ML.NET that ML.NET 5 keeps internal is here, so an ML.NET upgrade touches this
 // folder alone.
 internal static class MLNetInternalsAccess
@@ -47,14 +50,19 @@ internal static class MLNetInternalsAccess
     /// </summary>
     internal static void EnsurePinnedVersion()
     {
-        string pinned = typeof(MLNetInternalsAccess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "MicrosoftMLPinnedVersion").Value!;
-        foreach (Assembly assembly in new[] { typeof(ModelSaveContext).Assembly, typeof(CatalogUtils).Assembly })
+        var pinnedVersions = typeof(MLNetInternalsAccess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .ToDictionary(a => a.Key, a => a.Value);
+        foreach ((Assembly assembly, string package) in new[]
         {
+            (typeof(ModelSaveContext).Assembly, "Microsoft.ML"), (typeof(CatalogUtils).Assembly, "Microsoft.ML"),
+            (typeof(Model.OnnxConverter.OnnxContextImpl).Assembly, "Microsoft.ML.OnnxConverter"),
+        })
+        {
+            string pinned = pinnedVersions[package == "Microsoft.ML" ? "MicrosoftMLPinnedVersion" : "MicrosoftMLOnnxConverterPinnedVersion"]!;
             string loaded = (assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown").Split('+')[0];
             if (loaded != pinned)
                 throw new InvalidOperationException(
-                    $"Microsoft.ML.ArchitectureSearch reads and writes model zips through ML.NET internals and supports Microsoft.ML {pinned} only, but {assembly.GetName().Name} {loaded} is loaded. Reference Microsoft.ML {pinned}.");
+                    $"Microsoft.ML.ArchitectureSearch reads and writes model zips and ONNX models through ML.NET internals and supports {package} {pinned} only, but {assembly.GetName().Name} {loaded} is loaded. Reference {package} {pinned}.");
         }
     }
 

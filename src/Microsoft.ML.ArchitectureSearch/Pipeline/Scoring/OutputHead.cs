@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Networks.Onnx;
 using Microsoft.ML.Data;
 namespace Microsoft.ML.ArchitectureSearch.Pipeline.Scoring;
 
@@ -42,4 +43,14 @@ internal interface IOutputHead
     void CheckInput(DataViewSchema inputSchema);
 
     RowScorer CreateScorer(DataViewRow input);
+
+    /// <summary>The input column's type as a stand-alone ONNX model declares it (SaveAsOnnx).</summary>
+    DataViewType OnnxInputType { get; }
+
+    /// <summary>
+    /// Writes what <see cref="CreateScorer"/> computes as ONNX nodes reading <paramref name="input"/> (the feature column,
+    /// [N, values]); returns one variable per entry of <see cref="Outputs"/>, holding exactly that column. Throws
+    /// <see cref="NotSupportedException"/>, naming what has no ONNX form, for a network that cannot be exported.
+    /// </summary>
+    IReadOnlyList<string> ExportOnnx(OnnxGraphBuilder onnx, string input);
 }

@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Networks.Onnx;
 using Microsoft.ML.Data;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -39,6 +40,22 @@ internal sealed class SharedNetwork
             using var noGrad = no_grad();
             Tensor output = _network.forward(makeInput(Device));
             readOutput(output.cpu());
+        }
+    }
+
+    /// <summary>
+    /// Writes the network's eval-mode forward pass into an ONNX graph (under the same lock, so no forward runs while
+    /// its weights are read); returns the output variable. Throws <see cref="NotSupportedException"/>, naming the
+    /// network, when it has no ONNX form.
+    /// </summary>
+    public string ExportOnnx(OnnxGraphBuilder onnx, string input)
+    {
+        if (_network is not IOnnxExportable exportable)
+            throw new NotSupportedException($"The network {_network.GetType().Name} has no ONNX export.");
+        lock (_gate)
+        {
+            using var noGrad = no_grad();
+            return exportable.ExportOnnx(onnx, input);
         }
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Networks.Onnx;
 using Microsoft.ML.ArchitectureSearch.Pipeline;
 using Microsoft.ML.ArchitectureSearch.Pipeline.Scoring;
 using Microsoft.ML.Data;
@@ -36,6 +37,18 @@ internal sealed class ImageClassificationHead : IOutputHead
         inputSchema, _columns.Feature, _model.Channels, _model.Height, _model.Width);
 
     public RowScorer CreateScorer(DataViewRow input) => new Scorer(this, input);
+
+    public DataViewType OnnxInputType => new VectorDataViewType(NumberDataViewType.Single, _model.Channels, _model.Height, _model.Width);
+
+    // As the scorer: softmax of the logits, then the 1-based key of the first largest probability, as uint32 [N, 1].
+    public IReadOnlyList<string> ExportOnnx(OnnxGraphBuilder onnx, string input)
+    {
+        string images = onnx.Reshape(input, new long[] { -1, _model.Channels, _model.Height, _model.Width }, "images");
+        string probabilities = onnx.Softmax(_shared.ExportOnnx(onnx, images), "probabilities");
+        string index = onnx.ArgMax(probabilities, "best");
+        string key = onnx.Binary("Add", index, onnx.Int64s(new[] { 1L }, "key_base"), "best_key");
+        return new[] { probabilities, onnx.CastToUInt32(key, "predicted_key") };
+    }
 
     private static DataViewSchema.Annotations ScoreAnnotations(ImageModelData model)
     {

@@ -1,4 +1,5 @@
 using Microsoft.ML.ArchitectureSearch.Networks.Cnn;
+using Microsoft.ML.ArchitectureSearch.Networks.Onnx;
 using Microsoft.ML.ArchitectureSearch.Training.Cnn;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace Microsoft.ML.ArchitectureSearch.Tasks.ImageClassification;
 /// saved and loaded with the weights. With flip test-time augmentation on, the logits are averaged with the mirror
 /// image's, as the trainer scored the validation rows.
 /// </summary>
-internal sealed class NormalizedImageClassifier : nn.Module<Tensor, Tensor>
+internal sealed class NormalizedImageClassifier : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly ChildCnn network;
     private readonly Tensor mean;
@@ -32,4 +33,12 @@ internal sealed class NormalizedImageClassifier : nn.Module<Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor images) => TestTimeFlip.Logits(network, (images - mean) / std, testTimeFlip);
+
+    /// <summary><see cref="forward"/> as ONNX nodes: images [N, C, H, W] to logits [N, classes].</summary>
+    public string ExportOnnx(OnnxGraphBuilder onnx, string images)
+    {
+        string centred = onnx.Binary("Sub", images, onnx.Weight(mean, "input.mean"), "input.centred");
+        string normalised = onnx.Binary("Div", centred, onnx.Weight(std, "input.std"), "input.normalised");
+        return TestTimeFlip.ExportLogits(onnx, network, normalised, testTimeFlip);
+    }
 }

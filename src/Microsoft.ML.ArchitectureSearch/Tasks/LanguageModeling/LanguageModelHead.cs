@@ -1,4 +1,5 @@
 using Microsoft.ML.ArchitectureSearch.Data;
+using Microsoft.ML.ArchitectureSearch.Networks.Onnx;
 using Microsoft.ML.Data;
 using Microsoft.ML.ArchitectureSearch.Pipeline;
 using Microsoft.ML.ArchitectureSearch.Pipeline.Scoring;
@@ -37,6 +38,14 @@ internal sealed class LanguageModelHead : IOutputHead
     public void CheckInput(DataViewSchema inputSchema) => InputSchemaChecks.CheckTextColumn(inputSchema, _columns.Feature);
 
     public RowScorer CreateScorer(DataViewRow input) => new Scorer(this, input);
+
+    public DataViewType OnnxInputType => TextDataViewType.Instance;
+
+    // Scoring a sentence runs the recurrent cell once per token and looks words up in the vocabulary; neither is written
+    // as ONNX yet, so export refuses rather than writing a graph that computes something else.
+    public IReadOnlyList<string> ExportOnnx(OnnxGraphBuilder onnx, string input) =>
+        throw new NotSupportedException(
+            "ONNX export of language models is not supported: the searched recurrent cell (run once per token over the sentence) and the vocabulary lookup of Perplexity/PredictedNextWord have no ONNX export in this version. Image classification models export.");
 
     /// <summary>
     /// exp of the mean negative log-likelihood over every word and closing <c>&lt;eos&gt;</c> of the rows of
