@@ -2,11 +2,13 @@
 # BENCHMARKS.md "ONNX export": runs the main job (src/Examples cifar10 with its defaults, on testdata), which saves the
 # model zip and its ConvertToOnnx export; scores the full CIFAR-10 test split with both (bench/Experiments
 # onnx-agreement); publishes the ONNX deployment sample and the TorchSharp example app for linux-x64 and sizes them.
-# Usage: bash bench/run-onnx-export.sh [CIFAR10_DIR (default ../shared/data/cifar10)]
+# Usage: bash bench/run-onnx-export.sh [CIFAR10_DIR (default ../shared/data/cifar10)] [cifar10 options...]
+#   e.g. bash bench/run-onnx-export.sh ../shared/data/cifar10 --trials 2 --final-epochs 2   (a shorter main job)
 # Log: bench/results/onnx-export/onnx-export.log
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${1:-../shared/data/cifar10}
+shift || true
 results=bench/results/onnx-export
 mkdir -p "$results"
 work=$(mktemp -d)
@@ -16,8 +18,8 @@ trap 'rm -rf "$work"' EXIT
   echo "== load and top processes at start (the machine is shared):"; uptime; ps -eo pcpu,comm --sort=-pcpu | head -6
   dotnet build src/Examples -c Release -v q -nologo >/dev/null
   dotnet build bench/Experiments -c Release -v q -nologo >/dev/null
-  echo "== main job: src/Examples cifar10 (defaults, testdata)"
-  dotnet src/Examples/bin/Release/net10.0/Examples.dll cifar10 --out "$work/main" | grep -E "best architecture|test accuracy|exported|search \+ final"
+  echo "== main job: src/Examples cifar10 on testdata, options: ${*:-(defaults)}"
+  dotnet src/Examples/bin/Release/net10.0/Examples.dll cifar10 --out "$work/main" "$@" | grep -E "best architecture|test accuracy|exported|search \+ final"
   echo "== onnx-agreement on $data"
   dotnet bench/Experiments/bin/Release/net10.0/Experiments.dll onnx-agreement --data-dir "$data" \
     --model "$work/main/model.zip" --onnx "$work/main/model.onnx"

@@ -46,8 +46,10 @@ internal sealed class OnnxAgreementCommand : System.CommandLine.Command
     private int Run(ParseResult parse)
     {
         var ml = new MLContext(seed: 1);
-        IDataView test = ml.Data.Cache(Cifar10Loader.LoadDataView(ml, _dataDir.Resolve(parse), Cifar10Split.Test, parse.GetValue(_testSize)));
-        int count = (int)test.GetRowCount()!.Value;
+        // Cached, so that both scorers time scoring and not decoding; a cache does not know its row count before it has filled.
+        IDataView loaded = Cifar10Loader.LoadDataView(ml, _dataDir.Resolve(parse), Cifar10Split.Test, parse.GetValue(_testSize));
+        int count = (int)(loaded.GetRowCount() ?? loaded.GetColumn<string>("Label").LongCount());
+        IDataView test = ml.Data.Cache(loaded);
         string onnxPath = parse.GetValue(_onnx)!;
         ITransformer torch = ml.Model.Load(parse.GetValue(_model)!, out _);
         ITransformer onnx = ml.Transforms.ApplyOnnxModel(new[] { "Score.output", "PredictedLabel.output" }, new[] { "Image", "Label" }, onnxPath).Fit(test);
