@@ -41,4 +41,17 @@ internal sealed class SharedNetwork
             readOutput(output.cpu());
         }
     }
+
+    /// <summary>
+    /// Lets <paramref name="use"/> drive the network in several steps under the same lock and no_grad (a head that
+    /// scores a long row in chunks, carrying state between them); it must dispose the tensors it makes.
+    /// </summary>
+    public T Use<T>(Func<nn.Module<Tensor, Tensor>, T> use)
+    {
+        lock (_gate)
+        {
+            using var noGrad = no_grad();
+            return use(_network);
+        }
+    }
 }
