@@ -53,17 +53,12 @@ internal sealed class LanguageModelScoringNetwork : nn.Module<Tensor, Tensor>
                 int length = Math.Min(chunkLength, inputs.Length - start);
                 using var scope = NewDisposeScope();
                 Tensor tokens = tensor(inputs.AsSpan(start, length).ToArray(), new long[] { length, 1 }, device: model.Device);
-                (Tensor logits, Tensor nextH, Tensor nextC) = model.forward(tokens, h, c);
-                Tensor logProbabilities = logits.log_softmax(-1);
+                Tensor logProbabilities = model.ForwardCarryingState(tokens, ref h, ref c).log_softmax(-1);
                 long[] chunkTargets = targets.AsSpan(start, length).ToArray().Select(t => (long)t).ToArray();
                 Tensor targetIds = tensor(chunkTargets, new long[] { length, 1 }, device: model.Device);
                 negativeLogLikelihood -= logProbabilities.gather(1, targetIds).to_type(ScalarType.Float64).sum().item<double>();
                 if (start + length == inputs.Length)
                     next = (int)logProbabilities[length - 1].argmax().item<long>();
-                h.Dispose();
-                c.Dispose();
-                h = nextH.MoveToOuterDisposeScope();
-                c = nextC.MoveToOuterDisposeScope();
             }
         }
         finally
