@@ -29,7 +29,10 @@ internal sealed record SearchRunOptions
 
     /// <summary>
     /// Children trained at the same time. Each gets an equal share of the cores (libtorch's intra-op threads are set to
-    /// cores / parallelism). Results are bit-reproducible only at 1, since libtorch's global generator is shared.
+    /// cores / parallelism). Every random draw of a child comes from its own generators, seeded by its trial seed, so a
+    /// language-model child gets exactly its Parallelism = 1 result (tested). CNN children were measured to differ in
+    /// the last bits between Parallelism 1 and 2 for the same architecture and seed; the likely cause, not yet
+    /// confirmed, is the intra-op thread count, which changes libtorch's reduction order.
     /// </summary>
     public int Parallelism { get; init; } = 1;
 

@@ -162,6 +162,21 @@ internal sealed class WordLanguageModel : nn.Module<Tensor, Tensor, Tensor, (Ten
     }
 
     /// <summary>Inverted dropout with masks from <see cref="DropoutGenerator"/>, so training is reproducible per seed.</summary>
+    /// <summary>
+    /// Runs one segment of a stream read in pieces: forwards <paramref name="tokens"/> from the carried state, replaces
+    /// <paramref name="h"/> and <paramref name="c"/> (disposing the old ones) by the state after the segment, moved out of
+    /// the caller's dispose scope so it outlives the segment, and returns the logits in that scope.
+    /// </summary>
+    public Tensor ForwardCarryingState(Tensor tokens, ref Tensor h, ref Tensor c)
+    {
+        (Tensor logits, Tensor nextH, Tensor nextC) = forward(tokens, h, c);
+        h.Dispose();
+        c.Dispose();
+        h = nextH.MoveToOuterDisposeScope();
+        c = nextC.MoveToOuterDisposeScope();
+        return logits;
+    }
+
     private Tensor ApplyDropout(Tensor x)
     {
         if (!training || Dropout == 0)

@@ -52,10 +52,19 @@ internal sealed class SharedNetwork
     {
         if (_network is not IOnnxExportable exportable)
             throw new NotSupportedException($"The network {_network.GetType().Name} has no ONNX export.");
+        return Use(_ => exportable.ExportOnnx(onnx, input));
+    }
+
+    /// <summary>
+    /// Lets <paramref name="use"/> drive the network in several steps under the same lock and no_grad (a head that
+    /// scores a long row in chunks, carrying state between them); it must dispose the tensors it makes.
+    /// </summary>
+    public T Use<T>(Func<nn.Module<Tensor, Tensor>, T> use)
+    {
         lock (_gate)
         {
             using var noGrad = no_grad();
-            return exportable.ExportOnnx(onnx, input);
+            return use(_network);
         }
     }
 }

@@ -15,6 +15,9 @@ namespace Microsoft.ML.ArchitectureSearch.Tasks.LanguageModeling;
 /// </summary>
 internal sealed class LanguageModelHead : IOutputHead
 {
+    /// <summary>Tokens read per step of a long sentence: bounds scoring memory (chunk x vocabulary floats) whatever the row length.</summary>
+    internal const int ScoringChunkLength = 256;
+
     private readonly ColumnNames _columns;
     private readonly Vocabulary _vocabulary;
     private readonly SharedNetwork _shared;
@@ -103,19 +106,11 @@ internal sealed class LanguageModelHead : IOutputHead
             inputs[0] = _head._vocabulary.EndOfSentenceId;
             for (int t = 1; t < targets.Length; t++)
                 inputs[t] = targets[t - 1];
-            int next = 0;
-            double meanNll = 0;
-            _head._shared.Forward(
-                device => tensor(inputs, new long[] { 1, inputs.Length }, device: device),
-                logits =>
-                {
-                    Tensor logProbabilities = logits[0].log_softmax(-1);
-                    Tensor targetIds = tensor(targets.Select(t => (long)t).ToArray()).unsqueeze(1);
-                    meanNll = -logProbabilities.gather(1, targetIds).mean().item<float>();
-                    // The last position has read every word of the sentence (its target is the closing <eos>).
-                    next = (int)logProbabilities[targets.Length - 1].argmax().item<long>();
-                });
-            _perplexity = (float)Math.Exp(meanNll);
+            // The last position has read every word of the sentence (its target is the closing <eos>), so the word it
+            // predicts is the next word after the sentence.
+            (double nll, int next) = _head._shared.Use(network =>
+                ((LanguageModelScoringNetwork)network).Score(inputs, targets, ScoringChunkLength));
+            _perplexity = (float)Math.Exp(nll / targets.Length);
             _nextWord = _head._vocabulary.Words[next];
         }
     }

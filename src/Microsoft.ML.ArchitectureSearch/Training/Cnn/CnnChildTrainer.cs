@@ -17,7 +17,8 @@ namespace Microsoft.ML.ArchitectureSearch.Training.Cnn;
 /// per step, random-crop/flip augmentation, per-channel normalisation with the training split's statistics, applied
 /// to each batch as it is cut. Reports validation accuracy per epoch and the <see cref="RewardKind"/> reward.
 /// On CPU a given <see cref="ChildTrainingSettings.Seed"/> gives the same result, whatever other threads do with
-/// torch's global generator (this trainer never uses it). One <see cref="Train"/> call at a time per trainer.
+/// torch's global generator (this trainer never uses it). <see cref="Train"/> may run on several threads at once (parallel
+/// trials): each call keeps its state to itself, and what calls share (the images, the whitening filters) is read-only.
 /// </summary>
 internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
 {
@@ -32,8 +33,8 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
     private readonly DeviceImageStore[] stores;
     private readonly ImageBatchAugmenter augmenter;
     private readonly (int Channels, int Height, int Width) imageShape;
+    private readonly object whiteningGate = new();
     private Tensor? whiteningFilters;
-    private double[] groupRateScales = { 1.0 };
 
     /// <param name="train">Training split; its per-channel mean/std normalise every split.</param>
     /// <param name="validation">Split the reward is measured on.</param>
@@ -75,7 +76,13 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
     /// The patch-whitening stem's filters for this trainer's training images, computed on first use and shared by every
     /// child (they depend on the images alone).
     /// </summary>
-    private Tensor WhiteningFilters => whiteningFilters ??= PatchWhitening.Filters(train, imageShape.Channels).DetachFromDisposeScope();
+    private Tensor WhiteningFilters
+    {
+        get
+        {
+            lock (whiteningGate) return whiteningFilters ??= PatchWhitening.Filters(train, imageShape.Channels).DetachFromDisposeScope();
+        }
+    }
 
     /// <summary>Per-channel mean and standard deviation of the training split, which normalise every split.</summary>
     public (float[] Mean, float[] Std) ChannelStatistics { get; }
@@ -287,16 +294,16 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
         };
         if (shifts.Length > 0)
             groups.Add(new(shifts, options.LearningRate * scale, options.Momentum, weight_decay: options.WeightDecay / scale, nesterov: options.Nesterov));
-        groupRateScales = shifts.Length > 0 ? new[] { 1.0, scale } : new[] { 1.0 };
         return optim.SGD(groups, options.LearningRate, options.Momentum, weight_decay: options.WeightDecay, nesterov: options.Nesterov);
     }
 
     private void SetLearningRate(optim.Optimizer optimizer, long step, long totalSteps)
     {
         double rate = LearningRates.At(options, step, totalSteps);
+        // Group 0 holds every parameter but the batch-norm shifts, which CreateOptimizer puts in group 1 when scaled.
         int g = 0;
         foreach (var group in optimizer.ParamGroups)
-            group.LearningRate = rate * groupRateScales[g++];
+            group.LearningRate = rate * (g++ == 0 ? 1.0 : options.BatchNormShiftLearningRateScale);
     }
 
     /// <summary>Full batches plus the remainder, unless the remainder is a single image (BatchNorm cannot train on one).</summary>

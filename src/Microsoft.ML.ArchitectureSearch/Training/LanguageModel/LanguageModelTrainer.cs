@@ -209,13 +209,9 @@ internal sealed class LanguageModelTrainer
             {
                 using var scope = NewDisposeScope();
                 var (input, target) = batches.Segment((long)step * Options.Bptt, Options.Bptt);
-                var (logits, nextH, nextC) = model.forward(input, h, c);
+                Tensor logits = model.ForwardCarryingState(input, ref h, ref c);
                 lossSum += nn.functional.cross_entropy(logits, target, reduction: nn.Reduction.Sum).item<float>();
                 tokenCount += target.numel();
-                h.Dispose();
-                c.Dispose();
-                h = nextH.MoveToOuterDisposeScope();
-                c = nextC.MoveToOuterDisposeScope();
             }
         }
         finally
