@@ -79,7 +79,7 @@ internal sealed class ArchitectureSearchRunner
                     return new SearchOutcome(state.Trials.ToArray(), reason, state.Elapsed);
                 }
                 batch = 1;
-                checkpoint?.SaveState(batch, state.Elapsed, _strategy.SaveState);
+                checkpoint?.SaveState(batch, state.Trials.Count, state.Elapsed, _strategy.SaveState);
             }
             while (!state.ShouldStop(cancellationToken, out reason))
             {
