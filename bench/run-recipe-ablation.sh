@@ -17,7 +17,7 @@ mkdir -p "$OUT"
 dotnet build bench/Experiments -c Release -v q -nologo > /dev/null
 bin=$(mktemp -d); cp -r bench/Experiments/bin/Release/net10.0/. "$bin"; trap 'rm -rf "$bin"' EXIT
 { echo "commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench/Experiments || echo ' + uncommitted changes')"
-  echo "TRAIN=$TRAIN TEST=$TEST EPOCHS=$EPOCHS COMPUTE=$COMPUTE OMP_NUM_THREADS=${OMP_NUM_THREADS:-unset}"; grep -m1 'model name' /proc/cpuinfo; nproc; } > "$OUT/machine.txt"
+  echo "TRAIN=$TRAIN TEST=$TEST EPOCHS=$EPOCHS COMPUTE=$COMPUTE OMP_NUM_THREADS=${OMP_NUM_THREADS:-unset}"; grep -m1 "model name" /proc/cpuinfo; echo "cores $(getconf _NPROCESSORS_ONLN)"; } > "$OUT/machine.txt"
 for v in "${variants[@]}"; do
   case $v in
     airbench) args=(--recipe airbench) ;;
