@@ -18,6 +18,13 @@ internal interface ITaskSearch : IDisposable
     /// </summary>
     IArchitecture ReadFixedArchitecture(string json) => Space.FromJson(json);
 
+    /// <summary>
+    /// The shared-weight trainer of a weight-sharing search over <see cref="Space"/>, on the search's training rows and
+    /// scoring on the validation rows (ArchitectureSearchOptions.WeightSharing).
+    /// </summary>
+    ISharedWeightTrainer CreateSharedWeightTrainer(int seed, int sharedEpochs) =>
+        throw new NotSupportedException($"Weight sharing is not supported for the '{Space.Name}' search space yet.");
+
     /// <summary>Digest of the data the children see, stored in checkpoints so a resume on other data is refused.</summary>
     string DataFingerprint { get; }
 

@@ -11,7 +11,7 @@ namespace Microsoft.ML.ArchitectureSearch.Strategies.Reinforce;
 /// bonus), where b is an exponential moving average of past rewards. Log-probabilities are recomputed from the tokens at
 /// learning time (teacher forcing), so learning does not depend on state kept from sampling and survives a resume.
 /// </summary>
-internal sealed class ReinforceStrategy : ISearchStrategy
+internal sealed class ReinforceStrategy : ISearchStrategy, IChildSampler
 {
     private readonly ReinforceOptions _options;
     private readonly Xoshiro256 _random;
@@ -55,6 +55,14 @@ internal sealed class ReinforceStrategy : ISearchStrategy
         for (int i = 0; i < count; i++) _outstandingDepths.Enqueue(depth);
         _proposed += count;
         return pass.Tokens;
+    }
+
+    /// <summary>ENAS: the shared weights train on the controller's samples, drawn as proposals are but not counted as ones.</summary>
+    public IReadOnlyList<int> SampleChild()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return _controller.Run(1, null, _random, ActiveSteps(CurrentDepth())).Tokens[0];
     }
 
     public void Learn(IReadOnlyList<TrialFeedback> feedback)

@@ -43,6 +43,9 @@ internal sealed class ImageSearch : ITaskSearch
     // Built on first use: a FixedArchitecture fit never searches, so it never builds the children's trainer.
     public IChildTrainer Trainer => _trainer ??= new CnnChildTrainer(_searchTrain, _validation, null, _training);
 
+    public ISharedWeightTrainer CreateSharedWeightTrainer(int seed, int sharedEpochs) =>
+        new SharedCnnTrainer(_space, _searchTrain, _validation, _training, seed, sharedEpochs);
+
     // Hashed only when a search asks (a FixedArchitecture fit never does): it reads every pixel.
     public string DataFingerprint => _dataFingerprint ??= Execution.Checkpoints.DataFingerprint.Of("images", hash =>
     {
