@@ -127,7 +127,7 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
         double accuracy = (double)correct / count;
         return new TrialResult
         {
-            MetricName = "shared-weight accuracy",
+            MetricName = allValidationRows ? "shared-weight accuracy (all validation rows)" : "shared-weight accuracy (validation mini-batch)",
             Reward = ImageRewards.Compute(options.Reward, new[] { accuracy }),
             ValidationMetricPerEpoch = new[] { accuracy },
             EpochsCompleted = 0,
