@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.Strategies;
+using Microsoft.ML.ArchitectureSearch.Strategies.Reinforce;
 using Microsoft.ML.ArchitectureSearch.Training;
 
 namespace Microsoft.ML.ArchitectureSearch.Execution.WeightSharing;
@@ -70,6 +71,9 @@ internal sealed class WeightSharingSearch
     /// <summary>Mean reward of the children the strategy scored after each shared epoch.</summary>
     public List<double> MeanRewardPerEpoch { get; } = new();
 
+    /// <summary>Mean entropy of the controller at the proposals of each strategy phase (Reinforce only; NaN for the others).</summary>
+    public List<double> ControllerEntropyPerEpoch { get; } = new();
+
     /// <summary>Runs the search. Cancelling keeps the children scored so far; the best of them is the winner.</summary>
     public SearchOutcome Run(CancellationToken cancellationToken)
     {
@@ -93,8 +97,12 @@ internal sealed class WeightSharingSearch
 
                 double meanReward = _trials.Count > before ? _trials.Skip(before).Average(t => t.Reward) : double.NaN;
                 MeanRewardPerEpoch.Add(meanReward);
+                double entropy = _strategy is ReinforceStrategy controller ? controller.TakeMeanProposalEntropy() : double.NaN;
+                ControllerEntropyPerEpoch.Add(entropy);
                 _log.Info(string.Create(CultureInfo.InvariantCulture,
-                    $"Shared epoch {epoch + 1}/{_options.SharedEpochs}: training loss {loss:0.####}, {_trials.Count - before} children scored, mean reward {meanReward:0.####} ({_clock.Elapsed.TotalSeconds:0} s)."));
+                    $"Shared epoch {epoch + 1}/{_options.SharedEpochs}: training loss {loss:0.####}, {_trials.Count - before} children scored, mean reward {meanReward:0.####}") +
+                    (double.IsNaN(entropy) ? "" : string.Create(CultureInfo.InvariantCulture, $", controller entropy {entropy:0.###}")) +
+                    string.Create(CultureInfo.InvariantCulture, $" ({_clock.Elapsed.TotalSeconds:0} s)."));
                 if (reason != SearchStopReason.SharedEpochsCompleted)
                     break;
             }
