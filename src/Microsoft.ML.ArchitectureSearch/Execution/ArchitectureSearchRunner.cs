@@ -122,7 +122,7 @@ internal sealed class ArchitectureSearchRunner
             (IArchitecture? architecture, string? rejection) = Screen(proposals[k]);
             if (architecture == null)
             {
-                records[k] = Rejected(index, batch, proposals[k], rejection!);
+                records[k] = TrialRecord.Rejected(index, batch, proposals[k], rejection!);
                 continue;
             }
             hashes[k] = architecture.Hash;
@@ -239,31 +239,8 @@ internal sealed class ArchitectureSearchRunner
         state.RecordTrainingTime(result.WallTime);
         if (result.Failed)
             _log.Warning($"Trial {index} failed: {result.FailureReason}");
-        return new TrialRecord
-        {
-            Index = index,
-            Batch = batch,
-            Kind = TrialKind.Trained,
-            Tokens = tokens.ToArray(),
-            Hash = architecture.Hash,
-            Description = architecture.Describe(),
-            ArchitectureJson = architecture.ToJson(),
-            ParameterCount = architecture.ParameterCount,
-            MultiplyAdds = architecture.MultiplyAdds,
-            Result = result,
-            Seed = seed,
-        };
+        return TrialRecord.Trained(index, batch, tokens, architecture, result, seed);
     }
-
-    private static TrialRecord Rejected(int index, int batch, IReadOnlyList<int> tokens, string reason) => new()
-    {
-        Index = index,
-        Batch = batch,
-        Kind = TrialKind.Rejected,
-        Tokens = tokens.ToArray(),
-        Description = reason,
-        Result = new TrialResult { MetricName = "", Failed = true, FailureReason = reason },
-    };
 
     /// <summary>Counters of a run; touched by the loop thread, except <see cref="RecordTrainingTime"/>.</summary>
     private sealed class RunState

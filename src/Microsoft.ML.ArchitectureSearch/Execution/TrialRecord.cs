@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.Training;
 
 namespace Microsoft.ML.ArchitectureSearch.Execution;
@@ -53,4 +54,31 @@ public sealed record TrialRecord
 
     /// <summary>Seed the child was trained with (derived from the search seed and <see cref="Index"/>).</summary>
     public int Seed { get; init; }
+
+    /// <summary>The record of a child that was trained (or scored on shared weights) with <paramref name="result"/>.</summary>
+    internal static TrialRecord Trained(int index, int batch, IReadOnlyList<int> tokens, IArchitecture architecture, TrialResult result, int seed) => new()
+    {
+        Index = index,
+        Batch = batch,
+        Kind = TrialKind.Trained,
+        Tokens = tokens.ToArray(),
+        Hash = architecture.Hash,
+        Description = architecture.Describe(),
+        ArchitectureJson = architecture.ToJson(),
+        ParameterCount = architecture.ParameterCount,
+        MultiplyAdds = architecture.MultiplyAdds,
+        Result = result,
+        Seed = seed,
+    };
+
+    /// <summary>The record of a proposal refused before training, carrying the reason as a failed result.</summary>
+    internal static TrialRecord Rejected(int index, int batch, IReadOnlyList<int> tokens, string reason) => new()
+    {
+        Index = index,
+        Batch = batch,
+        Kind = TrialKind.Rejected,
+        Tokens = tokens.ToArray(),
+        Description = reason,
+        Result = new TrialResult { MetricName = "", Failed = true, FailureReason = reason },
+    };
 }

@@ -149,29 +149,12 @@ internal sealed class WeightSharingSearch
         try
         {
             IArchitecture child = _strategy.Space.Decode(tokens);
-            record = new TrialRecord
-            {
-                Index = index,
-                Batch = allValidationRows ? _batch : _batch++,
-                Kind = TrialKind.Trained,
-                Tokens = tokens.ToArray(),
-                Hash = child.Hash,
-                Description = child.Describe(),
-                ArchitectureJson = child.ToJson(),
-                ParameterCount = child.ParameterCount,
-                MultiplyAdds = child.MultiplyAdds,
-                Result = _trainer.Score(child, allValidationRows),
-                Seed = TrialSeeds.ForTrial(_options.Seed, index),
-            };
+            int batch = allValidationRows ? _batch : _batch++; // the final candidates form one batch
+            record = TrialRecord.Trained(index, batch, tokens, child, _trainer.Score(child, allValidationRows), TrialSeeds.ForTrial(_options.Seed, index));
         }
         catch (ArchitectureValidationException e)
         {
-            string why = "invalid: " + e.Message;
-            record = new TrialRecord
-            {
-                Index = index, Batch = _batch++, Kind = TrialKind.Rejected, Tokens = tokens.ToArray(), Description = why,
-                Result = new TrialResult { MetricName = "", Failed = true, FailureReason = why },
-            };
+            record = TrialRecord.Rejected(index, _batch++, tokens, "invalid: " + e.Message);
         }
 
         _trials.Add(record);
