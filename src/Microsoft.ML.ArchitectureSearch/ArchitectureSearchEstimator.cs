@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.ML.ArchitectureSearch.Execution;
+using Microsoft.ML.ArchitectureSearch.Execution.WeightSharing;
 using Microsoft.ML.ArchitectureSearch.Pipeline;
 using Microsoft.ML.ArchitectureSearch.Pipeline.MLNetInternals;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
@@ -115,6 +116,21 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
     {
         ArchitectureSearchOptions o = _options;
         using ISearchStrategy strategy = SearchStrategies.Create(o.Strategy, search.Space, _seed, o.Reinforce, o.Evolution);
+        var progress = new LoggingProgress(log, o.Progress, cancellation.Poll);
+        SearchOutcome outcome = o.WeightSharing
+            ? SearchWithSharedWeights(search, strategy, progress, log, cancellation)
+            : SearchSeparately(search, strategy, progress, log, cancellation);
+        TrialRecord best = outcome.Best ?? throw NoChild(outcome);
+        IArchitecture architecture = search.Space.FromJson(best.ArchitectureJson);
+        log.Info(string.Create(CultureInfo.InvariantCulture,
+            $"Best: trial {best.Index}, reward {best.Reward:0.####}: {best.Description}. Retraining for {o.FinalEpochs} epochs on training + validation rows."));
+        return (architecture, best.Seed, outcome.Trials);
+    }
+
+    /// <summary>Every child trained separately (Zoph &amp; Le), under the budgets and with the checkpoint.</summary>
+    private SearchOutcome SearchSeparately(ITaskSearch search, ISearchStrategy strategy, IProgress<SearchProgress> progress, ISearchLog log, FitCancellation cancellation)
+    {
+        ArchitectureSearchOptions o = _options;
         MedianStoppingRule? earlyStopping = o.EarlyStopping ? new MedianStoppingRule { PlannedEpochs = o.TrialEpochs } : null;
         var runOptions = new SearchRunOptions
         {
@@ -135,19 +151,32 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
             Objective = o.Objective,
             DataFingerprint = search.DataFingerprint,
             MemoryEstimate = search.EstimateTrainingMemory,
-            Progress = new LoggingProgress(log, o.Progress, cancellation.Poll),
+            Progress = progress,
             EarlyStopping = earlyStopping,
         };
         SearchOutcome outcome = new ArchitectureSearchRunner(strategy, search.Trainer, runOptions, log).Run(cancellation.Token);
         log.Info($"Search stopped ({outcome.StopReason}): {outcome.TrainedCount} children trained in {outcome.Elapsed.TotalSeconds:0.0} s.");
         if (earlyStopping != null)
             log.Info($"Early stopping: {earlyStopping.StoppedTrials} children stopped, {earlyStopping.EpochsSaved} of {outcome.TrainedCount * o.TrialEpochs} child epochs saved.");
+        return outcome;
+    }
 
-        TrialRecord best = outcome.Best ?? throw NoChild(outcome);
-        IArchitecture architecture = search.Space.FromJson(best.ArchitectureJson);
-        log.Info(string.Create(CultureInfo.InvariantCulture,
-            $"Best: trial {best.Index}, reward {best.Reward:0.####}: {best.Description}. Retraining for {o.FinalEpochs} epochs on training + validation rows."));
-        return (architecture, best.Seed, outcome.Trials);
+    /// <summary>Children scored on one shared network (ENAS; see <see cref="ArchitectureSearchOptions.WeightSharing"/>).</summary>
+    private SearchOutcome SearchWithSharedWeights(ITaskSearch search, ISearchStrategy strategy, IProgress<SearchProgress> progress, ISearchLog log, FitCancellation cancellation)
+    {
+        ArchitectureSearchOptions o = _options;
+        using ISharedWeightTrainer trainer = search.CreateSharedWeightTrainer(_seed, o.SharedEpochs);
+        var runOptions = new WeightSharingRunOptions
+        {
+            SharedEpochs = o.SharedEpochs,
+            ChildrenPerEpoch = o.MaxTrials,
+            MaxSearchTime = o.MaxSearchTime,
+            Seed = _seed,
+            Progress = progress,
+        };
+        SearchOutcome outcome = new WeightSharingSearch(strategy, trainer, runOptions, log).Run(cancellation.Token);
+        log.Info($"Weight-sharing search stopped ({outcome.StopReason}): {outcome.TrainedCount} children scored on shared weights in {outcome.Elapsed.TotalSeconds:0.0} s.");
+        return outcome;
     }
 
     /// <summary>The options' initial architectures read into the search's space, or the space's references when null.</summary>

@@ -37,11 +37,36 @@ public sealed class ArchitectureSearchOptions
     /// <summary>How candidates are proposed.</summary>
     public SearchStrategy Strategy { get; set; } = SearchStrategy.Reinforce;
 
-    /// <summary>How many child networks the search trains at most.</summary>
+    /// <summary>
+    /// How many child networks the search trains at most. With <see cref="WeightSharing"/>: how many children the
+    /// strategy proposes, scores on shared weights and learns from after each shared epoch.
+    /// </summary>
     public int MaxTrials { get; set; } = 20;
 
     /// <summary>Stop proposing new trials after this time; null: no limit (MaxTrials decides).</summary>
     public TimeSpan? MaxSearchTime { get; set; }
+
+    /// <summary>
+    /// Weight sharing (ENAS, Pham et al. 2018): instead of training every child separately, train one network that
+    /// holds the weights of every child of the CNN space and score children on it, a validation mini-batch each, so the
+    /// strategy gets hundreds of rewards where separate training gives a dozen. <see cref="SharedEpochs"/> times, the
+    /// shared weights train for a pass over the search's training rows (each mini-batch through a freshly sampled
+    /// child), then the strategy proposes and learns from <see cref="MaxTrials"/> scored children; at the end ten
+    /// children are sampled, scored on every validation row, and the best is retrained from scratch with the normal
+    /// final training. <see cref="SearchStrategy.Reinforce"/> is ENAS, <see cref="SearchStrategy.Random"/> samples
+    /// uniformly from the same shared network (Li &amp; Talwalkar's baseline), <see cref="SearchStrategy.Evolution"/>
+    /// evolves on shared-weight fitness. Every scored child is a trial of the history. Shared weights can rank
+    /// architectures poorly (Yu et al. 2020), which is why the random baseline runs behind the same switch.
+    /// False (the default): children are trained separately, the seed's method. Image classification only, for now;
+    /// not yet with <see cref="CheckpointDirectory"/>, <see cref="Parallelism"/> above 1, <see cref="EarlyStopping"/>,
+    /// <see cref="TrialTimeLimit"/>, <see cref="MaxParametersPerChild"/>, a list of <see cref="InitialArchitectures"/> or an
+    /// <see cref="Objective"/> with a cost (refused, not ignored); the space's references are not scored in this mode.
+    /// <see cref="TrialEpochs"/> and <see cref="ReuseDuplicateResults"/> do not apply (a child is scored, not trained).
+    /// </summary>
+    public bool WeightSharing { get; set; }
+
+    /// <summary>With <see cref="WeightSharing"/>: passes of the shared network over the search's training rows.</summary>
+    public int SharedEpochs { get; set; } = 5;
 
     /// <summary>Training epochs of each child network during the search.</summary>
     public int TrialEpochs { get; set; } = 1;
@@ -253,6 +278,27 @@ public sealed class ArchitectureSearchOptions
         Require(MaxParametersPerChild == null || MaxParametersPerChild > 0, nameof(MaxParametersPerChild), "must be positive or null");
         Require(TrialTimeLimit == null || TrialTimeLimit > TimeSpan.Zero, nameof(TrialTimeLimit), "must be positive or null");
         Require(MaxMemoryPerChild == null || MaxMemoryPerChild > 0, nameof(MaxMemoryPerChild), "must be positive or null");
+        Require(SharedEpochs > 0, nameof(SharedEpochs), "must be positive");
+        if (WeightSharing)
+        {
+            const string NotYet = "is not supported with WeightSharing yet";
+            RequireSupported(CheckpointDirectory == null, nameof(CheckpointDirectory), NotYet + " (the shared weights are not checkpointed); leave it null");
+            RequireSupported(Parallelism == 1, nameof(Parallelism), NotYet + " (one shared network trains); set it to 1");
+            RequireSupported(!EarlyStopping, nameof(EarlyStopping), NotYet + " (children are scored, not trained); set it to false");
+            RequireSupported(TrialTimeLimit == null, nameof(TrialTimeLimit), NotYet + " (children are scored, not trained); leave it null");
+            RequireSupported(MaxParametersPerChild == null, nameof(MaxParametersPerChild), NotYet + "; use ConvolutionalSpace.MaxParameters");
+            RequireSupported(FixedArchitecture == null, nameof(FixedArchitecture), "skips the search, so WeightSharing has nothing to do; set one of them only");
+            RequireSupported(InitialArchitectures == null || InitialArchitectures.Count == 0, nameof(InitialArchitectures),
+                NotYet + " (initial architectures are trained separately, before a separately trained search); leave it null");
+            RequireSupported(Objective == null || Objective.Cost == ObjectiveCost.None, nameof(Objective), NotYet + " (children are ranked by their shared-weight metric alone); leave its Cost at None");
+        }
+    }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming an option whose value this version cannot honour.</summary>
+    internal static void RequireSupported(bool ok, string name, string rule)
+    {
+        if (!ok)
+            throw new ArgumentException($"ArchitectureSearchOptions.{name} {rule}.", nameof(ArchitectureSearchOptions) + "." + name);
     }
 
     /// <summary><see cref="MaxMemoryPerChild"/>, or its default: half the memory available to the process per parallel child.</summary>

@@ -174,7 +174,7 @@ internal sealed class ArchitectureSearchRunner
             (IArchitecture? architecture, string? rejection) = Screen(proposals[k]);
             if (architecture == null)
             {
-                records[k] = Mark(k, Rejected(index, batch, proposals[k], rejection!));
+                records[k] = Mark(k, TrialRecord.Rejected(index, batch, proposals[k], rejection!));
                 continue;
             }
             hashes[k] = architecture.Hash;
@@ -296,19 +296,8 @@ internal sealed class ArchitectureSearchRunner
         state.RecordTrainingTime(result.WallTime);
         if (result.Failed)
             _log.Warning($"Trial {index} failed: {result.FailureReason}");
-        return new TrialRecord
+        return TrialRecord.Trained(index, batch, tokens, architecture, result, seed) with
         {
-            Index = index,
-            Batch = batch,
-            Kind = TrialKind.Trained,
-            Tokens = tokens.ToArray(),
-            Hash = architecture.Hash,
-            Description = architecture.Describe(),
-            ArchitectureJson = architecture.ToJson(),
-            ParameterCount = architecture.ParameterCount,
-            MultiplyAdds = architecture.MultiplyAdds,
-            Result = result,
-            Seed = seed,
             CostKind = _options.Objective.Cost,
             Cost = cost,
             CostFactor = cost is { } c ? _options.Objective.CostFactor(c) : 1,
@@ -323,16 +312,6 @@ internal sealed class ArchitectureSearchRunner
         ObjectiveCost.MultiplyAdds => architecture.MultiplyAdds,
         ObjectiveCost.Latency => _trainer.MeasureLatencyMilliseconds(child, _options.Objective.LatencyRuns, _options.Objective.LatencyThreads),
         _ => throw new ArgumentOutOfRangeException(nameof(SearchObjective.Cost), _options.Objective.Cost, "Unknown objective cost."),
-    };
-
-    private static TrialRecord Rejected(int index, int batch, IReadOnlyList<int> tokens, string reason) => new()
-    {
-        Index = index,
-        Batch = batch,
-        Kind = TrialKind.Rejected,
-        Tokens = tokens.ToArray(),
-        Description = reason,
-        Result = new TrialResult { MetricName = "", Failed = true, FailureReason = reason },
     };
 
     /// <summary>Counters of a run; touched by the loop thread, except <see cref="RecordTrainingTime"/>.</summary>

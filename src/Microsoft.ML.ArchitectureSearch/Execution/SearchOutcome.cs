@@ -7,17 +7,24 @@ internal enum SearchStopReason
     MaxSearchTimeReached,
     ProposalCapReached,
     Cancelled,
+
+    /// <summary>A weight-sharing search ran all its shared epochs.</summary>
+    SharedEpochsCompleted,
 }
 
 /// <summary>Everything a finished (or stopped) search produced.</summary>
 internal sealed class SearchOutcome
 {
-    internal SearchOutcome(IReadOnlyList<TrialRecord> trials, SearchStopReason stopReason, TimeSpan elapsed)
+    /// <param name="trials">Every proposal, in order.</param>
+    /// <param name="stopReason">Why the search ended.</param>
+    /// <param name="elapsed">Search time.</param>
+    /// <param name="bestAmong">The trials the best is chosen from (a weight-sharing search's final candidates); null: all.</param>
+    internal SearchOutcome(IReadOnlyList<TrialRecord> trials, SearchStopReason stopReason, TimeSpan elapsed, IEnumerable<TrialRecord>? bestAmong = null)
     {
         Trials = trials;
         StopReason = stopReason;
         Elapsed = elapsed;
-        Best = BestOf(trials);
+        Best = BestOf(bestAmong ?? trials);
     }
 
     /// <summary>Every proposal in order: trained, reused and rejected.</summary>

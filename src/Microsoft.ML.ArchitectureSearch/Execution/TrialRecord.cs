@@ -1,4 +1,5 @@
 using Microsoft.ML.ArchitectureSearch.Objectives;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.Training;
 
 namespace Microsoft.ML.ArchitectureSearch.Execution;
@@ -76,4 +77,31 @@ public sealed record TrialRecord
     /// Null for the strategy's own proposals.
     /// </summary>
     public string? Reference { get; init; }
+
+    /// <summary>The record of a child that was trained (or scored on shared weights) with <paramref name="result"/>.</summary>
+    internal static TrialRecord Trained(int index, int batch, IReadOnlyList<int> tokens, IArchitecture architecture, TrialResult result, int seed) => new()
+    {
+        Index = index,
+        Batch = batch,
+        Kind = TrialKind.Trained,
+        Tokens = tokens.ToArray(),
+        Hash = architecture.Hash,
+        Description = architecture.Describe(),
+        ArchitectureJson = architecture.ToJson(),
+        ParameterCount = architecture.ParameterCount,
+        MultiplyAdds = architecture.MultiplyAdds,
+        Result = result,
+        Seed = seed,
+    };
+
+    /// <summary>The record of a proposal refused before training, carrying the reason as a failed result.</summary>
+    internal static TrialRecord Rejected(int index, int batch, IReadOnlyList<int> tokens, string reason) => new()
+    {
+        Index = index,
+        Batch = batch,
+        Kind = TrialKind.Rejected,
+        Tokens = tokens.ToArray(),
+        Description = reason,
+        Result = new TrialResult { MetricName = "", Failed = true, FailureReason = reason },
+    };
 }

@@ -10,7 +10,7 @@ namespace Microsoft.ML.ArchitectureSearch.Strategies;
 /// <see cref="EvolutionOptions.SampleSize"/> drawn from the population). Every result joins the population and the oldest
 /// member dies, so good architectures must keep being rediscovered, which resists lucky evaluations.
 /// </summary>
-internal sealed class EvolutionStrategy : ISearchStrategy
+internal sealed class EvolutionStrategy : ISearchStrategy, IChildSampler
 {
     private readonly EvolutionOptions _options;
     private readonly Xoshiro256 _random;
@@ -47,6 +47,9 @@ internal sealed class EvolutionStrategy : ISearchStrategy
         }
         return proposals;
     }
+
+    /// <summary>Uniform (single-path one-shot training): every child the evolution may reach gets trained shared weights.</summary>
+    public IReadOnlyList<int> SampleChild() => RandomStrategy.UniformTokens(Space, _random);
 
     public void Learn(IReadOnlyList<TrialFeedback> feedback)
     {

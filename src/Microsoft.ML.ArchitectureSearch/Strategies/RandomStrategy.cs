@@ -4,7 +4,7 @@ using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 namespace Microsoft.ML.ArchitectureSearch.Strategies;
 
 /// <summary>Uniform random search: every token of every step equally likely. The baseline every NAS result must beat.</summary>
-internal sealed class RandomStrategy : ISearchStrategy
+internal sealed class RandomStrategy : ISearchStrategy, IChildSampler
 {
     private readonly Xoshiro256 _random;
 
@@ -20,6 +20,9 @@ internal sealed class RandomStrategy : ISearchStrategy
 
     public IReadOnlyList<IReadOnlyList<int>> Propose(int count) =>
         Enumerable.Range(0, count).Select(_ => (IReadOnlyList<int>)UniformTokens(Space, _random)).ToArray();
+
+    /// <summary>Uniform, as its proposals: random search with weight sharing (Li &amp; Talwalkar 2019).</summary>
+    public IReadOnlyList<int> SampleChild() => UniformTokens(Space, _random);
 
     /// <summary>Nothing to learn: random search ignores rewards.</summary>
     public void Learn(IReadOnlyList<TrialFeedback> feedback) { }

@@ -21,6 +21,13 @@ internal interface ITaskSearch : IDisposable
     /// <summary>What training <paramref name="architecture"/> with this search's training options is expected to hold at its peak.</summary>
     TrainingMemoryEstimate EstimateTrainingMemory(IArchitecture architecture);
 
+    /// <summary>
+    /// The shared-weight trainer of a weight-sharing search over <see cref="Space"/>, on the search's training rows and
+    /// scoring on the validation rows (ArchitectureSearchOptions.WeightSharing).
+    /// </summary>
+    ISharedWeightTrainer CreateSharedWeightTrainer(int seed, int sharedEpochs) =>
+        throw new NotSupportedException($"Weight sharing is not supported for the '{Space.Name}' search space yet.");
+
     /// <summary>Digest of the data the children see, stored in checkpoints so a resume on other data is refused.</summary>
     string DataFingerprint { get; }
 

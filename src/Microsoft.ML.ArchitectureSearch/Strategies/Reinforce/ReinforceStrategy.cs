@@ -11,7 +11,7 @@ namespace Microsoft.ML.ArchitectureSearch.Strategies.Reinforce;
 /// bonus), where b is an exponential moving average of past rewards. Log-probabilities are recomputed from the tokens at
 /// learning time (teacher forcing), so learning does not depend on state kept from sampling and survives a resume.
 /// </summary>
-internal sealed class ReinforceStrategy : ISearchStrategy
+internal sealed class ReinforceStrategy : ISearchStrategy, IChildSampler
 {
     private readonly ReinforceOptions _options;
     private readonly Xoshiro256 _random;
@@ -20,6 +20,8 @@ internal sealed class ReinforceStrategy : ISearchStrategy
     private readonly Queue<int> _outstandingDepths = new();
     private readonly List<(int[] Tokens, double Reward, int Depth)> _pending = new();
     private double? _baseline;
+    private double _entropySum;
+    private int _entropyCount;
     private long _proposed;
     private readonly int _layerCount;
 
@@ -54,7 +56,28 @@ internal sealed class ReinforceStrategy : ISearchStrategy
         ControllerPass pass = _controller.Run(count, null, _random, ActiveSteps(depth));
         for (int i = 0; i < count; i++) _outstandingDepths.Enqueue(depth);
         _proposed += count;
+        _entropySum += pass.Entropy.sum().item<float>();
+        _entropyCount += count;
         return pass.Tokens;
+    }
+
+    /// <summary>
+    /// Mean entropy (nats, summed over the decisions) of the controller's distribution at the proposals made since the
+    /// last call, NaN when none: how undecided it still is, for logs and reports (not part of the saved state).
+    /// </summary>
+    public double TakeMeanProposalEntropy()
+    {
+        double mean = _entropyCount == 0 ? double.NaN : _entropySum / _entropyCount;
+        (_entropySum, _entropyCount) = (0, 0);
+        return mean;
+    }
+
+    /// <summary>ENAS: the shared weights train on the controller's samples, drawn as proposals are but not counted as ones.</summary>
+    public IReadOnlyList<int> SampleChild()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return _controller.Run(1, null, _random, ActiveSteps(CurrentDepth())).Tokens[0];
     }
 
     public void Learn(IReadOnlyList<TrialFeedback> feedback)

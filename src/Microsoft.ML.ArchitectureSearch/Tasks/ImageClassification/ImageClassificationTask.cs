@@ -23,8 +23,13 @@ internal sealed class ImageClassificationTask : TaskDefinition
 
     public override ArchitectureSearchTask Task => ArchitectureSearchTask.ImageClassification;
 
-    public override void CheckOptions(ArchitectureSearchOptions o) =>
+    public override void CheckOptions(ArchitectureSearchOptions o)
+    {
         ArchitectureSearchOptions.Require(!string.IsNullOrWhiteSpace(o.LabelColumnName), nameof(o.LabelColumnName), "must name a column");
+        // The stem's fixed filters come from the training images; the shared network has no place for them yet.
+        ArchitectureSearchOptions.RequireSupported(!o.WeightSharing || o.ConvolutionalSpace.Stem == CnnStem.None, nameof(o.WeightSharing),
+            $"does not support ConvolutionalSpace.Stem = {o.ConvolutionalSpace.Stem} yet; use CnnStem.None");
+    }
 
     public override IEnumerable<SchemaShape.Column> OutputColumns(SchemaShape input, ArchitectureSearchOptions o)
     {

@@ -46,6 +46,9 @@ internal sealed class ImageSearch : ITaskSearch
     public TrainingMemoryEstimate EstimateTrainingMemory(IArchitecture architecture) =>
         CnnMemoryEstimate.For((CnnArchitecture)architecture, _training);
 
+    public ISharedWeightTrainer CreateSharedWeightTrainer(int seed, int sharedEpochs) =>
+        new SharedCnnTrainer(_space, _searchTrain, _validation, _training, seed, sharedEpochs);
+
     // Hashed only when a search asks (a FixedArchitecture fit never does): it reads every pixel.
     public string DataFingerprint => _dataFingerprint ??= Execution.Checkpoints.DataFingerprint.Of("images", hash =>
     {

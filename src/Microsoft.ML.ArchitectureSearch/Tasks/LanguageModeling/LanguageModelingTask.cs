@@ -24,6 +24,10 @@ internal sealed class LanguageModelingTask : TaskDefinition
 
     public override ArchitectureSearchTask Task => ArchitectureSearchTask.LanguageModeling;
 
+    public override void CheckOptions(ArchitectureSearchOptions o) =>
+        ArchitectureSearchOptions.RequireSupported(!o.WeightSharing, nameof(o.WeightSharing),
+            "is not supported for language modeling yet (the shared recurrent cell is not built); use image classification or WeightSharing = false");
+
     public override IEnumerable<SchemaShape.Column> OutputColumns(SchemaShape input, ArchitectureSearchOptions o)
     {
         SchemaShape.Column text = InputSchemaChecks.Find(input, o.FeatureColumnName, "text");

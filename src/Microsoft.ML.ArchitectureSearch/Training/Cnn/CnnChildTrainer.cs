@@ -55,18 +55,9 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
 
         device = TorchDevices.Resolve(this.options.Device);
         (float[] mean, float[] std) = ChannelStatistics = train.ChannelStatistics();
-        var onDevice = new Dictionary<ImageStore, DeviceImageStore>(ReferenceEqualityComparer.Instance);
-        ImageTensors Split(ImageData data, string name)
-        {
-            if (!onDevice.TryGetValue(data.Store, out DeviceImageStore? store))
-                onDevice[data.Store] = store = new DeviceImageStore(data.Store, mean, std, device);
-            return new ImageTensors(data, store, device, name);
-        }
-
-        this.train = Split(train, "training");
-        this.validation = Split(validation, "validation");
-        this.test = test is null ? null : Split(test, "test");
-        stores = onDevice.Values.ToArray();
+        ImageTensors?[] splits;
+        (stores, splits) = DeviceImageSplits.Create(mean, std, device, (train, "training"), (validation, "validation"), (test, "test"));
+        (this.train, this.validation, this.test) = (splits[0]!, splits[1]!, splits[2]);
         augmenter = new ImageBatchAugmenter(this.options.AugmentationPadding);
     }
 
@@ -306,12 +297,7 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
             group.LearningRate = rate * (g++ == 0 ? 1.0 : options.BatchNormShiftLearningRateScale);
     }
 
-    /// <summary>Full batches plus the remainder, unless the remainder is a single image (BatchNorm cannot train on one).</summary>
-    private long BatchesPerEpoch()
-    {
-        long full = train.Count / options.BatchSize;
-        return train.Count % options.BatchSize >= 2 ? full + 1 : Math.Max(full, 1);
-    }
+    private long BatchesPerEpoch() => DeviceImageSplits.BatchesPerEpoch(train.Count, options.BatchSize);
 
     private static long[] Permutation(Random random, int count)
     {

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using Microsoft.ML.ArchitectureSearch.Networks.Cnn;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.ArchitectureSearch.Training.Cnn;
+
+/// <summary>
+/// Trains a <see cref="SharedCnn"/> as ENAS trains its shared weights, with the children's recipe
+/// (<see cref="CnnTrainingOptions"/>: SGD with momentum and weight decay, the learning-rate schedule over every planned
+/// shared epoch, crop and flip augmentation, normalisation by the training split's channel statistics), and scores
+/// children on it. The shared network trains in float32 NCHW whatever the options' compute mode, which applies to the
+/// final training. Shuffling, augmentation and the choice of validation mini-batches come from one seeded generator,
+/// the initial weights from another, so a seed gives the same run on the CPU.
+/// </summary>
+internal sealed class SharedCnnTrainer : ISharedWeightTrainer
+{
+    private readonly CnnTrainingOptions options;
+    private readonly Device device;
+    private readonly DeviceImageStore[] stores;
+    private readonly ImageTensors train;
+    private readonly ImageTensors validation;
+    private readonly ImageBatchAugmenter augmenter;
+    private readonly SharedCnn network;
+    private readonly optim.Optimizer optimizer;
+    private readonly Random random;
+    private readonly long totalSteps;
+    private long step;
+
+    /// <param name="space">The space whose children share the network.</param>
+    /// <param name="train">Rows the shared weights train on; their channel statistics normalise both splits.</param>
+    /// <param name="validation">Rows children are scored on.</param>
+    /// <param name="options">The training recipe.</param>
+    /// <param name="seed">Seeds the weights, shuffling, augmentation and validation mini-batches.</param>
+    /// <param name="plannedEpochs">Shared epochs the learning-rate schedule spans.</param>
+    public SharedCnnTrainer(CnnSearchSpace space, ImageData train, ImageData validation, CnnTrainingOptions options, int seed, int plannedEpochs)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (plannedEpochs < 1)
+            throw new ArgumentOutOfRangeException(nameof(plannedEpochs), plannedEpochs, "At least one shared epoch must be planned.");
+        this.options = options;
+        device = TorchDevices.Resolve(options.Device);
+        (float[] mean, float[] std) = train.ChannelStatistics();
+        ImageTensors?[] splits;
+        (stores, splits) = DeviceImageSplits.Create(mean, std, device, (train, "training"), (validation, "validation"));
+        (this.train, this.validation) = (splits[0]!, splits[1]!);
+        augmenter = new ImageBatchAugmenter(options.AugmentationPadding);
+        using (var generator = new Generator((ulong)(uint)seed))
+            network = new SharedCnn(space, generator);
+        network.to(device);
+        optimizer = optim.SGD(network.parameters(), options.LearningRate, options.Momentum,
+            weight_decay: options.WeightDecay, nesterov: options.Nesterov);
+        random = new Random(seed);
+        totalSteps = plannedEpochs * BatchesPerEpoch();
+    }
+
+    /// <summary>The shared network (for tests and inspection).</summary>
+    public SharedCnn Network => network;
+
+    public double TrainEpoch(Func<IArchitecture> sampleChild, Func<bool> stop, CancellationToken cancellationToken)
+    {
+        network.train();
+        long[] order = new long[train.Count];
+        for (int i = 0; i < order.Length; i++)
+            order[i] = i;
+        random.Shuffle(order);
+        using var epochScope = NewDisposeScope();
+        Tensor orderTensor = tensor(order, device: device);
+        double lossSum = 0;
+        long examples = 0;
+        for (long b = 0, batches = BatchesPerEpoch(); b < batches && !stop(); b++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var child = (CnnArchitecture)sampleChild();
+            using var stepScope = NewDisposeScope();
+            long start = b * options.BatchSize, size = Math.Min(options.BatchSize, train.Count - start);
+            Tensor index = orderTensor.narrow(0, start, size);
+            Tensor images = train.Gather(index);
+            if (options.Augment)
+                images = augmenter.Apply(images, random);
+            double rate = LearningRates.At(options, Math.Min(step++, totalSteps - 1), totalSteps);
+            foreach (var group in optimizer.ParamGroups)
+                group.LearningRate = rate;
+            Tensor loss = nn.functional.cross_entropy(network.forward(images, child), train.Labels.index_select(0, index),
+                label_smoothing: options.LabelSmoothing);
+            optimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+            lossSum += loss.item<float>() * size;
+            examples += size;
+        }
+
+        return examples == 0 ? double.NaN : lossSum / examples;
+    }
+
+    public TrialResult Score(IArchitecture child, bool allValidationRows)
+    {
+        var cnn = (CnnArchitecture)child;
+        var wall = Stopwatch.StartNew();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        long count = allValidationRows ? validation.Count : Math.Min(options.BatchSize, validation.Count);
+        long correct = 0;
+        if (allValidationRows)
+        {
+            // Consecutive chunks; a last chunk of one image joins the one before (batch statistics need two).
+            for (long start = 0; start < count;)
+            {
+                long size = Math.Min(options.EvaluationBatchSize, count - start);
+                if (count - start - size == 1)
+                    size++;
+                correct += Correct(cnn, tensor(LongRange(start, size), device: device));
+                start += size;
+            }
+        }
+        else
+        {
+            long[] positions = LongRange(0, validation.Count);
+            random.Shuffle(positions);
+            correct = Correct(cnn, tensor(positions.Take((int)count).ToArray(), device: device));
+        }
+
+        double accuracy = (double)correct / count;
+        return new TrialResult
+        {
+            MetricName = allValidationRows ? "shared-weight accuracy (all validation rows)" : "shared-weight accuracy (validation mini-batch)",
+            Reward = ImageRewards.Compute(options.Reward, new[] { accuracy }),
+            ValidationMetricPerEpoch = new[] { accuracy },
+            EpochsCompleted = 0,
+            WallTime = wall.Elapsed,
+            ExamplesPerSecond = count / Math.Max(wall.Elapsed.TotalSeconds, 1e-9),
+            ParameterCount = cnn.ParameterCount,
+        };
+    }
+
+    public void Dispose()
+    {
+        optimizer.Dispose();
+        network.Dispose();
+        train.Dispose();
+        validation.Dispose();
+        foreach (DeviceImageStore store in stores)
+            store.Dispose();
+    }
+
+    // Batch norm uses the batch's statistics (see SharedCnn), so a child is scored in training mode, without gradients.
+    private long Correct(CnnArchitecture child, Tensor positions)
+    {
+        Tensor logits = network.forward(validation.Gather(positions), child);
+        return logits.argmax(1).eq(validation.Labels.index_select(0, positions)).sum().item<long>();
+    }
+
+    private static long[] LongRange(long start, long count)
+    {
+        var values = new long[count];
+        for (long i = 0; i < count; i++)
+            values[i] = start + i;
+        return values;
+    }
+
+    private long BatchesPerEpoch() => DeviceImageSplits.BatchesPerEpoch(train.Count, options.BatchSize);
+}

@@ -1,0 +1,20 @@
+using Microsoft.ML.ArchitectureSearch.SearchSpaces;
+
+namespace Microsoft.ML.ArchitectureSearch.Training;
+
+/// <summary>
+/// Trains one network that holds the weights of every child of a space, and scores children on those shared weights
+/// (ENAS): what a weight-sharing search uses instead of an <see cref="IChildTrainer"/>. One call at a time.
+/// </summary>
+internal interface ISharedWeightTrainer : IDisposable
+{
+    /// <summary>
+    /// One pass over the training rows, each mini-batch training the shared weights through the sub-graph of a freshly
+    /// sampled child; stops early (between batches) when <paramref name="stop"/> says so. Returns the mean training
+    /// loss of the batches run (NaN when none ran).
+    /// </summary>
+    double TrainEpoch(Func<IArchitecture> sampleChild, Func<bool> stop, CancellationToken cancellationToken);
+
+    /// <summary>The child's result on shared weights: on one random validation mini-batch, or on every validation row.</summary>
+    TrialResult Score(IArchitecture child, bool allValidationRows);
+}

@@ -1,0 +1,84 @@
+using Microsoft.ML.ArchitectureSearch.Networks.Cnn;
+using Microsoft.ML.ArchitectureSearch.Randomness;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
+using Microsoft.ML.ArchitectureSearch.Strategies;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.ArchitectureSearch.Tests.WeightSharing;
+
+public class SharedCnnTests
+{
+    public static TheoryData<string> Spaces => new() { "plain", "strides-and-pooling", "reductions" };
+
+    private static CnnSearchSpace Space(string name) => new(name switch
+    {
+        "plain" => new CnnSearchSpaceOptions { LayerCount = 4, FilterHeights = new[] { 1, 3 }, FilterWidths = new[] { 3, 5 }, FilterCounts = new[] { 4, 6 }, InputHeight = 8, InputWidth = 8, ClassCount = 5 },
+        "strides-and-pooling" => new CnnSearchSpaceOptions
+        {
+            LayerCount = 4, FilterHeights = new[] { 1, 3 }, FilterWidths = new[] { 1, 3 }, FilterCounts = new[] { 3, 5 }, InputHeight = 9, InputWidth = 9,
+            SearchStrides = true, Strides = new[] { 1, 2 }, SearchPooling = true, GlobalPooling = CnnGlobalPooling.Max, LogitScale = 0.5,
+        },
+        "reductions" => new CnnSearchSpaceOptions
+        {
+            LayerCount = 5, FilterHeights = new[] { 3, 5 }, FilterWidths = new[] { 3, 5 }, ReductionAfterLayers = new[] { 1, 3 },
+            StageFilterCounts = new IReadOnlyList<int>[] { new[] { 4 }, new[] { 6, 8 }, new[] { 8, 10 } }, InputHeight = 8, InputWidth = 8,
+            Activation = CnnActivation.GELU,
+        },
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    });
+
+    [Theory]
+    [MemberData(nameof(Spaces))]
+    public void SubGraphOfEverySampledChildComputesWhatItsStandAloneNetworkComputesWithTheSameWeights(string spaceName)
+    {
+        CnnSearchSpace space = Space(spaceName);
+        using var generator = new Generator(11);
+        using var shared = new SharedCnn(space, generator);
+        shared.train();
+        var random = new Xoshiro256(5);
+        CnnSearchSpaceOptions o = space.Options;
+        for (int sample = 0; sample < 8; sample++)
+        {
+            CnnArchitecture child = space.Decode(RandomStrategy.UniformTokens(space, random));
+            using var scope = NewDisposeScope();
+            Tensor images = rand(new long[] { 6, o.InputChannels, o.InputHeight, o.InputWidth }, generator: generator);
+            using ChildCnn alone = shared.ExtractChild(child);
+            alone.train(); // batch statistics, as the shared network normalises
+            Tensor expected = alone.forward(images);
+            Tensor actual = shared.forward(images, child);
+            Assert.Equal(expected.shape, actual.shape);
+            double difference = (expected - actual).abs().max().item<float>();
+            Assert.True(difference < 1e-5, $"{child.Describe()}: largest difference {difference}");
+        }
+    }
+
+    [Fact]
+    public void ATrainingStepThroughOneChildLeavesTheWeightsOfUnusedKernelsUnchanged()
+    {
+        CnnSearchSpace space = Space("plain");
+        using var generator = new Generator(3);
+        using var shared = new SharedCnn(space, generator);
+        shared.train();
+        // Every layer uses kernel 1x3 (height token 0, width token 0), so the other three kernel banks are unused.
+        CnnArchitecture child = space.Decode(space.Steps.Select(_ => 0).ToArray());
+        var before = shared.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+        using var optimizer = optim.SGD(shared.parameters(), 0.1, 0.9, weight_decay: 5e-4, nesterov: true);
+        for (int step = 0; step < 2; step++)
+        {
+            using var scope = NewDisposeScope();
+            Tensor loss = nn.functional.cross_entropy(shared.forward(rand(new long[] { 4, 3, 8, 8 }, generator: generator), child),
+                tensor(new long[] { 0, 1, 2, 3 }));
+            optimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+        }
+
+        foreach (var (name, parameter) in shared.named_parameters())
+        {
+            bool used = name.StartsWith("layers.", StringComparison.Ordinal) ? name.Contains(".branches.0.", StringComparison.Ordinal) : true;
+            bool changed = !parameter.detach().eq(before[name]).all().item<bool>();
+            Assert.True(used == changed, $"{name}: used {used}, changed {changed}");
+        }
+    }
+}
