@@ -78,6 +78,7 @@ public class ControllerLearningTests(ITestOutputHelper output)
         public string Fingerprint => _steps.Fingerprint;
         public IArchitecture Decode(IReadOnlyList<int> tokens) => new Tokens(this, tokens.ToArray());
         public IArchitecture FromJson(string json) => Decode(json.Split(',').Select(int.Parse).ToArray());
+        public IReadOnlyList<ReferenceArchitecture> References => Array.Empty<ReferenceArchitecture>();
 
         private sealed record Tokens(ISearchSpace Space, IReadOnlyList<int> Values) : IArchitecture
         {
