@@ -70,7 +70,7 @@ internal sealed class SearchCommandOptions
             ? $"{title}: strategy {o.Strategy}, {o.MaxTrials} trials x {o.TrialEpochs} epoch(s)" +
               (o.SearchTrainingRows is null ? "" : $" on the first {o.SearchTrainingRows} training rows") +
               $", final {o.FinalEpochs} epochs, seed {o.Seed}, parallelism {o.Parallelism}" +
-              (o.InitialArchitectures is { Count: 0 } ? ", no reference architectures" : ", the space's reference architectures first") +
+              (o.WeightSharing || o.InitialArchitectures is { Count: 0 } ? ", no reference architectures" : ", the space's reference architectures first") +
               (o.CheckpointDirectory is null ? "" : $", checkpoint {o.CheckpointDirectory}")
             : $"{title}: no search, the fixed architecture trained for {o.FinalEpochs} epochs, seed {o.Seed}");
 
