@@ -7,12 +7,6 @@ public sealed class InputValidationTests
 {
     private readonly MLContext _ml = new(seed: 3);
 
-    private sealed class TextLabelImage
-    {
-        [VectorType(CifarImage.Size)] public float[] Image { get; set; } = new float[CifarImage.Size];
-        public string Label { get; set; } = "cat";
-    }
-
     private sealed class DoubleImage
     {
         [VectorType(CifarImage.Size)] public double[] Image { get; set; } = new double[CifarImage.Size];
@@ -60,8 +54,7 @@ public sealed class InputValidationTests
         Task = ArchitectureSearchTask.LanguageModeling, FeatureColumnName = "Text", RecurrentCellSpace = new() { Leaves = 4, EmbeddingSize = 32, HiddenSize = 32, Layers = 1 }, MaxTrials = 2, FinalEpochs = 1, Device = "cpu",
     };
 
-    private IDataView Keyed<T>(IEnumerable<T> rows) where T : class =>
-        _ml.Transforms.Conversion.MapValueToKey("Label").Fit(_ml.Data.LoadFromEnumerable(rows)).Transform(_ml.Data.LoadFromEnumerable(rows));
+    private IDataView Keyed<T>(IEnumerable<T> rows) where T : class => PipelineTestData.Keyed(_ml, rows);
 
     private ArgumentOutOfRangeException SchemaError(IDataView data, ArchitectureSearchOptions options) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Transforms.ArchitectureSearch(options).GetOutputSchema(ShapeOf(data.Schema)));

@@ -2,6 +2,13 @@ using Microsoft.ML.Data;
 
 namespace Microsoft.ML.ArchitectureSearch.Tests.Pipeline;
 
+/// <summary>A blank CIFAR-sized image with a text label ("cat" unless set): rows for input-checking tests.</summary>
+public sealed class TextLabelImage
+{
+    [VectorType(CifarImage.Size)] public float[] Image { get; set; } = new float[CifarImage.Size];
+    public string Label { get; set; } = "cat";
+}
+
 /// <summary>One CIFAR-10 image: 3072 floats in [0, 1], planar R, G, B planes of 32 x 32, and its class name.</summary>
 public sealed class CifarImage
 {
@@ -51,10 +58,10 @@ public static class PipelineTestData
         return images;
     }
 
-    /// <summary><paramref name="images"/> as an IDataView whose Label column is mapped to keys, as the estimator needs.</summary>
-    public static IDataView Keyed(MLContext ml, IEnumerable<CifarImage> images)
+    /// <summary><paramref name="rows"/> as an IDataView whose Label column is mapped to keys, as the estimator needs.</summary>
+    public static IDataView Keyed<T>(MLContext ml, IEnumerable<T> rows) where T : class
     {
-        IDataView data = ml.Data.LoadFromEnumerable(images);
+        IDataView data = ml.Data.LoadFromEnumerable(rows);
         return ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
     }
 

@@ -9,14 +9,7 @@ public sealed class UserMessagesTests
 {
     private readonly MLContext _ml = new(seed: 3);
 
-    private sealed class TextLabelImage
-    {
-        [VectorType(CifarImage.Size)] public float[] Image { get; set; } = new float[CifarImage.Size];
-        public string Label { get; set; } = "cat";
-    }
-
-    private IDataView Keyed(IEnumerable<TextLabelImage> rows) =>
-        _ml.Transforms.Conversion.MapValueToKey("Label").Fit(_ml.Data.LoadFromEnumerable(rows)).Transform(_ml.Data.LoadFromEnumerable(rows));
+    private IDataView Keyed<T>(IEnumerable<T> rows) where T : class => PipelineTestData.Keyed(_ml, rows);
 
     private static string OneLayer(string space) => JsonSerializer.Serialize(new
     {
