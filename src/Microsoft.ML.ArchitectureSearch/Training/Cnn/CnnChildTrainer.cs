@@ -156,7 +156,7 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
         ChildTrainingSettings settings, Stopwatch wall, RunState run, CancellationToken cancellationToken)
     {
         network.train();
-        long[] order = Permutation(random, train.Count);
+        long[] order = DeviceImageSplits.Permutation(random, train.Count);
         long batches = BatchesPerEpoch();
         using var epochScope = NewDisposeScope();
         Tensor orderTensor = tensor(order, device: device);
@@ -298,15 +298,6 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
     }
 
     private long BatchesPerEpoch() => DeviceImageSplits.BatchesPerEpoch(train.Count, options.BatchSize);
-
-    private static long[] Permutation(Random random, int count)
-    {
-        var order = new long[count];
-        for (int i = 0; i < count; i++)
-            order[i] = i;
-        random.Shuffle(order);
-        return order;
-    }
 
     private void CheckSameShape(ImageData data, string split)
     {

@@ -31,4 +31,14 @@ internal static class DeviceImageSplits
         long full = count / batchSize;
         return count % batchSize >= 2 ? full + 1 : Math.Max(full, 1);
     }
+
+    /// <summary>Row positions 0..count-1 in an order drawn from <paramref name="random"/> (an epoch's order, or random validation rows).</summary>
+    public static long[] Permutation(Random random, int count)
+    {
+        var order = new long[count];
+        for (int i = 0; i < count; i++)
+            order[i] = i;
+        random.Shuffle(order);
+        return order;
+    }
 }

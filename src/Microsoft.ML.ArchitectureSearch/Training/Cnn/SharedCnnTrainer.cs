@@ -64,10 +64,7 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
     public double TrainEpoch(Func<IArchitecture> sampleChild, Func<bool> stop, CancellationToken cancellationToken)
     {
         network.train();
-        long[] order = new long[train.Count];
-        for (int i = 0; i < order.Length; i++)
-            order[i] = i;
-        random.Shuffle(order);
+        long[] order = DeviceImageSplits.Permutation(random, train.Count);
         using var epochScope = NewDisposeScope();
         Tensor orderTensor = tensor(order, device: device);
         double lossSum = 0;
@@ -119,8 +116,7 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
         }
         else
         {
-            long[] positions = LongRange(0, validation.Count);
-            random.Shuffle(positions);
+            long[] positions = DeviceImageSplits.Permutation(random, validation.Count);
             correct = Correct(cnn, tensor(positions.Take((int)count).ToArray(), device: device));
         }
 
