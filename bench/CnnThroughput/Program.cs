@@ -50,6 +50,12 @@ Console.WriteLine($"{architecture.Describe()}");
 Console.WriteLine($"threads {torch.get_num_threads()}, train images {trainCount}, batch 64, device {Microsoft.ML.ArchitectureSearch.Training.TorchDevices.Resolve()}");
 
 ImageData train = Load("data_batch_1.bin", trainCount), validation = Load("test_batch.bin", 1000);
+if (args.Length > 4 && args[4] == "child-sequence")
+{
+    ChildSequence(architecture, space, train, validation, tuneAllocator: args.Length > 5 && args[5] == "tuned");
+    return;
+}
+
 foreach (bool augment in args.Length > 4 && args[4] != "step-share" ? (args[4] == "train-reversed" ? new[] { false, true } : new[] { true, false }) : Array.Empty<bool>())
 {
     using var trainer = new CnnChildTrainer(train, validation, options: new CnnTrainingOptions { Augment = augment, EvaluationBatchSize = evaluationBatch });
@@ -171,4 +177,49 @@ static void RssCheck(bool fixedArchitecture)
             Console.WriteLine($"after {child} children: RSS {Process.GetCurrentProcess().WorkingSet64 / (1 << 20)} MiB, managed {GC.GetTotalMemory(true) / (1 << 20)} MiB");
         }
     }
+}
+
+// "child-sequence": is the slow first epoch paid once per process or once per new network shape? Trains, in one
+// process, the 6-layer child A, then a child B of other shapes (filter sizes and widths), then A and B again, each one
+// epoch from a fresh network, and prints per training: wall time, training images/s, process CPU milliseconds per
+// training image (user + system over the whole Train call, which is what contention does not inflate), minor page
+// faults and .NET JIT time. A1 vs A2 is the per-process cost; B1 (a new shape in a warm process) vs B2 the per-shape cost.
+static void ChildSequence(CnnArchitecture a, CnnSearchSpace space, ImageData train, ImageData validation, bool tuneAllocator)
+{
+    if (tuneAllocator)
+        Console.WriteLine($"mallopt applied: {NativeAllocator.KeepFreedMemoryMapped()}");
+    var b = new CnnArchitecture(space, new[]
+    {
+        new CnnLayer(5, 5, 48),
+        new CnnLayer(3, 7, 24, 0),
+        new CnnLayer(1, 3, 64, 0, 1),
+        new CnnLayer(7, 1, 36, 2),
+        new CnnLayer(5, 3, 48, 1, 3),
+        new CnnLayer(3, 3, 24, 4),
+    });
+    Console.WriteLine($"B: {b.Describe()}");
+    foreach (var (name, architecture) in new[] { ("A1", a), ("B1", b), ("A2", a), ("B2", b) })
+    {
+        var before = ReadProcStat();
+        TimeSpan jitBefore = System.Runtime.JitInfo.GetCompilationTime();
+        var watch = Stopwatch.StartNew();
+        using var trainer = new CnnChildTrainer(train, validation, options: new CnnTrainingOptions());
+        using var child = trainer.Train(architecture, new ChildTrainingSettings { Epochs = 1, Seed = 1 });
+        double wall = watch.Elapsed.TotalSeconds;
+        var after = ReadProcStat();
+        double cpuMsPerImage = 1000 * (after.CpuSeconds - before.CpuSeconds) / train.Count;
+        Console.WriteLine($"RESULT child={name} wall_s={wall:F1} train_ips={child.Result.ExamplesPerSecond:F1} " +
+            $"cpu_ms_per_train_image={cpuMsPerImage:F2} minor_faults={after.MinorFaults - before.MinorFaults} " +
+            $"jit_ms={(System.Runtime.JitInfo.GetCompilationTime() - jitBefore).TotalMilliseconds:F0} " +
+            $"val_acc={child.Result.ValidationMetricPerEpoch[0]:F4} rss_mib={Process.GetCurrentProcess().WorkingSet64 >> 20}");
+    }
+}
+
+// Process-wide minor faults and CPU seconds (all threads) from /proc/self/stat (fields 10, 14 and 15).
+static (long MinorFaults, double CpuSeconds) ReadProcStat()
+{
+    string stat = File.ReadAllText("/proc/self/stat");
+    string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    const double ticksPerSecond = 100; // sysconf(_SC_CLK_TCK) on Linux
+    return (long.Parse(fields[7]), (long.Parse(fields[11]) + long.Parse(fields[12])) / ticksPerSecond);
 }
