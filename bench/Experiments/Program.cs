@@ -10,5 +10,6 @@ var root = new RootCommand("Experiments behind BENCHMARKS.md that drive Architec
     new CifarRecipeCommand(),
     new OnnxAgreementCommand(),
     new SoakCommand(),
+    new MemoryEstimateCommand(),
 };
 return Cli.Run(root, args);

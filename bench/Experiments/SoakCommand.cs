@@ -11,7 +11,8 @@ namespace Microsoft.ML.ArchitectureSearch.Experiments;
 /// <summary>
 /// A long search through the public API (MapValueToKey + ArchitectureSearch, Random strategy so every child is a new
 /// random architecture and sizes vary) that prints the process's memory every N trained children: resident set
-/// (VmRSS), its peak so far, and the managed heap. Flat after warm-up means a long search does not leak.
+/// (VmRSS), its peak so far, the managed heap, the tensors alive on the search's thread, and glibc malloc's bytes in
+/// use and held free (mallinfo2), which tell a leak (in use grows) from allocator retention (free grows).
 /// </summary>
 internal sealed class SoakCommand : System.CommandLine.Command
 {
@@ -79,8 +80,21 @@ internal sealed class SoakCommand : System.CommandLine.Command
         {
             using var process = Process.GetCurrentProcess();
             static string MiB(long bytes) => (bytes / 1048576.0).ToString("0", CultureInfo.InvariantCulture);
+            var tensors = TorchSharp.DisposeScopeManager.Statistics.TensorStatistics;
+            MallocInfo malloc = OperatingSystem.IsLinux() ? MallInfo2() : default;
             Console.WriteLine($"{what,-20} trained={trained,4} seconds={_clock.Elapsed.TotalSeconds,7:0} rss_mib={MiB(process.WorkingSet64),6} " +
-                $"peak_rss_mib={MiB(process.PeakWorkingSet64),6} managed_heap_mib={MiB(GC.GetTotalMemory(false)),5}");
+                $"peak_rss_mib={MiB(process.PeakWorkingSet64),6} managed_heap_mib={MiB(GC.GetTotalMemory(false)),5} live_tensors={tensors.ThreadTotalLiveCount} " +
+                $"malloc_in_use_mib={MiB((long)(malloc.Uordblks + malloc.Hblkhd)),5} malloc_free_mib={MiB((long)malloc.Fordblks),5} malloc_arena_mib={MiB((long)malloc.Arena),5}");
         }
     }
+
+    /// <summary>glibc's struct mallinfo2 (all size_t): heap bytes (arena), mmapped bytes (hblkhd), in use (uordblks), free (fordblks).</summary>
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct MallocInfo
+    {
+        public nuint Arena, Ordblks, Smblks, Hblks, Hblkhd, Usmblks, Fsmblks, Uordblks, Fordblks, Keepcost;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc.so.6", EntryPoint = "mallinfo2")]
+    private static extern MallocInfo MallInfo2();
 }
