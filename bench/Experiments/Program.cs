@@ -9,5 +9,7 @@ var root = new RootCommand("Experiments behind BENCHMARKS.md that drive Architec
     new StrategiesBenchmarkCommand(),
     new CifarRecipeCommand(),
     new OnnxAgreementCommand(),
+    new SoakCommand(),
+    new MemoryEstimateCommand(),
 };
 return Cli.Run(root, args);

@@ -146,6 +146,7 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
             Seed = _seed,
             ReuseDuplicateResults = o.ReuseDuplicateResults,
             Parallelism = o.Parallelism,
+            ThreadsPerChild = o.ThreadsPerChild,
             CheckpointDirectory = o.CheckpointDirectory,
             InitialArchitectures = ReadInitialArchitectures(search, log),
             Objective = o.Objective,

@@ -152,8 +152,22 @@ public sealed class ArchitectureSearchOptions
     /// </summary>
     public SearchObjective Objective { get; set; } = new();
 
-    /// <summary>Children trained at the same time (each gets an equal share of the cores). 1: fully reproducible.</summary>
+    /// <summary>
+    /// Children trained at the same time, each on its own thread with <see cref="ThreadsPerChild"/> libtorch threads.
+    /// Each child draws all its randomness from generators seeded by its trial seed, so the children beside it do not
+    /// change its result.
+    /// </summary>
     public int Parallelism { get; set; } = 1;
+
+    /// <summary>
+    /// libtorch intra-op threads each child trains with. Null (the default): the process's libtorch thread count
+    /// (OMP_NUM_THREADS when set, else the cores) divided by <see cref="Parallelism"/>, at least 1. On CPU a child's
+    /// result depends on its architecture, its seed (the search's seed and the trial's index) and this count: libtorch
+    /// splits a convolution's sums over its threads, so another count changes the result in the last bits. Set it
+    /// (e.g. to 1) to get the same children at every <see cref="Parallelism"/>; by default Parallelism 1 and 2 give
+    /// different counts on a multi-core machine. The final training of the winner uses the process's count.
+    /// </summary>
+    public int? ThreadsPerChild { get; set; }
 
     /// <summary>Stop poor children early with the median stopping rule (needs <see cref="TrialEpochs"/> above 1 to matter).</summary>
     public bool EarlyStopping { get; set; }
@@ -275,6 +289,7 @@ public sealed class ArchitectureSearchOptions
             Require(false, nameof(Objective), "is invalid: " + e.Message.Split(" (Parameter")[0]);
         }
         Require(Parallelism > 0, nameof(Parallelism), "must be positive");
+        Require(ThreadsPerChild == null || ThreadsPerChild > 0, nameof(ThreadsPerChild), "must be positive or null");
         Require(MaxParametersPerChild == null || MaxParametersPerChild > 0, nameof(MaxParametersPerChild), "must be positive or null");
         Require(TrialTimeLimit == null || TrialTimeLimit > TimeSpan.Zero, nameof(TrialTimeLimit), "must be positive or null");
         Require(MaxMemoryPerChild == null || MaxMemoryPerChild > 0, nameof(MaxMemoryPerChild), "must be positive or null");
@@ -284,6 +299,7 @@ public sealed class ArchitectureSearchOptions
             const string NotYet = "is not supported with WeightSharing yet";
             RequireSupported(CheckpointDirectory == null, nameof(CheckpointDirectory), NotYet + " (the shared weights are not checkpointed); leave it null");
             RequireSupported(Parallelism == 1, nameof(Parallelism), NotYet + " (one shared network trains); set it to 1");
+            RequireSupported(ThreadsPerChild == null, nameof(ThreadsPerChild), NotYet + " (one shared network trains with the process's threads); leave it null");
             RequireSupported(!EarlyStopping, nameof(EarlyStopping), NotYet + " (children are scored, not trained); set it to false");
             RequireSupported(TrialTimeLimit == null, nameof(TrialTimeLimit), NotYet + " (children are scored, not trained); leave it null");
             RequireSupported(MaxParametersPerChild == null, nameof(MaxParametersPerChild), NotYet + "; use ConvolutionalSpace.MaxParameters");

@@ -20,6 +20,7 @@ internal sealed class ArchitectureSearchRunner
     private readonly IChildTrainer _trainer;
     private readonly SearchRunOptions _options;
     private readonly ISearchLog _log;
+    private readonly int _threadsPerChild;
 
     public ArchitectureSearchRunner(ISearchStrategy strategy, IChildTrainer trainer, SearchRunOptions options, ISearchLog? log = null)
     {
@@ -31,6 +32,9 @@ internal sealed class ArchitectureSearchRunner
         options.Budget.Validate();
         if (options.Parallelism < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Parallelism, "Parallelism must be at least 1.");
         if (options.TrialEpochs < 1) throw new ArgumentOutOfRangeException(nameof(options), options.TrialEpochs, "TrialEpochs must be at least 1.");
+        if (options.ThreadsPerChild < 1) throw new ArgumentOutOfRangeException(nameof(options), options.ThreadsPerChild, "ThreadsPerChild must be at least 1.");
+        // The caller's libtorch count is the process's setting (OMP_NUM_THREADS, else the cores), shared among the children.
+        _threadsPerChild = options.ThreadsPerChild ?? Math.Max(1, torch.get_num_threads() / options.Parallelism);
     }
 
     /// <summary>The manifest a checkpoint of this search carries.</summary>
@@ -64,48 +68,39 @@ internal sealed class ArchitectureSearchRunner
         }
         var replay = logged.Where(t => t.Batch >= batch).ToDictionary(t => t.Index);
 
-        int previousThreads = torch.get_num_threads();
-        if (_options.Parallelism > 1)
-            torch.set_num_threads(Math.Max(1, Environment.ProcessorCount / _options.Parallelism));
-        try
+        _log.Info($"Each child trains with {_threadsPerChild} libtorch thread(s), {_options.Parallelism} at a time.");
+        SearchStopReason reason = default;
+        if (batch == 0 && _options.InitialArchitectures.Count > 0)
         {
-            SearchStopReason reason = default;
-            if (batch == 0 && _options.InitialArchitectures.Count > 0)
+            // The references are batch 0; the strategy's batches follow. A resume past them restores them from the log.
+            if (!EvaluateReferences(state, replay, checkpoint, cancellationToken, out reason))
             {
-                // The references are batch 0; the strategy's batches follow. A resume past them restores them from the log.
-                if (!EvaluateReferences(state, replay, checkpoint, cancellationToken, out reason))
-                {
-                    _log.Info($"Search stopped ({reason}) while training the reference architectures, after {state.TrainedCount} trained children.");
-                    return new SearchOutcome(state.Trials.ToArray(), reason, state.Elapsed);
-                }
-                batch = 1;
-                checkpoint?.SaveState(batch, state.Trials.Count, state.Elapsed, _strategy.SaveState);
+                _log.Info($"Search stopped ({reason}) while training the reference architectures, after {state.TrainedCount} trained children.");
+                return new SearchOutcome(state.Trials.ToArray(), reason, state.Elapsed);
             }
-            while (!state.ShouldStop(cancellationToken, out reason))
-            {
-                int want = Math.Min(_options.Parallelism, _options.Budget.MaxTrials - state.TrainedCount);
-                IReadOnlyList<IReadOnlyList<int>> proposals = _strategy.Propose(want);
-                if (proposals.Count == 0)
-                    throw new InvalidOperationException($"Strategy '{_strategy.Name}' proposed nothing when asked for {want} architectures.");
-                TrialRecord[] records = EvaluateBatch(proposals, batch, state, replay, checkpoint, cancellationToken);
-                if (records.Any(r => r is null))
-                {
-                    // Cancelled mid-batch: the finished trials are logged, the strategy has not learned from a partial batch,
-                    // so a resume proposes this batch again and reuses them.
-                    reason = SearchStopReason.Cancelled;
-                    break;
-                }
-                _strategy.Learn(records.Select(r => new TrialFeedback(r.Tokens, r.Reward, r.Result.Failed)).ToArray());
-                batch++;
-                checkpoint?.SaveState(batch, state.Trials.Count, state.Elapsed, _strategy.SaveState);
-            }
-            _log.Info($"Search stopped ({reason}) after {state.TrainedCount} trained children, {state.Trials.Count} proposals.");
-            return new SearchOutcome(state.Trials.ToArray(), reason, state.Elapsed);
+            batch = 1;
+            checkpoint?.SaveState(batch, state.Trials.Count, state.Elapsed, _strategy.SaveState);
         }
-        finally
+        while (!state.ShouldStop(cancellationToken, out reason))
         {
-            if (_options.Parallelism > 1) torch.set_num_threads(previousThreads);
+            int want = Math.Min(_options.Parallelism, _options.Budget.MaxTrials - state.TrainedCount);
+            IReadOnlyList<IReadOnlyList<int>> proposals = _strategy.Propose(want);
+            if (proposals.Count == 0)
+                throw new InvalidOperationException($"Strategy '{_strategy.Name}' proposed nothing when asked for {want} architectures.");
+            TrialRecord[] records = EvaluateBatch(proposals, batch, state, replay, checkpoint, cancellationToken);
+            if (records.Any(r => r is null))
+            {
+                // Cancelled mid-batch: the finished trials are logged, the strategy has not learned from a partial batch,
+                // so a resume proposes this batch again and reuses them.
+                reason = SearchStopReason.Cancelled;
+                break;
+            }
+            _strategy.Learn(records.Select(r => new TrialFeedback(r.Tokens, r.Reward, r.Result.Failed)).ToArray());
+            batch++;
+            checkpoint?.SaveState(batch, state.Trials.Count, state.Elapsed, _strategy.SaveState);
         }
+        _log.Info($"Search stopped ({reason}) after {state.TrainedCount} trained children, {state.Trials.Count} proposals.");
+        return new SearchOutcome(state.Trials.ToArray(), reason, state.Elapsed);
     }
 
     /// <summary>
@@ -282,6 +277,8 @@ internal sealed class ArchitectureSearchRunner
         double? cost;
         try
         {
+            // Set on the thread that trains this child, for this child alone: its result depends on the count.
+            using IDisposable threads = IntraOpThreads.Use(_threadsPerChild);
             using TrainedChild child = _trainer.Train(architecture, settings, cancellationToken);
             result = child.Result;
             cost = result.Failed ? null : Cost(architecture, child);

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using TorchSharp;
+using Microsoft.ML.ArchitectureSearch.Training;
 
 namespace Microsoft.ML.ArchitectureSearch.Objectives;
 
@@ -17,8 +17,8 @@ internal static class InferenceLatency
     /// libtorch's intra-op threads set to <paramref name="threads"/> for the measurement (null: as they are).
     /// </summary>
     /// <remarks>
-    /// The thread count is process-wide: children training at the same time (Parallelism above 1) run with it for
-    /// that moment too. One thread is the default for a reason measured here: on a busy 2-core machine, two-thread
+    /// The count is set for the calling thread only (<see cref="IntraOpThreads"/>): children training on other threads
+    /// at the same time keep theirs. One thread is the default for a reason measured here: on a busy 2-core machine, two-thread
     /// inference of a small CNN took 0.4 ms in some runs and 200-400 ms in others (the threads waiting for each other
     /// while other processes held the cores), so medians did not rank children; one thread does not wait for another.
     /// </remarks>
@@ -26,11 +26,8 @@ internal static class InferenceLatency
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentOutOfRangeException.ThrowIfLessThan(runs, 1);
-        int previous = torch.get_num_threads();
-        if (threads is { } t)
-            torch.set_num_threads(t);
         var times = new double[runs];
-        try
+        using (IntraOpThreads.Use(threads))
         {
             for (int i = 0; i < WarmupRuns; i++)
                 run();
@@ -40,11 +37,6 @@ internal static class InferenceLatency
                 run();
                 times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             }
-        }
-        finally
-        {
-            if (threads is not null)
-                torch.set_num_threads(previous);
         }
         Array.Sort(times);
         // The median resists the outliers a shared machine causes (another process taking the core for a moment).

@@ -47,7 +47,7 @@ public class PennTreebankTests
     public void BatchifyCutsBatchMajorStreamsAndShiftedTargets()
     {
         int[] stream = Enumerable.Range(0, 23).ToArray();
-        using var batches = new TokenBatches(stream, 4, TorchSharp.torch.CPU, "test");
+        using var batches = new TokenBatches(stream, 4, TorchSharp.torch.CPU, "test", "BatchSize");
         Assert.Equal(new long[] { 4, 5 }, batches.Data.shape); // 23 / 4 = 5 per row; 3 tokens dropped
         Assert.Equal(new long[] { 5, 6, 7, 8, 9 }, batches.Data[1].data<long>().ToArray());
         (var input, var target) = batches.Segment(0, 3);

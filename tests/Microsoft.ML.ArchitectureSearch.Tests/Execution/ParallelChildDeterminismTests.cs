@@ -1,24 +1,28 @@
+using Microsoft.ML.ArchitectureSearch.Data;
 using Microsoft.ML.ArchitectureSearch.Execution;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
 using Microsoft.ML.ArchitectureSearch.Strategies;
+using Microsoft.ML.ArchitectureSearch.Tests.Pipeline;
 using Microsoft.ML.ArchitectureSearch.Tests.RecurrentCell;
 using Microsoft.ML.ArchitectureSearch.Training;
+using Microsoft.ML.ArchitectureSearch.Training.Cnn;
 using Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 
 namespace Microsoft.ML.ArchitectureSearch.Tests.Execution;
 
 /// <summary>
-/// A child's result depends on its trial seed alone: real PTB children (dropout, initialisation and data order from
-/// their own generators) trained two at a time give each exactly (bit for bit) what it gets trained alone. Random
-/// proposals are the same sequence whatever the batch size, so trial k is the same architecture with the same seed in
-/// both runs. (CIFAR-10 children do not pass this yet: see SearchRunOptions.Parallelism.)
+/// A child's result depends on its architecture, its trial seed and its libtorch thread count alone: real CIFAR-10 and
+/// PTB children (initialisation, data order, augmentation and dropout from their own generators) trained two at a time
+/// give each exactly (bit for bit) what it gets trained alone with the same thread count. Random proposals are the same
+/// sequence whatever the batch size, so trial k is the same architecture with the same seed in both runs.
 /// </summary>
 public sealed class ParallelChildDeterminismTests
 {
     private const int Trials = 2;
 
-    private static SearchOutcome Run(ISearchSpace space, IChildTrainer trainer, int parallelism)
+    private static SearchOutcome Run(ISearchSpace space, IChildTrainer trainer, int parallelism, int threadsPerChild = 1)
     {
         using var strategy = new RandomStrategy(space, 21);
         return new ArchitectureSearchRunner(strategy, trainer, new SearchRunOptions
@@ -27,6 +31,7 @@ public sealed class ParallelChildDeterminismTests
             Seed = 21,
             TrialEpochs = 1,
             Parallelism = parallelism,
+            ThreadsPerChild = threadsPerChild,
             ReuseDuplicateResults = false,
         }).Run();
     }
@@ -48,6 +53,24 @@ public sealed class ParallelChildDeterminismTests
         {
             BatchSize = 8, Bptt = 10, EvaluationBatchSize = 4, MaxStepsPerEpoch = 6, MaxEvaluationSteps = 3, Device = "cpu",
         });
+
+        SearchOutcome alone = Run(space, trainer, parallelism: 1);
+        SearchOutcome paired = Run(space, trainer, parallelism: 2);
+
+        Assert.Equal(Trials, alone.TrainedCount);
+        Assert.Equal(Results(alone), Results(paired));
+    }
+
+    [Fact]
+    public void CifarChildrenWithAugmentationTrainedTwoAtATimeGetExactlyTheirOneAtATimeResults()
+    {
+        (ImageData all, _) = Cifar10Loader.LoadDense(Path.Combine(PipelineTestData.TestDataDirectory, "cifar10"), Cifar10Split.Train, 300);
+        ImageData train = all.Select(Enumerable.Range(0, 200).ToArray()), validation = all.Select(Enumerable.Range(200, 100).ToArray());
+        var space = new CnnSearchSpace(new CnnSearchSpaceOptions
+        {
+            LayerCount = 2, FilterHeights = new[] { 3, 5 }, FilterWidths = new[] { 3, 5 }, FilterCounts = new[] { 8, 16 },
+        });
+        using var trainer = new CnnChildTrainer(train, validation, null, new CnnTrainingOptions { BatchSize = 32, Device = "cpu", Augment = true });
 
         SearchOutcome alone = Run(space, trainer, parallelism: 1);
         SearchOutcome paired = Run(space, trainer, parallelism: 2);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.ML.ArchitectureSearch.Data;
 using Microsoft.ML.ArchitectureSearch.Execution;
 using Microsoft.ML.Data;
 
@@ -65,6 +66,44 @@ public sealed class UserMessagesTests
         var error = Assert.Throws<OperationCanceledException>(() => _ml.Transforms.ArchitectureSearch(options).Fit(Keyed(four)));
         Assert.Contains("cancelled before any child finished training", error.Message);
         Assert.Contains("failed: rejected:", error.Message);
+    }
+
+    [Fact]
+    public void ASearchOnTwoRowsSaysTheOneRowLeftBesideTheHeldOutRowIsTooFewToTrainACnn()
+    {
+        var two = new[] { new TextLabelImage { Label = "cat" }, new TextLabelImage { Label = "dog" } };
+        var error = Assert.Throws<ArgumentException>(() => _ml.Transforms.ArchitectureSearch(FittedImageModelFixture.ImageOptions()).Fit(Keyed(two)));
+        Assert.Contains("would train its children on 1 image(s) (1 training row(s) beside 1 validation row(s))", error.Message);
+        Assert.Contains("pass validation data", error.Message);
+        Assert.Null(error.ParamName);
+    }
+
+    [Fact]
+    public void ALanguageModelSearchOnTooLittleTextSaysHowManyTokensItHasAndWhichBatchSizeNeedsMore()
+    {
+        var options = new ArchitectureSearchOptions
+        {
+            Task = ArchitectureSearchTask.LanguageModeling, FeatureColumnName = "Text", MaxTrials = 1, FinalEpochs = 1, Device = "cpu",
+            RecurrentCellSpace = new() { Leaves = 4, EmbeddingSize = 8, HiddenSize = 8, Layers = 1 },
+        };
+        IDataView twoSentences = _ml.Data.LoadFromEnumerable(new[] { new SentenceRow { Text = "the cat sat" }, new SentenceRow { Text = "a dog ran" } });
+        var error = Assert.Throws<ArgumentException>(() => _ml.Transforms.ArchitectureSearch(options).Fit(twoSentences));
+        // One sentence is held out; the other is 3 words and its end-of-sentence marker.
+        Assert.Contains("The training text has 4 tokens (words and end-of-sentence markers)", error.Message);
+        Assert.Contains("(BatchSize 20)", error.Message);
+        Assert.Contains("at least 40 tokens", error.Message);
+    }
+
+    [Fact]
+    public void ATokenCancelledBeforeFitSaysTheSearchWasCancelledBeforeAnyChild()
+    {
+        using var cancellation = new CancellationTokenSource();
+        cancellation.Cancel();
+        ArchitectureSearchOptions options = FittedImageModelFixture.ImageOptions();
+        options.CancellationToken = cancellation.Token;
+        var four = Enumerable.Range(0, 4).Select(i => new TextLabelImage { Label = i % 2 == 0 ? "cat" : "dog" }).ToArray();
+        var error = Assert.Throws<OperationCanceledException>(() => _ml.Transforms.ArchitectureSearch(options).Fit(Keyed(four)));
+        Assert.Contains("cancelled before any child finished training (0 proposals)", error.Message);
     }
 
     private sealed class CancelAtFirstReport(CancellationTokenSource source) : IProgress<SearchProgress>

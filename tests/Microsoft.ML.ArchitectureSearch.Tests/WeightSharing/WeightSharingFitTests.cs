@@ -104,6 +104,7 @@ public sealed class WeightSharingFitTests
     {
         { "CheckpointDirectory", o => o.CheckpointDirectory = "checkpoint" },
         { "Parallelism", o => o.Parallelism = 2 },
+        { "ThreadsPerChild", o => o.ThreadsPerChild = 1 },
         { "EarlyStopping", o => o.EarlyStopping = true },
         { "TrialTimeLimit", o => o.TrialTimeLimit = TimeSpan.FromMinutes(1) },
         { "MaxParametersPerChild", o => o.MaxParametersPerChild = 100_000 },

@@ -41,13 +41,29 @@ internal sealed class ImageSearch : ITaskSearch
     public IArchitecture ReadFixedArchitecture(string json) => _space.FromJsonForData(json);
 
     // Built on first use: a FixedArchitecture fit never searches, so it never builds the children's trainer.
-    public IChildTrainer Trainer => _trainer ??= new CnnChildTrainer(_searchTrain, _validation, null, _training);
+    public IChildTrainer Trainer => _trainer ??= new CnnChildTrainer(SearchTrainingImages(), _validation, null, _training);
+
+    /// <summary>
+    /// The children's training images, refused in the user's terms when too few to train a CNN on (the trainer's own
+    /// check would count images the user never saw: what is left after the validation rows were held out).
+    /// </summary>
+    private ImageData SearchTrainingImages()
+    {
+        const int Minimum = 2; // batch normalisation needs two values per channel
+        if (_searchTrain.Count >= Minimum)
+            return _searchTrain;
+        string limited = _searchTrain.Count < _train.Count ? $", SearchTrainingRows {_searchTrain.Count}" : "";
+        throw new ArgumentException(
+            $"The search would train its children on {_searchTrain.Count} image(s) ({_train.Count} training row(s) beside " +
+            $"{_validation.Count} validation row(s){limited}), but a CNN needs at least {Minimum} to train. Give more training rows, " +
+            "or pass validation data so that none are held out.");
+    }
 
     public TrainingMemoryEstimate EstimateTrainingMemory(IArchitecture architecture) =>
         CnnMemoryEstimate.For((CnnArchitecture)architecture, _training);
 
     public ISharedWeightTrainer CreateSharedWeightTrainer(int seed, int sharedEpochs) =>
-        new SharedCnnTrainer(_space, _searchTrain, _validation, _training, seed, sharedEpochs);
+        new SharedCnnTrainer(_space, SearchTrainingImages(), _validation, _training, seed, sharedEpochs);
 
     // Hashed only when a search asks (a FixedArchitecture fit never does): it reads every pixel.
     public string DataFingerprint => _dataFingerprint ??= Execution.Checkpoints.DataFingerprint.Of("images", hash =>

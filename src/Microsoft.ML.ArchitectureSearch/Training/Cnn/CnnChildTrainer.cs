@@ -16,8 +16,8 @@ namespace Microsoft.ML.ArchitectureSearch.Training.Cnn;
 /// floats, one copy per store whatever the splits): SGD with (Nesterov) momentum and weight decay, cosine learning rate
 /// per step, random-crop/flip augmentation, per-channel normalisation with the training split's statistics, applied
 /// to each batch as it is cut. Reports validation accuracy per epoch and the <see cref="RewardKind"/> reward.
-/// On CPU a given <see cref="ChildTrainingSettings.Seed"/> gives the same result, whatever other threads do with
-/// torch's global generator (this trainer never uses it). <see cref="Train"/> may run on several threads at once (parallel
+/// On CPU a given <see cref="ChildTrainingSettings.Seed"/> and libtorch thread count (<see cref="IntraOpThreads"/>) give
+/// the same result, whatever other threads do with torch's global generator (this trainer never uses it). <see cref="Train"/> may run on several threads at once (parallel
 /// trials): each call keeps its state to itself, and what calls share (the images, the whitening filters) is read-only.
 /// </summary>
 internal sealed class CnnChildTrainer : IChildTrainer, IDisposable

@@ -15,6 +15,9 @@ namespace Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 /// </summary>
 internal sealed class LanguageModelTrainer
 {
+    /// <summary>Where a user sets <see cref="LanguageModelTrainingOptions.EvaluationBatchSize"/>, for errors.</summary>
+    private const string EvaluationBatchSizeOption = nameof(ArchitectureSearchOptions.LanguageModelTraining) + "." + nameof(LanguageModelTrainingOptions.EvaluationBatchSize);
+
     public LanguageModelTrainer(LanguageModelCorpus corpus, LanguageModelTrainingOptions? options = null)
     {
         Corpus = corpus ?? throw new ArgumentNullException(nameof(corpus));
@@ -64,14 +67,14 @@ internal sealed class LanguageModelTrainer
     /// <summary>Perplexity of <paramref name="model"/> on a token stream (as validation is measured: evaluation batch, carried state).</summary>
     public double Evaluate(WordLanguageModel model, int[] tokens, string streamName = "evaluation")
     {
-        using var batches = new TokenBatches(tokens, Options.EvaluationBatchSize, Device, streamName);
+        using var batches = new TokenBatches(tokens, Options.EvaluationBatchSize, Device, streamName, EvaluationBatchSizeOption);
         return Evaluate(model, batches);
     }
 
     private TrialResult TrainEpochs(WordLanguageModel model, ChildTrainingSettings settings, Stopwatch wall, CancellationToken cancellationToken)
     {
-        using var train = new TokenBatches(Corpus.Train, Options.BatchSize, Device, "training");
-        using var valid = new TokenBatches(Corpus.Valid, Options.EvaluationBatchSize, Device, "validation");
+        using var train = new TokenBatches(Corpus.Train, Options.BatchSize, Device, "training", "BatchSize");
+        using var valid = new TokenBatches(Corpus.Valid, Options.EvaluationBatchSize, Device, "validation", EvaluationBatchSizeOption);
         var parameters = model.UniqueParameters();
         var validPerEpoch = new List<double>();
         var lossPerEpoch = new List<double>();

@@ -9,12 +9,19 @@ namespace Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 /// </summary>
 internal sealed class TokenBatches : IDisposable
 {
-    public TokenBatches(int[] tokens, int batchSize, Device device, string streamName)
+    /// <param name="tokens">The token stream, in order.</param>
+    /// <param name="batchSize">Parallel streams to cut it into.</param>
+    /// <param name="device">Where the batches are kept.</param>
+    /// <param name="streamName">What the tokens are, for errors: "training", "validation".</param>
+    /// <param name="batchSizeOption">The user's option that sets <paramref name="batchSize"/>, named in errors.</param>
+    public TokenBatches(int[] tokens, int batchSize, Device device, string streamName, string batchSizeOption)
     {
         long length = tokens.Length / batchSize;
         if (length < 2)
             throw new ArgumentException(
-                $"The {streamName} stream has {tokens.Length} tokens, too few for {batchSize} parallel streams of at least 2 tokens.");
+                $"The {streamName} text has {tokens.Length} tokens (words and end-of-sentence markers), too few to cut into " +
+                $"{batchSize} parallel streams of at least 2 tokens ({batchSizeOption} {batchSize}). " +
+                $"Give at least {2L * batchSize} tokens of {streamName} text, or a smaller {batchSizeOption}.");
         BatchSize = batchSize;
         Length = length;
         var used = new long[batchSize * length];
