@@ -280,10 +280,12 @@ internal sealed class ArchitectureSearchRunner
         _log.Info($"Trial {index}: training {architecture.Describe()}");
         TrialResult result;
         double? cost;
+        string? worker;
         try
         {
             using TrainedChild child = _trainer.Train(architecture, settings, cancellationToken);
             result = child.Result;
+            worker = child.Worker;
             cost = result.Failed ? null : Cost(architecture, child);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -301,6 +303,7 @@ internal sealed class ArchitectureSearchRunner
             CostKind = _options.Objective.Cost,
             Cost = cost,
             CostFactor = cost is { } c ? _options.Objective.CostFactor(c) : 1,
+            Worker = worker,
         };
     }
 
