@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.ML.ArchitectureSearch;
 using Microsoft.ML.ArchitectureSearch.Orleans.Coordinator;
 using Microsoft.ML.ArchitectureSearch.Orleans.Worker;
@@ -43,7 +44,7 @@ public static class OrleansArchitectureSearchExtensions
         var options = new ArchitectureSearchWorkerOptions();
         configure?.Invoke(options);
         options.Validate();
-        builder.Services.AddSingleton(sp => new WorkerRuntime(options, sp.GetRequiredService<ILocalSiloDetails>()));
+        builder.Services.AddSingleton(sp => new WorkerRuntime(options, sp.GetRequiredService<ILocalSiloDetails>(), sp.GetRequiredService<ILogger<WorkerRuntime>>()));
         return builder;
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.ML.ArchitectureSearch.Execution.Distribution;
 using Microsoft.ML.ArchitectureSearch.Orleans.Grains;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.Training;
+using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using TorchSharp;
 
@@ -18,8 +19,11 @@ internal sealed class WorkerRuntime : IDisposable
 {
     private readonly ConcurrentDictionary<(string Fingerprint, string Settings), Lazy<(ISearchSpace Space, IChildTrainer Trainer)>> _trainers = new();
 
-    public WorkerRuntime(ArchitectureSearchWorkerOptions options, ILocalSiloDetails silo)
+    private readonly ILogger _log;
+
+    public WorkerRuntime(ArchitectureSearchWorkerOptions options, ILocalSiloDetails silo, ILogger<WorkerRuntime> log)
     {
+        _log = log;
         options.Validate();
         Name = options.Name ?? silo.Name;
         ConcurrentChildren = options.ConcurrentChildren;
@@ -45,7 +49,10 @@ internal sealed class WorkerRuntime : IDisposable
             new Lazy<(ISearchSpace, IChildTrainer)>(() => Data.Get(key.Fingerprint, request.DataPath).CreateTrainer(key.Settings))).Value;
         IArchitecture architecture = space.FromJson(request.ArchitectureJson);
         var settings = new ChildTrainingSettings { Epochs = request.Epochs, Seed = request.Seed, TimeLimit = request.TimeLimit };
+        _log.LogInformation("Worker {Worker}: training child (seed {Seed}) {Architecture}", Name, request.Seed, architecture.Describe());
         using TrainedChild child = trainer.Train(architecture, settings, cancellationToken);
+        _log.LogInformation("Worker {Worker}: trained child (seed {Seed}) in {Seconds:0.0} s, reward {Reward:0.####}", Name, request.Seed,
+            child.Result.WallTime.TotalSeconds, child.Result.Reward);
         return new ChildReply(JsonSerializer.Serialize(child.Result, CheckpointJson.Options), Name);
     }
 
