@@ -9,7 +9,7 @@ public sealed class TwoSiloSearchTests(OrleansTestCluster cluster) : IClassFixtu
     private static readonly CifarImage[] Images = PipelineTestData.ReadCifar("data_batch_1.bin", 160);
 
     /// <summary>Four children of a tiny 2-layer CNN space (no dropout), one epoch each on CIFAR-10 test images.</summary>
-    private static ArchitectureSearchOptions Options()
+    internal static ArchitectureSearchOptions Options()
     {
         ArchitectureSearchOptions options = FittedImageModelFixture.ImageOptions();
         options.Strategy = SearchStrategy.Random;
@@ -21,14 +21,14 @@ public sealed class TwoSiloSearchTests(OrleansTestCluster cluster) : IClassFixtu
         return options;
     }
 
-    private static ArchitectureSearchTransformer Fit(ArchitectureSearchOptions options)
+    internal static ArchitectureSearchTransformer Fit(ArchitectureSearchOptions options)
     {
         var ml = new MLContext(seed: 1);
         return ml.Transforms.ArchitectureSearch(options).Fit(PipelineTestData.Keyed(ml, Images));
     }
 
     /// <summary>Every trial's architecture, seed and exact metrics (bits), so any numeric difference shows.</summary>
-    private static string[] Exactly(IEnumerable<TrialRecord> trials) => trials.Select(t =>
+    internal static string[] Exactly(IEnumerable<TrialRecord> trials) => trials.Select(t =>
         $"{t.Index} {t.Kind} {t.Hash} seed {t.Seed} reward {BitConverter.DoubleToInt64Bits(t.Reward)} " +
         $"valid [{string.Join(",", t.Result.ValidationMetricPerEpoch.Select(BitConverter.DoubleToInt64Bits))}] " +
         $"loss [{string.Join(",", t.Result.TrainLossPerEpoch.Select(BitConverter.DoubleToInt64Bits))}]").ToArray();
