@@ -12,7 +12,7 @@ namespace Microsoft.ML.ArchitectureSearch.Tests.Distributed;
 /// </summary>
 public sealed class OrleansTestCluster : IAsyncLifetime
 {
-    private const string CacheRootKey = "ArchitectureSearchTests:CacheRoot";
+    internal const string CacheRootKey = "ArchitectureSearchTests:CacheRoot";
 
     public TestCluster Cluster { get; private set; } = null!;
 
@@ -49,7 +49,8 @@ public sealed class OrleansTestCluster : IAsyncLifetime
         }
     }
 
-    private sealed class WorkerSilo : ISiloConfigurator
+    /// <summary>A worker silo leaving the thread count alone, its cache in a new folder under the cluster's <see cref="CacheRootKey"/>.</summary>
+    internal sealed class WorkerSilo : ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder) => siloBuilder.AddArchitectureSearchWorker(o =>
         {
