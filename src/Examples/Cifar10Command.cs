@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
 using Microsoft.ML.ArchitectureSearch.Data;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using Microsoft.ML.ArchitectureSearch.Training.Cnn;
@@ -34,6 +35,7 @@ internal sealed class Cifar10Command : System.CommandLine.Command
     };
     private readonly Option<int> _sharedEpochs = CommonOptions.Count("--shared-epochs", "With --weight-sharing: passes of the shared network over the search's training rows.",
         new ArchitectureSearchOptions().SharedEpochs);
+    private readonly Option<int[]> _orleans = OrleansCluster.GatewaysOption();
     private readonly Option<string?> _images = new("--images")
     {
         Description = "Folder of class subfolders of image files to score (default: 'images' beside the data folder; skipped when missing).",
@@ -51,7 +53,7 @@ internal sealed class Cifar10Command : System.CommandLine.Command
             ImageChannels = 3, ImageHeight = 32, ImageWidth = 32,
             MaxTrials = 8, TrialEpochs = 1, FinalEpochs = 10,
         });
-        foreach (Option option in new Option[] { _trainSize, _testSize, _layers, _space, _training, _weightSharing, _sharedEpochs, _images })
+        foreach (Option option in new Option[] { _trainSize, _testSize, _layers, _space, _training, _weightSharing, _sharedEpochs, _orleans, _images })
             Options.Add(option);
         SetAction(Run);
     }
@@ -74,6 +76,9 @@ internal sealed class Cifar10Command : System.CommandLine.Command
         SearchCommandOptions.Print($"CIFAR-10 search on {dataDir}", options);
         if (options.WeightSharing)
             Console.WriteLine($"weight sharing: {options.SharedEpochs} shared epochs, {options.MaxTrials} children scored per shared epoch, then 10 final candidates");
+
+        using IHost? cluster = OrleansCluster.Connect(parse.GetValue(_orleans));
+        OrleansCluster.Use(cluster, options);
 
         var display = new SearchProgressDisplay("CIFAR-10 architecture search");
         options.Progress = display;

@@ -8,5 +8,6 @@ var root = new RootCommand("Examples of ArchitectureSearch for ML.NET: neural ar
     new PtbCommand(),
     new DataCommand(),
     new ReportCommand(),
+    new WorkerCommand(),
 };
 return Cli.Run(root, args);

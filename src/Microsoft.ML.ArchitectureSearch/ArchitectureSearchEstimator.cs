@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.ML.ArchitectureSearch.Execution;
+using Microsoft.ML.ArchitectureSearch.Execution.Distribution;
 using Microsoft.ML.ArchitectureSearch.Execution.WeightSharing;
 using Microsoft.ML.ArchitectureSearch.Pipeline;
 using Microsoft.ML.ArchitectureSearch.Pipeline.MLNetInternals;
@@ -155,7 +156,9 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
             Progress = progress,
             EarlyStopping = earlyStopping,
         };
-        SearchOutcome outcome = new ArchitectureSearchRunner(strategy, search.Trainer, runOptions, log).Run(cancellation.Token);
+        // Children train on the workers of the training site when the options name one, else in this process.
+        using IRemoteChildTrainer? remote = o.TrainingSite?.Open(search.CreateWorkload(), log);
+        SearchOutcome outcome = new ArchitectureSearchRunner(strategy, remote ?? search.Trainer, runOptions, log).Run(cancellation.Token);
         log.Info($"Search stopped ({outcome.StopReason}): {outcome.TrainedCount} children trained in {outcome.Elapsed.TotalSeconds:0.0} s.");
         if (earlyStopping != null)
             log.Info($"Early stopping: {earlyStopping.StoppedTrials} children stopped, {earlyStopping.EpochsSaved} of {outcome.TrainedCount * o.TrialEpochs} child epochs saved.");

@@ -242,6 +242,12 @@ public sealed class ArchitectureSearchOptions
     public string PredictedNextWordColumnName { get; set; } = "PredictedNextWord";
 
     /// <summary>
+    /// Where children train when not in this process: set by a distributed package (e.g. Microsoft.ML.ArchitectureSearch.Orleans'
+    /// <c>UseOrleansCluster</c>); null trains them here. <see cref="Parallelism"/> is then the number of children in flight at once.
+    /// </summary>
+    internal Execution.Distribution.IChildTrainingSite? TrainingSite { get; set; }
+
+    /// <summary>
     /// A copy that shares nothing a caller can still change: the nested option records are immutable except for their
     /// lists, which are copied, so editing the caller's options or lists later leaves the estimator unaffected. (The
     /// validation data, progress sink and token are shared on purpose: they are the caller's objects.)
@@ -294,6 +300,14 @@ public sealed class ArchitectureSearchOptions
         Require(TrialTimeLimit == null || TrialTimeLimit > TimeSpan.Zero, nameof(TrialTimeLimit), "must be positive or null");
         Require(MaxMemoryPerChild == null || MaxMemoryPerChild > 0, nameof(MaxMemoryPerChild), "must be positive or null");
         Require(SharedEpochs > 0, nameof(SharedEpochs), "must be positive");
+        if (TrainingSite != null)
+        {
+            const string Remote = "is not supported when children train on other machines yet";
+            RequireSupported(!WeightSharing, nameof(WeightSharing), Remote + " (one shared network trains in this process); set it to false");
+            RequireSupported(!EarlyStopping, nameof(EarlyStopping), Remote + " (the stopping rule runs in this process); set it to false");
+            RequireSupported(Objective == null || Objective.Cost != ObjectiveCost.Latency, nameof(Objective),
+                Remote + " with Cost Latency (latency would be timed on whichever machine trained the child); use Parameters or MultiplyAdds");
+        }
         if (WeightSharing)
         {
             const string NotYet = "is not supported with WeightSharing yet";

@@ -275,12 +275,14 @@ internal sealed class ArchitectureSearchRunner
         _log.Info($"Trial {index}: training {architecture.Describe()}");
         TrialResult result;
         double? cost;
+        string? worker;
         try
         {
             // Set on the thread that trains this child, for this child alone: its result depends on the count.
             using IDisposable threads = IntraOpThreads.Use(_threadsPerChild);
             using TrainedChild child = _trainer.Train(architecture, settings, cancellationToken);
             result = child.Result;
+            worker = child.Worker;
             cost = result.Failed ? null : Cost(architecture, child);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -298,6 +300,7 @@ internal sealed class ArchitectureSearchRunner
             CostKind = _options.Objective.Cost,
             Cost = cost,
             CostFactor = cost is { } c ? _options.Objective.CostFactor(c) : 1,
+            Worker = worker,
         };
     }
 

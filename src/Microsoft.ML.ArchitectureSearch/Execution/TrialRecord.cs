@@ -78,6 +78,12 @@ public sealed record TrialRecord
     /// </summary>
     public string? Reference { get; init; }
 
+    /// <summary>
+    /// The worker that trained the child when the search trained children on a cluster (e.g. Microsoft.Orleans workers);
+    /// null when it trained in the process that ran the search, and for rejected proposals.
+    /// </summary>
+    public string? Worker { get; init; }
+
     /// <summary>The record of a child that was trained (or scored on shared weights) with <paramref name="result"/>.</summary>
     internal static TrialRecord Trained(int index, int batch, IReadOnlyList<int> tokens, IArchitecture architecture, TrialResult result, int seed) => new()
     {

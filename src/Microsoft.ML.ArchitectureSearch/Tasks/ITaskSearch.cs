@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Execution.Distribution;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.Training;
 using static TorchSharp.torch;
@@ -27,6 +28,13 @@ internal interface ITaskSearch : IDisposable
     /// </summary>
     ISharedWeightTrainer CreateSharedWeightTrainer(int seed, int sharedEpochs) =>
         throw new NotSupportedException($"Weight sharing is not supported for the '{Space.Name}' search space yet.");
+
+    /// <summary>
+    /// What a worker in another process needs to train this search's children (settings and rows); see
+    /// ArchitectureSearchOptions.TrainingSite.
+    /// </summary>
+    ChildWorkload CreateWorkload() =>
+        throw new NotSupportedException($"Training children on other machines is not supported for the '{Space.Name}' search space yet.");
 
     /// <summary>Digest of the data the children see, stored in checkpoints so a resume on other data is refused.</summary>
     string DataFingerprint { get; }

@@ -6,13 +6,17 @@ namespace Microsoft.ML.ArchitectureSearch.Training;
 /// <summary>A child network trained by an <see cref="IChildTrainer"/>: its result and, unless it failed, its weights.</summary>
 internal sealed class TrainedChild : IDisposable
 {
-    public TrainedChild(TrialResult result, torch.nn.Module? network)
+    public TrainedChild(TrialResult result, torch.nn.Module? network, string? worker = null)
     {
         Result = result;
         Network = network;
+        Worker = worker;
     }
 
     public TrialResult Result { get; }
+
+    /// <summary>The worker that trained the child when it trained in another process (see TrialRecord.Worker); null: this process.</summary>
+    public string? Worker { get; }
 
     /// <summary>The trained network (in eval mode), or null when training failed. Owned by this object.</summary>
     public torch.nn.Module? Network { get; }

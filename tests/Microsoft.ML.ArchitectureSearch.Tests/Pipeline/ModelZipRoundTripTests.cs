@@ -162,14 +162,17 @@ public sealed class ModelZipRoundTripTests
     }
 
     // The probe is built by the tests' project reference into its own output folder (next to this one's).
-    internal static string ProbePath()
+    internal static string ProbePath() => ProgramPath(Path.Combine("tests", "Microsoft.ML.ArchitectureSearch.ModelLoadProbe"), "Microsoft.ML.ArchitectureSearch.ModelLoadProbe");
+
+    /// <summary>The built program of the project in <paramref name="projectDirectory"/> (relative to the repository),
+    /// in this test build's configuration and framework; the tests' project references build it.</summary>
+    internal static string ProgramPath(string projectDirectory, string assemblyName)
     {
-        const string probeName = "Microsoft.ML.ArchitectureSearch.ModelLoadProbe";
         var outputDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         string framework = outputDir.Name, configuration = outputDir.Parent!.Name;
-        DirectoryInfo testsDir = outputDir.Parent!.Parent!.Parent!.Parent!;
-        string path = Path.Combine(testsDir.FullName, probeName, "bin", configuration, framework, probeName + ".dll");
-        Assert.True(File.Exists(path), $"The model-load probe was not built at {path}.");
+        DirectoryInfo repository = outputDir.Parent!.Parent!.Parent!.Parent!.Parent!;
+        string path = Path.Combine(repository.FullName, projectDirectory, "bin", configuration, framework, assemblyName + ".dll");
+        Assert.True(File.Exists(path), $"{assemblyName} was not built at {path}.");
         return path;
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.ML.ArchitectureSearch.Execution;
 using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
+using Microsoft.ML.ArchitectureSearch.Execution.Distribution;
 using Microsoft.ML.ArchitectureSearch.Networks.Cnn;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
@@ -66,10 +67,15 @@ internal sealed class ImageSearch : ITaskSearch
         new SharedCnnTrainer(_space, SearchTrainingImages(), _validation, _training, seed, sharedEpochs);
 
     // Hashed only when a search asks (a FixedArchitecture fit never does): it reads every pixel.
-    public string DataFingerprint => _dataFingerprint ??= Execution.Checkpoints.DataFingerprint.Of("images", hash =>
+    public string DataFingerprint => _dataFingerprint ??= FingerprintOf(_searchTrain, _validation);
+
+    public ChildWorkload CreateWorkload() => ImageWorkload.Create(_space, _training, _searchTrain, _validation, DataFingerprint);
+
+    /// <summary>The digest of a search's training and validation images (a worker recomputes it on the rows it received).</summary>
+    public static string FingerprintOf(ImageData train, ImageData validation) => Execution.Checkpoints.DataFingerprint.Of("images", hash =>
     {
-        AppendImages(hash, _searchTrain);
-        AppendImages(hash, _validation);
+        AppendImages(hash, train);
+        AppendImages(hash, validation);
     });
 
     public (nn.Module<Tensor, Tensor> Network, TrialResult Result) TrainFinal(IArchitecture architecture, ChildTrainingSettings settings)

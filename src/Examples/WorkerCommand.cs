@@ -1,0 +1,58 @@
+using System.CommandLine;
+using System.Net;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+
+namespace Microsoft.ML.ArchitectureSearch.Examples;
+
+/// <summary>
+/// An Orleans worker silo that trains architecture-search children for coordinators (e.g. <c>cifar10 --orleans</c>).
+/// Loopback only: localhost clustering, the first worker (no --primary-port) holds the membership table.
+/// </summary>
+internal sealed class WorkerCommand : System.CommandLine.Command
+{
+    private readonly Option<int> _siloPort = CommonOptions.Count("--silo-port", "Port for silo-to-silo traffic (loopback).", OrleansCluster.DefaultSiloPort);
+    private readonly Option<int> _gatewayPort = CommonOptions.Count("--gateway-port", "Port coordinators connect to (loopback).", OrleansCluster.DefaultGatewayPort);
+    private readonly Option<int?> _primaryPort = CommonOptions.OptionalCount("--primary-port",
+        "Silo port of the first worker, which this one joins (default: this worker is the first).");
+    private readonly Option<int> _children = CommonOptions.Count("--children", "Children this worker trains at the same time.", 1);
+    private readonly Option<int> _threads = CommonOptions.Count("--threads-per-child", "libtorch threads per child (keep equal on every worker for reproducible results).", 1);
+    private readonly Option<string?> _name = new("--name") { Description = "Worker name in progress and reports (default: the silo's name).", HelpName = "NAME" };
+    private readonly Option<string?> _cache = new("--cache-dir") { Description = "Where received data are cached (default: under the temp folder).", HelpName = "DIR" };
+    private readonly Option<int?> _probeSeconds = CommonOptions.OptionalCount("--probe-seconds",
+        "Membership probe period; a silo missing two probes is declared dead (default: Orleans' 5 s and 3 probes).");
+
+    public WorkerCommand()
+        : base("worker", "Run an Orleans worker silo on this machine that trains the children coordinators send it (Ctrl+C stops it).")
+    {
+        foreach (Option option in new Option[] { _siloPort, _gatewayPort, _primaryPort, _children, _threads, _name, _cache, _probeSeconds })
+            Options.Add(option);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult parse)
+    {
+        int siloPort = parse.GetValue(_siloPort), gatewayPort = parse.GetValue(_gatewayPort);
+        int primaryPort = parse.GetValue(_primaryPort) ?? siloPort;
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        OrleansCluster.QuietLogging(builder.Logging);
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(siloPort, gatewayPort, new IPEndPoint(IPAddress.Loopback, primaryPort), OrleansCluster.ServiceId, OrleansCluster.ClusterId);
+            if (parse.GetValue(_probeSeconds) is { } seconds)
+                silo.Configure<ClusterMembershipOptions>(o => OrleansCluster.ProbeEvery(o, seconds));
+            silo.AddArchitectureSearchWorker(o =>
+            {
+                o.ConcurrentChildren = parse.GetValue(_children);
+                o.ThreadsPerChild = parse.GetValue(_threads);
+                o.Name = parse.GetValue(_name);
+                o.CacheDirectory = parse.GetValue(_cache);
+            });
+        });
+        using IHost host = builder.Build();
+        host.Start();
+        Console.WriteLine($"worker ready: silo port {siloPort}, gateway port {gatewayPort}, primary silo port {primaryPort} (loopback)");
+        host.WaitForShutdown();
+        return 0;
+    }
+}
