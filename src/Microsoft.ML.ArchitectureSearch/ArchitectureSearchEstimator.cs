@@ -173,6 +173,8 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
             MaxSearchTime = o.MaxSearchTime,
             Seed = _seed,
             Progress = progress,
+            CheckpointDirectory = o.CheckpointDirectory,
+            DataFingerprint = search.DataFingerprint,
         };
         SearchOutcome outcome = new WeightSharingSearch(strategy, trainer, runOptions, log).Run(cancellation.Token);
         log.Info($"Weight-sharing search stopped ({outcome.StopReason}): {outcome.TrainedCount} children scored on shared weights in {outcome.Elapsed.TotalSeconds:0.0} s.");

@@ -6,11 +6,20 @@ using Microsoft.ML.Data;
 // Usage: ModelLoadProbe MODEL.zip CIFAR_FILE COUNT OUTPUT.txt
 //    or: ModelLoadProbe search TESTDATA_DIR CHECKPOINT_DIR SEED KILL_AFTER
 //        a checkpointed search that SIGKILLs itself 20 ms after its KILL_AFTER-th trial, i.e. while the next child trains
+//    or: ModelLoadProbe shared-search TESTDATA_DIR CHECKPOINT_DIR SEED
+//        a checkpointed weight-sharing search that SIGKILLs itself 30 ms after its first checkpoint state appears, i.e.
+//        while the second shared epoch trains
 //    or: ModelLoadProbe hold TESTDATA_DIR CHECKPOINT_DIR SEED
 //        the same search, stopped for good at its first trial's report: it holds the checkpoint until it is killed
 if (args.Length == 4 && args[0] == "hold")
 {
     Microsoft.ML.ArchitectureSearch.Tests.Execution.CrashableSearch.Run(args[1], args[2], int.Parse(args[3]), new Hold());
+    return 0;
+}
+if (args.Length == 4 && args[0] == "shared-search")
+{
+    KillSwitch.AfterFileAppears(Path.Combine(args[2], "strategy.state"), TimeSpan.FromMilliseconds(30));
+    Microsoft.ML.ArchitectureSearch.Tests.Execution.CrashableSearch.RunWithSharedWeights(args[1], args[2], int.Parse(args[3]));
     return 0;
 }
 if (args.Length == 5 && args[0] == "search")
@@ -50,6 +59,16 @@ internal sealed class KillSwitch(int afterTrials) : IProgress<Microsoft.ML.Archi
         if (value.TrainedTrials == afterTrials)
             new Thread(() => { Thread.Sleep(20); System.Diagnostics.Process.GetCurrentProcess().Kill(); }) { IsBackground = true }.Start();
     }
+
+    /// <summary>Kills this process <paramref name="delay"/> after <paramref name="path"/> appears (polled every 2 ms).</summary>
+    public static void AfterFileAppears(string path, TimeSpan delay) =>
+        new Thread(() =>
+        {
+            while (!File.Exists(path))
+                Thread.Sleep(2);
+            Thread.Sleep(delay);
+            System.Diagnostics.Process.GetCurrentProcess().Kill();
+        }) { IsBackground = true }.Start();
 }
 
 /// <summary>Blocks the search forever at its first progress report, so the process keeps the checkpoint directory locked.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.ArchitectureSearch.Networks.Cnn;
+using Microsoft.ML.ArchitectureSearch.Randomness;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using TorchSharp;
@@ -12,11 +13,13 @@ namespace Microsoft.ML.ArchitectureSearch.Training.Cnn;
 /// (<see cref="CnnTrainingOptions"/>: SGD with momentum and weight decay, the learning-rate schedule over every planned
 /// shared epoch, crop and flip augmentation, normalisation by the training split's channel statistics), and scores
 /// children on it. The shared network trains in float32 NCHW whatever the options' compute mode, which applies to the
-/// final training. Shuffling, augmentation and the choice of validation mini-batches come from one seeded generator,
-/// the initial weights from another, so a seed gives the same run on the CPU.
+/// final training. Shuffling, augmentation and the choice of validation mini-batches come from one seeded generator
+/// (a <see cref="SavableRandom"/>, so a checkpoint can record where it stands), the initial weights from another, so a
+/// seed gives the same run on the CPU.
 /// </summary>
 internal sealed class SharedCnnTrainer : ISharedWeightTrainer
 {
+    private const string StateSignature = "NAS-SHARED-CNN-1";
     private readonly CnnTrainingOptions options;
     private readonly Device device;
     private readonly DeviceImageStore[] stores;
@@ -24,8 +27,8 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
     private readonly ImageTensors validation;
     private readonly ImageBatchAugmenter augmenter;
     private readonly SharedCnn network;
-    private readonly optim.Optimizer optimizer;
-    private readonly Random random;
+    private readonly TorchSharp.Modules.SGD optimizer;
+    private readonly SavableRandom random;
     private readonly long totalSteps;
     private long step;
 
@@ -54,7 +57,7 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
         network.to(device);
         optimizer = optim.SGD(network.parameters(), options.LearningRate, options.Momentum,
             weight_decay: options.WeightDecay, nesterov: options.Nesterov);
-        random = new Random(seed);
+        random = new SavableRandom(seed);
         totalSteps = plannedEpochs * BatchesPerEpoch();
     }
 
@@ -84,7 +87,10 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
                 group.LearningRate = rate;
             Tensor loss = nn.functional.cross_entropy(network.forward(images, child), train.Labels.index_select(0, index),
                 label_smoothing: options.LabelSmoothing);
-            optimizer.zero_grad();
+            // Gradients are freed, not zeroed (the optimizer's zero_grad zeroes them): a branch this child does not use
+            // then has no gradient, so SGD leaves it alone instead of decaying it and running its momentum on, and
+            // whether a branch has a gradient tensor is no hidden state that a checkpoint would have to carry.
+            network.zero_grad(set_to_none: true);
             loss.backward();
             optimizer.step();
             lossSum += loss.item<float>() * size;
@@ -131,6 +137,40 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
             ExamplesPerSecond = count / Math.Max(wall.Elapsed.TotalSeconds, 1e-9),
             ParameterCount = cnn.ParameterCount,
         };
+    }
+
+    public void SaveState(Stream stream)
+    {
+        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        writer.Write(StateSignature);
+        writer.Write(network.Space.Fingerprint);
+        writer.Write(step);
+        random.Write(writer);
+        NetworkOptimizerState.Write(writer, network, optimizer);
+    }
+
+    public void LoadState(Stream stream)
+    {
+        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            if (reader.ReadString() != StateSignature)
+                throw new InvalidDataException("The stream is not a saved shared-CNN training state.");
+            string fingerprint = reader.ReadString();
+            if (fingerprint != network.Space.Fingerprint)
+                throw new InvalidDataException(
+                    $"The saved shared-CNN state belongs to another search space (fingerprint {UserText.Quote(fingerprint)}, this space {UserText.Quote(network.Space.Fingerprint)}).");
+            long savedStep = reader.ReadInt64();
+            if (savedStep < 0 || savedStep > totalSteps)
+                throw new InvalidDataException($"The saved shared-CNN state is at step {savedStep}, outside this schedule's 0..{totalSteps}.");
+            random.Read(reader);
+            NetworkOptimizerState.Read(reader, network, optimizer, "shared network");
+            step = savedStep;
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException("The saved shared-CNN training state is truncated.");
+        }
     }
 
     public void Dispose()
