@@ -10,8 +10,8 @@ namespace Microsoft.ML.ArchitectureSearch.Training.Cnn;
 
 /// <summary>
 /// Trains a <see cref="SharedCnn"/> as ENAS trains its shared weights, with the children's recipe
-/// (<see cref="CnnTrainingOptions"/>: SGD with momentum and weight decay, the learning-rate schedule over every planned
-/// shared epoch, crop and flip augmentation, normalisation by the training split's channel statistics), and scores
+/// (<see cref="CnnTrainingOptions"/>: SGD with momentum and weight decay as <see cref="CnnOptimizer"/> sets it up, batch
+/// norm's scale and shift rules included, the learning-rate schedule over every planned shared epoch, crop and flip augmentation, normalisation by the training split's channel statistics), and scores
 /// children on it. The shared network trains in float32 NCHW whatever the options' compute mode, which applies to the
 /// final training. Shuffling, augmentation and the choice of validation mini-batches come from one seeded generator
 /// (a <see cref="SavableRandom"/>, so a checkpoint can record where it stands), the initial weights from another, so a
@@ -55,8 +55,7 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
         using (var generator = new Generator((ulong)(uint)seed))
             network = new SharedCnn(space, generator);
         network.to(device);
-        optimizer = optim.SGD(network.parameters(), options.LearningRate, options.Momentum,
-            weight_decay: options.WeightDecay, nesterov: options.Nesterov);
+        optimizer = CnnOptimizer.Create(network, options, out _);
         random = new SavableRandom(seed);
         totalSteps = plannedEpochs * BatchesPerEpoch();
     }
@@ -70,7 +69,8 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
         long[] order = DeviceImageSplits.Permutation(random, train.Count);
         using var epochScope = NewDisposeScope();
         Tensor orderTensor = tensor(order, device: device);
-        double lossSum = 0;
+        // Summed on the device and read once per epoch: reading it every step would wait for each step to finish.
+        Tensor lossSum = zeros(1, ScalarType.Float64, device);
         long examples = 0;
         for (long b = 0, batches = BatchesPerEpoch(); b < batches && !stop(); b++)
         {
@@ -82,9 +82,7 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
             Tensor images = train.Gather(index);
             if (options.Augment)
                 images = augmenter.Apply(images, random);
-            double rate = LearningRates.At(options, Math.Min(step++, totalSteps - 1), totalSteps);
-            foreach (var group in optimizer.ParamGroups)
-                group.LearningRate = rate;
+            CnnOptimizer.SetLearningRate(optimizer, options, Math.Min(step++, totalSteps - 1), totalSteps);
             Tensor loss = nn.functional.cross_entropy(network.forward(images, child), train.Labels.index_select(0, index),
                 label_smoothing: options.LabelSmoothing);
             // Gradients are freed, not zeroed (the optimizer's zero_grad zeroes them): a branch this child does not use
@@ -93,11 +91,11 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
             network.zero_grad(set_to_none: true);
             loss.backward();
             optimizer.step();
-            lossSum += loss.item<float>() * size;
+            lossSum.add_(loss.detach(), alpha: size);
             examples += size;
         }
 
-        return examples == 0 ? double.NaN : lossSum / examples;
+        return examples == 0 ? double.NaN : lossSum.item<double>() / examples;
     }
 
     public TrialResult Score(IArchitecture child, bool allValidationRows)
