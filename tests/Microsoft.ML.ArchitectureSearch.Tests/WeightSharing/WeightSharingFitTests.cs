@@ -66,6 +66,13 @@ public sealed class WeightSharingFitTests
                 .Take(20).Select(p => p.Score).ToArray();
             Assert.Equal(Scores(model), Scores(loaded));
             Assert.All(Scores(loaded), s => Assert.Equal(1f, s.Sum(), 3));
+
+            // The fitted model's report has the shared training loss; the loaded one's (the zip keeps only the trials) has not.
+            var fittedReport = model.WriteReport(Path.Combine(directory, "report-fitted"));
+            var loadedReport = loadedModel.WriteReport(Path.Combine(directory, "report-loaded"));
+            Assert.True(File.Exists(fittedReport.SharedTrainingLossChart), "the fitted model's report has no training-loss chart");
+            Assert.True(File.Exists(loadedReport.ControllerChart), "the loaded model's report has no controller chart");
+            Assert.Null(loadedReport.SharedTrainingLossChart);
         }
         finally
         {

@@ -166,7 +166,7 @@ internal sealed class WeightSharingSearch
         }
 
         _checkpoint = null;
-        return new SearchOutcome(_trials.ToArray(), reason, Elapsed, finalists.Count > 0 ? finalists : null);
+        return new SearchOutcome(_trials.ToArray(), reason, Elapsed, finalists.Count > 0 ? finalists : null) { SharedCurves = _state.Curves };
     }
 
     /// <summary>Loads the last saved position; the logged children after it are checked against their rescoring.</summary>

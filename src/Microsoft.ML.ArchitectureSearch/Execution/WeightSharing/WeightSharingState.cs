@@ -33,7 +33,7 @@ internal sealed class WeightSharingState
         writer.Write(Signature);
         writer.Write(EpochsDone);
         writer.Write(EpochsOver);
-        foreach (List<double> curve in Curves)
+        foreach (List<double> curve in AllCurves)
         {
             writer.Write(curve.Count);
             foreach (double value in curve) writer.Write(value);
@@ -45,30 +45,52 @@ internal sealed class WeightSharingState
     /// <summary>Reads a state <see cref="Write"/> wrote, loading the strategy's and trainer's parts into them.</summary>
     public static WeightSharingState Read(byte[] bytes, ISearchStrategy strategy, ISharedWeightTrainer trainer)
     {
-        var state = new WeightSharingState();
         using var reader = new BinaryReader(new MemoryStream(bytes, writable: false));
-        try
+        return Truncation(() =>
         {
-            if (reader.ReadString() != Signature)
-                throw new InvalidDataException("The checkpoint's state is not a weight-sharing search's (it was written by a search that trained children separately, or by another version).");
-            state.EpochsDone = reader.ReadInt32();
-            state.EpochsOver = reader.ReadBoolean();
-            foreach (List<double> curve in state.Curves)
-            {
-                int count = reader.ReadInt32();
-                if (count < 0 || count > state.EpochsDone + 1)
-                    throw new InvalidDataException($"The weight-sharing state holds {count} values of a per-epoch curve after {state.EpochsDone} epochs.");
-                for (int i = 0; i < count; i++) curve.Add(reader.ReadDouble());
-            }
+            WeightSharingState state = ReadSchedule(reader);
             using (var block = new MemoryStream(StateBlock.Read(reader, "strategy"), writable: false)) strategy.LoadState(block);
             using (var block = new MemoryStream(StateBlock.Read(reader, "shared-weight trainer"), writable: false)) trainer.LoadState(block);
+            return state;
+        });
+    }
+
+    /// <summary>The per-epoch curves of a saved state, without loading its strategy or trainer (for reports).</summary>
+    public static WeightSharingCurves ReadCurves(byte[] bytes)
+    {
+        using var reader = new BinaryReader(new MemoryStream(bytes, writable: false));
+        return Truncation(() => ReadSchedule(reader).Curves);
+    }
+
+    /// <summary>The curves measured so far.</summary>
+    public WeightSharingCurves Curves => new(SharedTrainingLoss.ToArray(), MeanRewardPerEpoch.ToArray(), ControllerEntropyPerEpoch.ToArray());
+
+    private static WeightSharingState ReadSchedule(BinaryReader reader)
+    {
+        if (reader.ReadString() != Signature)
+            throw new InvalidDataException("The checkpoint's state is not a weight-sharing search's (it was written by a search that trained children separately, or by another version).");
+        var state = new WeightSharingState { EpochsDone = reader.ReadInt32(), EpochsOver = reader.ReadBoolean() };
+        foreach (List<double> curve in state.AllCurves)
+        {
+            int count = reader.ReadInt32();
+            if (count < 0 || count > state.EpochsDone + 1)
+                throw new InvalidDataException($"The weight-sharing state holds {count} values of a per-epoch curve after {state.EpochsDone} epochs.");
+            for (int i = 0; i < count; i++) curve.Add(reader.ReadDouble());
+        }
+        return state;
+    }
+
+    private static T Truncation<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
         }
         catch (EndOfStreamException)
         {
             throw new InvalidDataException("The weight-sharing state is truncated.");
         }
-        return state;
     }
 
-    private IEnumerable<List<double>> Curves => new[] { SharedTrainingLoss, MeanRewardPerEpoch, ControllerEntropyPerEpoch };
+    private IEnumerable<List<double>> AllCurves => new[] { SharedTrainingLoss, MeanRewardPerEpoch, ControllerEntropyPerEpoch };
 }

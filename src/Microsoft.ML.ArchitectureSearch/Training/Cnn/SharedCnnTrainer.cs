@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.ML.ArchitectureSearch.Execution.WeightSharing;
 using Microsoft.ML.ArchitectureSearch.Networks.Cnn;
 using Microsoft.ML.ArchitectureSearch.Randomness;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
@@ -127,7 +128,7 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
         double accuracy = (double)correct / count;
         return new TrialResult
         {
-            MetricName = allValidationRows ? "shared-weight accuracy (all validation rows)" : "shared-weight accuracy (validation mini-batch)",
+            MetricName = SharedWeightMetric.Name("accuracy", allValidationRows),
             Reward = ImageRewards.Compute(options.Reward, new[] { accuracy }),
             ValidationMetricPerEpoch = new[] { accuracy },
             EpochsCompleted = 0,
