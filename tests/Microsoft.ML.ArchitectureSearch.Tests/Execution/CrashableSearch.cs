@@ -4,6 +4,7 @@ using Microsoft.ML.ArchitectureSearch.Execution.WeightSharing;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using Microsoft.ML.ArchitectureSearch.Strategies;
 using Microsoft.ML.ArchitectureSearch.Strategies.Reinforce;
+using Microsoft.ML.ArchitectureSearch.Training;
 using Microsoft.ML.ArchitectureSearch.Training.Cnn;
 
 namespace Microsoft.ML.ArchitectureSearch.Tests.Execution;
@@ -26,14 +27,19 @@ internal static class CrashableSearch
     /// <summary>A weight-sharing search's outcome and its per-epoch curves.</summary>
     public sealed record SharedRun(SearchOutcome Outcome, double[] TrainingLoss, double[] MeanReward, double[] Entropy);
 
-    public static SharedRun RunWithSharedWeights(string testDataDirectory, string checkpointDirectory, int seed, IProgress<SearchProgress>? progress = null)
+    /// <param name="testDataDirectory">testdata/.</param>
+    /// <param name="checkpointDirectory">The search's checkpoint directory.</param>
+    /// <param name="seed">The search's seed.</param>
+    /// <param name="wrapTrainer">Wraps the shared-weight trainer (the probe's kill switch); null: the trainer as it is.</param>
+    public static SharedRun RunWithSharedWeights(string testDataDirectory, string checkpointDirectory, int seed,
+        Func<ISharedWeightTrainer, ISharedWeightTrainer>? wrapTrainer = null)
     {
         // Fewer rows than the separate search: each of the test's runs trains three shared epochs.
         (ImageData train, ImageData valid) = Images(testDataDirectory, trainRows: 256, validRows: 128);
         CnnSearchSpace space = Space();
         using var trainer = new SharedCnnTrainer(space, train, valid, new CnnTrainingOptions { BatchSize = 32, Device = "cpu" }, seed, SharedEpochs);
         using var strategy = new ReinforceStrategy(space, seed, new ReinforceOptions { ChildrenPerUpdate = 2 });
-        var search = new WeightSharingSearch(strategy, trainer, new WeightSharingRunOptions
+        var search = new WeightSharingSearch(strategy, wrapTrainer?.Invoke(trainer) ?? trainer, new WeightSharingRunOptions
         {
             SharedEpochs = SharedEpochs,
             ChildrenPerEpoch = ChildrenPerEpoch,
@@ -41,7 +47,6 @@ internal static class CrashableSearch
             Seed = seed,
             CheckpointDirectory = checkpointDirectory,
             DataFingerprint = SharedDataFingerprint,
-            Progress = progress,
         });
         SearchOutcome outcome = search.Run(CancellationToken.None);
         return new SharedRun(outcome, search.SharedTrainingLoss.ToArray(), search.MeanRewardPerEpoch.ToArray(), search.ControllerEntropyPerEpoch.ToArray());

@@ -6,8 +6,8 @@ using Microsoft.ML.ArchitectureSearch.Tests.Pipeline;
 namespace Microsoft.ML.ArchitectureSearch.Tests.WeightSharing;
 
 /// <summary>
-/// A real weight-sharing search process killed with SIGKILL while its second shared epoch trains, then resumed from its
-/// checkpoint directory: it ends exactly as the same search run without interruption.
+/// A real weight-sharing search process killed with SIGKILL while its second shared epoch trains (at its fourth
+/// mini-batch), then resumed from its checkpoint directory: it ends exactly as the same search run without interruption.
 /// </summary>
 public sealed class SharedWeightsKillAndResumeTests : IDisposable
 {
@@ -25,7 +25,8 @@ public sealed class SharedWeightsKillAndResumeTests : IDisposable
         string killed = Path.Combine(_root, "killed");
         string log = Path.Combine(killed, "trials.jsonl");
         await KillAndResumeTests.RunProbeUntilItKillsItself("shared-search", PipelineTestData.TestDataDirectory, killed, Seed.ToString());
-        // The kill came after the first epoch's checkpoint and before the second epoch scored any child.
+        // The probe killed itself at the fourth mini-batch of the second shared epoch: after the first epoch's checkpoint,
+        // before the second epoch scored any child.
         Assert.Equal(CrashableSearch.ChildrenPerEpoch, File.ReadAllLines(log).Count(l => l.Length > 0));
 
         CrashableSearch.SharedRun reference = CrashableSearch.RunWithSharedWeights(PipelineTestData.TestDataDirectory, Path.Combine(_root, "reference"), Seed);
