@@ -87,9 +87,10 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         // 2. Search (or take the fixed architecture), then retrain the winner on training plus validation rows.
         using ITaskSearch search = _task.CreateSearch(train, validation, _options, log);
         using var cancellation = new FitCancellation(_environment, _host, _options.CancellationToken);
-        (IArchitecture architecture, int seed, IReadOnlyList<TrialRecord> trials) = _options.FixedArchitecture is string json
-            ? (ReadFixedArchitecture(search, json, log), TrialSeeds.ForTrial(_seed, 0), Array.Empty<TrialRecord>())
+        (IArchitecture architecture, int seed, SearchOutcome? outcome) = _options.FixedArchitecture is string json
+            ? (ReadFixedArchitecture(search, json, log), TrialSeeds.ForTrial(_seed, 0), null)
             : Search(search, log, cancellation);
+        IReadOnlyList<TrialRecord> trials = outcome?.Trials ?? Array.Empty<TrialRecord>();
         // The retraining is the product the user gets, so cancellation does not stop it.
         (var network, TrialResult final) = search.TrainFinal(architecture, new ChildTrainingSettings { Epochs = _options.FinalEpochs, Seed = seed });
         byte[] weights;
@@ -109,11 +110,13 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         var searched = new SearchedArchitecture(architecture.Space.Name, architecture.Space.Fingerprint, architecture.Hash, architecture.ToJson(),
             architecture.Describe(), architecture.ParameterCount);
         var payload = new ModelPayload(searched, _options.Task, ColumnNames.From(_options), all.ModelData, trials);
-        return ArchitectureSearchTransformer.Create(payload, weights, _options.Device);
+        ArchitectureSearchTransformer transformer = ArchitectureSearchTransformer.Create(payload, weights, _options.Device);
+        transformer.SharedCurves = outcome?.SharedCurves;
+        return transformer;
     }
 
-    /// <summary>Runs the strategy under the budgets; returns the best child's architecture and seed, and every trial.</summary>
-    private (IArchitecture, int, IReadOnlyList<TrialRecord>) Search(ITaskSearch search, ISearchLog log, FitCancellation cancellation)
+    /// <summary>Runs the strategy under the budgets; returns the best child's architecture and seed, and the outcome.</summary>
+    private (IArchitecture, int, SearchOutcome?) Search(ITaskSearch search, ISearchLog log, FitCancellation cancellation)
     {
         ArchitectureSearchOptions o = _options;
         using ISearchStrategy strategy = SearchStrategies.Create(o.Strategy, search.Space, _seed, o.Reinforce, o.Evolution);
@@ -125,7 +128,7 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         IArchitecture architecture = search.Space.FromJson(best.ArchitectureJson);
         log.Info(string.Create(CultureInfo.InvariantCulture,
             $"Best: trial {best.Index}, reward {best.Reward:0.####}: {best.Description}. Retraining for {o.FinalEpochs} epochs on training + validation rows."));
-        return (architecture, best.Seed, outcome.Trials);
+        return (architecture, best.Seed, outcome);
     }
 
     /// <summary>Every child trained separately (Zoph &amp; Le), under the budgets and with the checkpoint.</summary>
@@ -177,6 +180,8 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
             MaxSearchTime = o.MaxSearchTime,
             Seed = _seed,
             Progress = progress,
+            CheckpointDirectory = o.CheckpointDirectory,
+            DataFingerprint = search.DataFingerprint,
         };
         SearchOutcome outcome = new WeightSharingSearch(strategy, trainer, runOptions, log).Run(cancellation.Token);
         log.Info($"Weight-sharing search stopped ({outcome.StopReason}): {outcome.TrainedCount} children scored on shared weights in {outcome.Elapsed.TotalSeconds:0.0} s.");

@@ -58,7 +58,9 @@ public sealed class ArchitectureSearchOptions
     /// evolves on shared-weight fitness. Every scored child is a trial of the history. Shared weights can rank
     /// architectures poorly (Yu et al. 2020), which is why the random baseline runs behind the same switch.
     /// False (the default): children are trained separately, the seed's method. Image classification only, for now;
-    /// not yet with <see cref="CheckpointDirectory"/>, <see cref="Parallelism"/> above 1, <see cref="EarlyStopping"/>,
+    /// with <see cref="CheckpointDirectory"/> the shared weights, the strategy and the schedule are saved after every
+    /// shared epoch and a resumed search reruns the unfinished epoch to the same result. Not yet with
+    /// <see cref="Parallelism"/> above 1, <see cref="EarlyStopping"/>,
     /// <see cref="TrialTimeLimit"/>, <see cref="MaxParametersPerChild"/>, a list of <see cref="InitialArchitectures"/> or an
     /// <see cref="Objective"/> with a cost (refused, not ignored); the space's references are not scored in this mode.
     /// <see cref="TrialEpochs"/> and <see cref="ReuseDuplicateResults"/> do not apply (a child is scored, not trained).
@@ -311,7 +313,6 @@ public sealed class ArchitectureSearchOptions
         if (WeightSharing)
         {
             const string NotYet = "is not supported with WeightSharing yet";
-            RequireSupported(CheckpointDirectory == null, nameof(CheckpointDirectory), NotYet + " (the shared weights are not checkpointed); leave it null");
             RequireSupported(Parallelism == 1, nameof(Parallelism), NotYet + " (one shared network trains); set it to 1");
             RequireSupported(ThreadsPerChild == null, nameof(ThreadsPerChild), NotYet + " (one shared network trains with the process's threads); leave it null");
             RequireSupported(!EarlyStopping, nameof(EarlyStopping), NotYet + " (children are scored, not trained); set it to false");

@@ -87,7 +87,14 @@ public sealed class ArchitectureSearchTransformer : ITransformer, ICanSaveModel
 
     /// <summary>Writes the search report (history CSV, charts, best-architecture diagram, summary) into <paramref name="directory"/>.</summary>
     public SearchReportFiles WriteReport(string directory, string? title = null) =>
-        SearchReport.Write(_payload.Trials, directory, _architecture.Space, title);
+        SearchReport.Write(_payload.Trials, directory, _architecture.Space, title, SharedCurves);
+
+    /// <summary>
+    /// The per-epoch curves of the weight-sharing search that produced this transformer, for its report; kept in memory
+    /// only (the model zip holds the trials, from which a loaded model's report derives the mean rewards; the training
+    /// loss and entropy of a saved search are in its checkpoint directory's report).
+    /// </summary>
+    internal Execution.WeightSharing.WeightSharingCurves? SharedCurves { get; set; }
 
     /// <summary>
     /// Corpus-level perplexity of a language model over all rows of <paramref name="data"/>: exp of the mean negative

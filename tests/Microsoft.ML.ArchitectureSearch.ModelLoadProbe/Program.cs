@@ -6,11 +6,19 @@ using Microsoft.ML.Data;
 // Usage: ModelLoadProbe MODEL.zip CIFAR_FILE COUNT OUTPUT.txt
 //    or: ModelLoadProbe search TESTDATA_DIR CHECKPOINT_DIR SEED KILL_AFTER
 //        a checkpointed search that SIGKILLs itself 20 ms after its KILL_AFTER-th trial, i.e. while the next child trains
+//    or: ModelLoadProbe shared-search TESTDATA_DIR CHECKPOINT_DIR SEED
+//        a checkpointed weight-sharing search that SIGKILLs itself as its second shared epoch's fourth mini-batch starts
 //    or: ModelLoadProbe hold TESTDATA_DIR CHECKPOINT_DIR SEED
 //        the same search, stopped for good at its first trial's report: it holds the checkpoint until it is killed
 if (args.Length == 4 && args[0] == "hold")
 {
     Microsoft.ML.ArchitectureSearch.Tests.Execution.CrashableSearch.Run(args[1], args[2], int.Parse(args[3]), new Hold());
+    return 0;
+}
+if (args.Length == 4 && args[0] == "shared-search")
+{
+    Microsoft.ML.ArchitectureSearch.Tests.Execution.CrashableSearch.RunWithSharedWeights(args[1], args[2], int.Parse(args[3]),
+        trainer => new KillDuringTraining(trainer, epoch: 1, batch: 4));
     return 0;
 }
 if (args.Length == 5 && args[0] == "search")
@@ -56,4 +64,37 @@ internal sealed class KillSwitch(int afterTrials) : IProgress<Microsoft.ML.Archi
 internal sealed class Hold : IProgress<Microsoft.ML.ArchitectureSearch.Execution.SearchProgress>
 {
     public void Report(Microsoft.ML.ArchitectureSearch.Execution.SearchProgress value) => Thread.Sleep(Timeout.Infinite);
+}
+
+/// <summary>
+/// The real shared-weight trainer, except that this process kills itself (SIGKILL) when the given mini-batch of the
+/// given shared epoch (both 0-based epoch, 1-based batch) asks for its child: the kill falls inside a shared epoch.
+/// </summary>
+internal sealed class KillDuringTraining(Microsoft.ML.ArchitectureSearch.Training.ISharedWeightTrainer inner, int epoch, int batch)
+    : Microsoft.ML.ArchitectureSearch.Training.ISharedWeightTrainer
+{
+    private int _epochs;
+
+    public double TrainEpoch(Func<Microsoft.ML.ArchitectureSearch.SearchSpaces.IArchitecture> sampleChild, Func<bool> stop, CancellationToken cancellationToken)
+    {
+        int current = _epochs++, batches = 0;
+        return inner.TrainEpoch(() =>
+        {
+            if (current == epoch && ++batches == batch)
+            {
+                System.Diagnostics.Process.GetCurrentProcess().Kill();
+                Thread.Sleep(Timeout.Infinite); // never train past the kill
+            }
+            return sampleChild();
+        }, stop, cancellationToken);
+    }
+
+    public Microsoft.ML.ArchitectureSearch.Training.TrialResult Score(Microsoft.ML.ArchitectureSearch.SearchSpaces.IArchitecture child, bool allValidationRows) =>
+        inner.Score(child, allValidationRows);
+
+    public void SaveState(Stream stream) => inner.SaveState(stream);
+
+    public void LoadState(Stream stream) => inner.LoadState(stream);
+
+    public void Dispose() => inner.Dispose();
 }

@@ -35,6 +35,9 @@ internal sealed class SearchOutcome
 
     public SearchStopReason StopReason { get; }
 
+    /// <summary>A weight-sharing search's per-epoch curves (null for a search that trained its children separately).</summary>
+    public WeightSharing.WeightSharingCurves? SharedCurves { get; init; }
+
     public TimeSpan Elapsed { get; }
 
     public int TrainedCount => Trials.Count(t => t.Kind == TrialKind.Trained);

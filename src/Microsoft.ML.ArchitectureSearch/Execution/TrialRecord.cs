@@ -23,7 +23,10 @@ public sealed record TrialRecord
     /// <summary>0-based position among all proposals of the search.</summary>
     public required int Index { get; init; }
 
-    /// <summary>Which strategy batch proposed it (batches are proposed, evaluated, then learned from together).</summary>
+    /// <summary>
+    /// Which strategy batch proposed it (batches are proposed, evaluated, then learned from together). In a weight-sharing
+    /// search: the shared epoch it was scored after (0-based); the final candidates form the batch after the last epoch.
+    /// </summary>
     public required int Batch { get; init; }
 
     /// <summary>Whether the child was trained, reused an earlier result or was rejected.</summary>

@@ -3,13 +3,30 @@ using System.Text;
 using Microsoft.Data.Analysis;
 using Microsoft.ML.ArchitectureSearch.Execution;
 using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
+using Microsoft.ML.ArchitectureSearch.Execution.WeightSharing;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 
 namespace Microsoft.ML.ArchitectureSearch.Reporting;
 
-/// <summary>The files a report consists of.</summary>
+/// <summary>
+/// The files a report consists of. A weight-sharing search's report adds <paramref name="ControllerChart"/> (mean reward
+/// and controller entropy per shared epoch) and <paramref name="SharedTrainingLossChart"/> (the shared network's training
+/// loss per epoch, when known: a report from the fitted transformer or a checkpoint directory has it, one from a loaded
+/// model does not); both are null for a search that trained its children separately.
+/// </summary>
+/// <param name="Directory">The report's directory.</param>
+/// <param name="HistoryCsv">Every trial, one row each.</param>
+/// <param name="RewardChart">Reward per trial.</param>
+/// <param name="MetricChart">Validation metric against cost.</param>
+/// <param name="Summary">The Markdown summary.</param>
+/// <param name="BestArchitectureJson">The best architecture's document (null when no child succeeded).</param>
+/// <param name="BestArchitectureDiagram">The best architecture drawn (null when its space cannot draw it).</param>
+/// <param name="BestArchitectureDot">The best architecture as a DOT graph (null when its space cannot draw it).</param>
+/// <param name="ControllerChart">Weight sharing: mean sampled reward and controller entropy per shared epoch.</param>
+/// <param name="SharedTrainingLossChart">Weight sharing: the shared network's training loss per shared epoch.</param>
 public sealed record SearchReportFiles(string Directory, string HistoryCsv, string RewardChart, string MetricChart, string Summary,
-    string? BestArchitectureJson, string? BestArchitectureDiagram, string? BestArchitectureDot);
+    string? BestArchitectureJson, string? BestArchitectureDiagram, string? BestArchitectureDot,
+    string? ControllerChart = null, string? SharedTrainingLossChart = null);
 
 /// <summary>
 /// Writes the report of a search into a directory: the history (CSV), charts (PNG), the best architecture (JSON, DOT and a
@@ -18,7 +35,8 @@ public sealed record SearchReportFiles(string Directory, string HistoryCsv, stri
 /// </summary>
 public static class SearchReport
 {
-    internal static SearchReportFiles Write(IReadOnlyList<TrialRecord> trials, string directory, ISearchSpace? space = null, string? title = null)
+    internal static SearchReportFiles Write(IReadOnlyList<TrialRecord> trials, string directory, ISearchSpace? space = null, string? title = null,
+        WeightSharingCurves? sharedCurves = null)
     {
         Directory.CreateDirectory(directory);
         string csv = Path.Combine(directory, "history.csv");
@@ -43,17 +61,38 @@ public static class SearchReport
                 ArchitectureDiagram.SavePng(graph, diagram, $"Best architecture (trial {best.Index}, reward {best.Reward:0.####})");
             }
         }
+        var summaryText = new StringBuilder(Summary(trials, best, title));
+        string? controller = null, loss = null;
+        if (WeightSharingReport.Describes(trials))
+        {
+            WeightSharingCurves curves = WeightSharingReport.CurvesOrFromTrials(trials, sharedCurves);
+            controller = Path.Combine(directory, "controller-per-epoch.png");
+            SearchCharts.SavePng(WeightSharingReport.ControllerPerEpoch(curves), controller);
+            if (curves.TrainingLoss.Count > 0)
+            {
+                loss = Path.Combine(directory, "shared-training-loss.png");
+                SearchCharts.SavePng(WeightSharingReport.TrainingLossPerEpoch(curves), loss);
+            }
+            WeightSharingReport.AppendSummary(summaryText, trials, curves);
+        }
         string summary = Path.Combine(directory, "summary.md");
-        File.WriteAllText(summary, Summary(trials, best, title));
-        return new SearchReportFiles(directory, csv, reward, metric, summary, json, diagram, dot);
+        File.WriteAllText(summary, summaryText.ToString());
+        return new SearchReportFiles(directory, csv, reward, metric, summary, json, diagram, dot, controller, loss);
     }
 
     /// <summary>
     /// The report of the search recorded in a checkpoint directory (<see cref="ArchitectureSearchOptions.CheckpointDirectory"/>),
     /// running, finished or interrupted, written into <paramref name="reportDirectory"/>.
     /// </summary>
-    public static SearchReportFiles FromCheckpoint(string checkpointDirectory, string reportDirectory) =>
-        Write(SearchCheckpoint.ReadTrialLog(checkpointDirectory), reportDirectory, space: null, $"Search in {checkpointDirectory}");
+    public static SearchReportFiles FromCheckpoint(string checkpointDirectory, string reportDirectory)
+    {
+        IReadOnlyList<TrialRecord> trials = SearchCheckpoint.ReadTrialLog(checkpointDirectory);
+        // A weight-sharing search's state holds its per-epoch curves up to its last finished epoch.
+        WeightSharingCurves? curves = WeightSharingReport.Describes(trials) && SearchCheckpoint.ReadState(checkpointDirectory) is { } state
+            ? WeightSharingState.ReadCurves(state.State)
+            : null;
+        return Write(trials, reportDirectory, space: null, $"Search in {checkpointDirectory}", curves);
+    }
 
     private static string Summary(IReadOnlyList<TrialRecord> trials, TrialRecord? best, string? title)
     {

@@ -17,4 +17,17 @@ internal interface ISharedWeightTrainer : IDisposable
 
     /// <summary>The child's result on shared weights: on one random validation mini-batch, or on every validation row.</summary>
     TrialResult Score(IArchitecture child, bool allValidationRows);
+
+    /// <summary>
+    /// Writes everything a resumed run needs to continue exactly as an uninterrupted one from this point: the shared
+    /// weights, the optimizer's state, the position of every random generator the trainer draws from and its place in
+    /// the learning-rate schedule. Called between epochs (a checkpoint).
+    /// </summary>
+    void SaveState(Stream stream);
+
+    /// <summary>
+    /// Restores what <see cref="SaveState"/> wrote into a trainer built with the same space, data, options and seed;
+    /// throws <see cref="InvalidDataException"/> naming the problem when the state is truncated or does not fit.
+    /// </summary>
+    void LoadState(Stream stream);
 }

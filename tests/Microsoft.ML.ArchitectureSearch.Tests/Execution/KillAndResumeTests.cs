@@ -25,20 +25,7 @@ public sealed class KillAndResumeTests : IDisposable
         string killed = Path.Combine(_root, "killed");
         string log = Path.Combine(killed, "trials.jsonl");
 
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { "exec", ModelZipRoundTripTests.ProbePath(), "search", PipelineTestData.TestDataDirectory, killed, seed.ToString(), "2" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using (Process process = Process.Start(start)!)
-        {
-            Task<string> stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-            await process.WaitForExitAsync(timeout.Token);
-            // 137 = 128 + SIGKILL: the search was killed, not finished.
-            Assert.True(process.ExitCode == 137, $"exit code {process.ExitCode}: {await stderr}");
-        }
+        await RunProbeUntilItKillsItself("search", PipelineTestData.TestDataDirectory, killed, seed.ToString(), "2");
         int finishedBeforeKill = File.ReadAllLines(log).Count(l => l.Length > 0);
         Assert.Equal(2, finishedBeforeKill); // the third child was in flight
 
@@ -59,6 +46,22 @@ public sealed class KillAndResumeTests : IDisposable
         string third = File.ReadAllLines(Path.Combine(_root, "reference", "trials.jsonl"))[2];
         File.AppendAllText(Path.Combine(torn, "trials.jsonl"), third[..(third.Length / 2)], Encoding.UTF8);
         Assert.Equal(Rows(reference), Rows(CrashableSearch.Run(PipelineTestData.TestDataDirectory, torn, seed)));
+    }
+
+    /// <summary>Runs the probe with <paramref name="arguments"/> and asserts it ended by SIGKILL (exit code 137), not by finishing.</summary>
+    internal static async Task RunProbeUntilItKillsItself(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add(ModelZipRoundTripTests.ProbePath());
+        foreach (string argument in arguments)
+            start.ArgumentList.Add(argument);
+        using Process process = Process.Start(start)!;
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        // 137 = 128 + SIGKILL: the search was killed, not finished.
+        Assert.True(process.ExitCode == 137, $"exit code {process.ExitCode}: {await stderr}");
     }
 
     private string Copy(string directory, string name)

@@ -41,6 +41,9 @@ public sealed class SearchReportTests : IDisposable
 
         AssertPng(files.RewardChart, 900, 540);
         AssertPng(files.MetricChart, 900, 540);
+        // Children trained separately: no weight-sharing charts.
+        Assert.Null(files.ControllerChart);
+        Assert.Null(files.SharedTrainingLossChart);
         Assert.NotNull(files.BestArchitectureDiagram);
         using (SKBitmap diagram = SKBitmap.Decode(files.BestArchitectureDiagram))
         {
@@ -76,7 +79,7 @@ public sealed class SearchReportTests : IDisposable
         Assert.Equal(outcome.Best!.ArchitectureJson, File.ReadAllText(files.BestArchitectureJson!));
     }
 
-    private static void AssertPng(string path, int width, int height)
+    internal static void AssertPng(string path, int width, int height)
     {
         using SKBitmap bitmap = SKBitmap.Decode(path);
         Assert.NotNull(bitmap);

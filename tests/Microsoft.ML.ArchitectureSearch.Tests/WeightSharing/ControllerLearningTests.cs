@@ -124,6 +124,11 @@ public class ControllerLearningTests(ITestOutputHelper output)
             return new TrialResult { MetricName = "synthetic", Reward = score, ValidationMetricPerEpoch = new[] { score } };
         }
 
+        // These searches run without a checkpoint directory, so nothing asks for the state.
+        public void SaveState(Stream stream) => throw new NotSupportedException("The synthetic shared weights are not checkpointed.");
+
+        public void LoadState(Stream stream) => throw new NotSupportedException("The synthetic shared weights are not checkpointed.");
+
         public void Dispose() { }
     }
 }

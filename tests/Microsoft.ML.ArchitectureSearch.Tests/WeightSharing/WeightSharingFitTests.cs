@@ -66,6 +66,13 @@ public sealed class WeightSharingFitTests
                 .Take(20).Select(p => p.Score).ToArray();
             Assert.Equal(Scores(model), Scores(loaded));
             Assert.All(Scores(loaded), s => Assert.Equal(1f, s.Sum(), 3));
+
+            // The fitted model's report has the shared training loss; the loaded one's (the zip keeps only the trials) has not.
+            var fittedReport = model.WriteReport(Path.Combine(directory, "report-fitted"));
+            var loadedReport = loadedModel.WriteReport(Path.Combine(directory, "report-loaded"));
+            Assert.True(File.Exists(fittedReport.SharedTrainingLossChart), "the fitted model's report has no training-loss chart");
+            Assert.True(File.Exists(loadedReport.ControllerChart), "the loaded model's report has no controller chart");
+            Assert.Null(loadedReport.SharedTrainingLossChart);
         }
         finally
         {
@@ -100,9 +107,33 @@ public sealed class WeightSharingFitTests
         Assert.Equal(model.Trials.MaxBy(t => t.Reward)!.Hash, model.Architecture.Hash);
     }
 
+    [Fact]
+    public void SecondFitOnTheSameCheckpointDirectoryResumesTheFinishedSearchAndReadsItsChildrenBack()
+    {
+        var ml = new MLContext(seed: 1);
+        string directory = Directory.CreateTempSubdirectory("archsearch-weight-sharing-ckpt-").FullName;
+        try
+        {
+            ArchitectureSearchOptions options = SharedSearch(SearchStrategy.Reinforce, sharedEpochs: 2, childrenPerEpoch: 3);
+            options.CheckpointDirectory = directory;
+            ArchitectureSearchTransformer first = ml.Transforms.ArchitectureSearch(options).Fit(Keyed(ml));
+            var messages = new List<string>();
+            ml.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
+            ArchitectureSearchTransformer second = ml.Transforms.ArchitectureSearch(options).Fit(Keyed(ml));
+
+            Assert.Contains(messages, m => m.Contains("Weight-sharing search resumed after 2 of 2 shared epochs"));
+            // Read back, not scored again: a rescored child would carry a new wall time.
+            Assert.Equal(first.Trials.Select(t => (t.Hash, t.Reward, t.Result.WallTime)), second.Trials.Select(t => (t.Hash, t.Reward, t.Result.WallTime)));
+            Assert.Equal(first.Architecture.Hash, second.Architecture.Hash);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     public static TheoryData<string, Action<ArchitectureSearchOptions>> RefusedCombinations => new()
     {
-        { "CheckpointDirectory", o => o.CheckpointDirectory = "checkpoint" },
         { "Parallelism", o => o.Parallelism = 2 },
         { "ThreadsPerChild", o => o.ThreadsPerChild = 1 },
         { "EarlyStopping", o => o.EarlyStopping = true },

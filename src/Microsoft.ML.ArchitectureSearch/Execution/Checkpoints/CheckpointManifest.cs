@@ -28,6 +28,12 @@ internal sealed record CheckpointManifest
     /// <summary>The objective's canonical text; empty for the task's reward alone (and in checkpoints written before objectives existed).</summary>
     public string Objective { get; init; } = "";
 
+    /// <summary>
+    /// A weight-sharing search's schedule (shared epochs, children per epoch, final candidates); empty for a search that
+    /// trains children separately (and in checkpoints written before weight sharing was checkpointed).
+    /// </summary>
+    public string WeightSharing { get; init; } = "";
+
     internal const int CurrentFormatVersion = 1;
 
     /// <summary>Names every field that differs from <paramref name="other"/>, or returns null when they match.</summary>
@@ -49,6 +55,7 @@ internal sealed record CheckpointManifest
         Check(nameof(DataFingerprint), DataFingerprint, other.DataFingerprint);
         Check(nameof(InitialArchitectures), InitialArchitectures, other.InitialArchitectures);
         Check(nameof(Objective), Objective, other.Objective);
+        Check(nameof(WeightSharing), WeightSharing, other.WeightSharing);
         return diffs.Count == 0 ? null : string.Join("; ", diffs);
     }
 }

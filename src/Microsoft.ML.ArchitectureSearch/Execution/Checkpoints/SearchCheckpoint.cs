@@ -85,7 +85,7 @@ internal sealed class SearchCheckpoint : IDisposable
         }
         TrialLog read = ReadTrials(Directory);
         RestoredTrials = read.Trials;
-        RestoredState = ReadState();
+        RestoredState = ReadState(Directory);
         CheckConsistency(hasTrials, read);
         if (read.TornBytes > 0)
         {
@@ -259,9 +259,13 @@ internal sealed class SearchCheckpoint : IDisposable
         stream.Flush(flushToDisk: true);
     }
 
-    private StrategyCheckpoint? ReadState()
+    /// <summary>
+    /// The last saved state of a checkpoint directory without opening it for a search (for reports), or null when none
+    /// was saved yet; a damaged state is an <see cref="InvalidDataException"/>. The directory is not modified.
+    /// </summary>
+    public static StrategyCheckpoint? ReadState(string directory)
     {
-        string path = Path.Combine(Directory, StateFile);
+        string path = Path.Combine(directory, StateFile);
         if (!File.Exists(path)) return null;
         byte[] bytes = File.ReadAllBytes(path);
         try

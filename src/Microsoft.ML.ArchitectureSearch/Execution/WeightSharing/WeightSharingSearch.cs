@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.Strategies;
 using Microsoft.ML.ArchitectureSearch.Strategies.Reinforce;
@@ -31,6 +32,12 @@ internal sealed record WeightSharingRunOptions
 
     /// <summary>Receives a report after every scored child.</summary>
     public IProgress<SearchProgress>? Progress { get; init; }
+
+    /// <summary>Where the search is checkpointed after every shared epoch and resumed from; null: no checkpoint.</summary>
+    public string? CheckpointDirectory { get; init; }
+
+    /// <summary>Digest of the search's data, so that a checkpoint is never resumed on other data.</summary>
+    public string DataFingerprint { get; init; } = "";
 }
 
 /// <summary>
@@ -38,8 +45,15 @@ internal sealed record WeightSharingRunOptions
 /// through a freshly sampled child (<see cref="IChildSampler"/>); then let the strategy propose children, score each on
 /// a validation mini-batch of the shared weights and learn from the scores; after the last epoch, sample
 /// <see cref="WeightSharingRunOptions.FinalCandidates"/> children, score each on every validation row and pick the best.
-/// Every scored child is a trial of the history. With Reinforce this is ENAS; with Random it is random search with
-/// weight sharing (Li &amp; Talwalkar 2019); with Evolution, evolution on shared-weight fitness.
+/// Every scored child is a trial of the history; its batch is the shared epoch it was scored after (the final candidates
+/// form the batch after the last epoch run). With Reinforce this is ENAS; with Random it is random search with weight
+/// sharing (Li &amp; Talwalkar 2019); with Evolution, evolution on shared-weight fitness.
+/// <para>
+/// With a checkpoint directory every scored child is logged as it is scored, and after every shared epoch the whole
+/// position (<see cref="WeightSharingState"/>) is saved atomically. A resumed run loads the last saved position and runs
+/// the unfinished epoch again: on the CPU it retrains and rescores exactly as before, so its children are checked
+/// against the logged ones and not logged twice, and the run ends as an uninterrupted one would.
+/// </para>
 /// </summary>
 internal sealed class WeightSharingSearch
 {
@@ -50,8 +64,11 @@ internal sealed class WeightSharingSearch
     private readonly ISearchLog _log;
     private readonly List<TrialRecord> _trials = new();
     private readonly Stopwatch _clock = new();
+    private WeightSharingState _state = new();
+    private Dictionary<int, TrialRecord> _replay = new();
+    private SearchCheckpoint? _checkpoint;
+    private TimeSpan _priorElapsed;
     private TrialRecord? _best;
-    private int _batch;
 
     public WeightSharingSearch(ISearchStrategy strategy, ISharedWeightTrainer trainer, WeightSharingRunOptions options, ISearchLog? log = null)
     {
@@ -65,46 +82,68 @@ internal sealed class WeightSharingSearch
         _log = log ?? NullSearchLog.Instance;
     }
 
+    /// <summary>
+    /// The manifest a checkpoint of this search carries: the schedule is part of what the search means (the learning
+    /// rate spans the planned shared epochs), so a checkpoint resumes only with the same one.
+    /// </summary>
+    public CheckpointManifest Manifest => new()
+    {
+        SearchSpace = _strategy.Space.Name,
+        SearchSpaceFingerprint = _strategy.Space.Fingerprint,
+        Strategy = _strategy.Name,
+        Seed = _options.Seed,
+        TrialEpochs = 0,
+        ReuseDuplicateResults = false,
+        DataFingerprint = _options.DataFingerprint,
+        WeightSharing = string.Create(CultureInfo.InvariantCulture,
+            $"{_options.SharedEpochs} shared epochs, {_options.ChildrenPerEpoch} children per epoch, {_options.FinalCandidates} final candidates"),
+    };
+
     /// <summary>Mean training loss of each shared epoch run.</summary>
-    public List<double> SharedTrainingLoss { get; } = new();
+    public IReadOnlyList<double> SharedTrainingLoss => _state.SharedTrainingLoss;
 
     /// <summary>Mean reward of the children the strategy scored after each shared epoch.</summary>
-    public List<double> MeanRewardPerEpoch { get; } = new();
+    public IReadOnlyList<double> MeanRewardPerEpoch => _state.MeanRewardPerEpoch;
 
     /// <summary>Mean entropy of the controller at the proposals of each strategy phase (Reinforce only; NaN for the others).</summary>
-    public List<double> ControllerEntropyPerEpoch { get; } = new();
+    public IReadOnlyList<double> ControllerEntropyPerEpoch => _state.ControllerEntropyPerEpoch;
 
-    /// <summary>Runs the search. Cancelling keeps the children scored so far; the best of them is the winner.</summary>
+    /// <summary>Runs (or resumes) the search. Cancelling keeps the children scored so far; the best of them is the winner.</summary>
     public SearchOutcome Run(CancellationToken cancellationToken)
     {
+        using SearchCheckpoint? checkpoint = _options.CheckpointDirectory is { } dir ? SearchCheckpoint.Open(dir, Manifest, _log) : null;
+        _checkpoint = checkpoint;
+        Restore(checkpoint);
         _clock.Restart();
         ISearchSpace space = _strategy.Space;
         SearchStopReason reason = SearchStopReason.SharedEpochsCompleted;
         try
         {
-            for (int epoch = 0; epoch < _options.SharedEpochs; epoch++)
+            for (int epoch = _state.EpochsDone; epoch < _options.SharedEpochs && !_state.EpochsOver; epoch++)
             {
                 if (Stopping(cancellationToken, out reason))
                     break;
                 double loss = _trainer.TrainEpoch(() => SampleValidChild(space), TimeUp, cancellationToken);
-                SharedTrainingLoss.Add(loss);
+                _state.SharedTrainingLoss.Add(loss);
                 int before = _trials.Count;
                 for (int k = 0; k < _options.ChildrenPerEpoch && !Stopping(cancellationToken, out reason); k++)
                 {
-                    TrialRecord record = Score(_strategy.Propose(1)[0], allValidationRows: false);
+                    TrialRecord record = Score(_strategy.Propose(1)[0], epoch, allValidationRows: false);
                     _strategy.Learn(new[] { new TrialFeedback(record.Tokens, record.Reward, record.Result.Failed) });
                 }
 
                 double meanReward = _trials.Count > before ? _trials.Skip(before).Average(t => t.Reward) : double.NaN;
-                MeanRewardPerEpoch.Add(meanReward);
+                _state.MeanRewardPerEpoch.Add(meanReward);
                 double entropy = _strategy is ReinforceStrategy controller ? controller.TakeMeanProposalEntropy() : double.NaN;
-                ControllerEntropyPerEpoch.Add(entropy);
+                _state.ControllerEntropyPerEpoch.Add(entropy);
+                _state.EpochsDone = epoch + 1;
                 _log.Info(string.Create(CultureInfo.InvariantCulture,
                     $"Shared epoch {epoch + 1}/{_options.SharedEpochs}: training loss {loss:0.####}, {_trials.Count - before} children scored, mean reward {meanReward:0.####}") +
                     (double.IsNaN(entropy) ? "" : string.Create(CultureInfo.InvariantCulture, $", controller entropy {entropy:0.###}")) +
-                    string.Create(CultureInfo.InvariantCulture, $" ({_clock.Elapsed.TotalSeconds:0} s)."));
+                    string.Create(CultureInfo.InvariantCulture, $" ({Elapsed.TotalSeconds:0} s)."));
                 if (reason != SearchStopReason.SharedEpochsCompleted)
                     break;
+                Save();
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -112,17 +151,51 @@ internal sealed class WeightSharingSearch
             reason = SearchStopReason.Cancelled;
         }
 
-        // The final sampling runs unless cancelled: it is what the time budget was spent for, and it is short.
+        // The final sampling runs unless cancelled: it is what the time budget was spent for, and it is short. The
+        // epochs are over from here on, also for a resumed run whose time budget had not run out.
         var finalists = new List<TrialRecord>();
         if (reason != SearchStopReason.Cancelled)
         {
-            _batch++;
+            if (!_state.EpochsOver)
+            {
+                _state.EpochsOver = true;
+                Save();
+            }
             foreach (IReadOnlyList<int> tokens in _strategy.Propose(_options.FinalCandidates))
-                finalists.Add(Score(tokens, allValidationRows: true));
+                finalists.Add(Score(tokens, _state.EpochsDone, allValidationRows: true));
         }
 
-        return new SearchOutcome(_trials.ToArray(), reason, _clock.Elapsed, finalists.Count > 0 ? finalists : null);
+        _checkpoint = null;
+        return new SearchOutcome(_trials.ToArray(), reason, Elapsed, finalists.Count > 0 ? finalists : null) { SharedCurves = _state.Curves };
     }
+
+    /// <summary>Loads the last saved position; the logged children after it are checked against their rescoring.</summary>
+    private void Restore(SearchCheckpoint? checkpoint)
+    {
+        _state = new WeightSharingState();
+        _trials.Clear();
+        _best = null;
+        _priorElapsed = TimeSpan.Zero;
+        IReadOnlyList<TrialRecord> logged = checkpoint?.RestoredTrials ?? Array.Empty<TrialRecord>();
+        int learned = 0;
+        if (checkpoint?.RestoredState is { } saved)
+        {
+            _state = WeightSharingState.Read(saved.State, _strategy, _trainer);
+            learned = saved.BatchesLearned;
+            if (learned != _state.EpochsDone)
+                throw new InvalidDataException($"Checkpoint '{checkpoint.Directory}' is inconsistent: its state records {_state.EpochsDone} shared epochs but {learned} learned batches.");
+            _priorElapsed = saved.Elapsed;
+            foreach (TrialRecord t in logged.Where(t => t.Batch < learned))
+                Add(t);
+            _log.Info($"Weight-sharing search resumed after {_state.EpochsDone} of {_options.SharedEpochs} shared epochs" +
+                (_state.EpochsOver ? " (the epochs are over; the final candidates are sampled next)." : "; the next epoch runs from its start."));
+        }
+        _replay = logged.Where(t => t.Batch >= learned).ToDictionary(t => t.Index);
+    }
+
+    /// <summary>Saves the position after an epoch (or once the epochs are over), with the trials scored so far.</summary>
+    private void Save() =>
+        _checkpoint?.SaveState(_state.EpochsDone, _trials.Count, Elapsed, stream => _state.Write(stream, _strategy, _trainer));
 
     /// <summary>A sample that decodes (a space's parameter or multiply-add limit can refuse one); gives up after many tries.</summary>
     private IArchitecture SampleValidChild(ISearchSpace space)
@@ -142,36 +215,58 @@ internal sealed class WeightSharingSearch
         throw new InvalidOperationException($"{Tries} sampled children in a row broke the space's limits; loosen MaxParameters or MaxMultiplyAdds.");
     }
 
-    private TrialRecord Score(IReadOnlyList<int> tokens, bool allValidationRows)
+    private TrialRecord Score(IReadOnlyList<int> tokens, int batch, bool allValidationRows)
     {
         int index = _trials.Count;
         TrialRecord record;
         try
         {
             IArchitecture child = _strategy.Space.Decode(tokens);
-            int batch = allValidationRows ? _batch : _batch++; // the final candidates form one batch
+            // Scored even when the log holds the result: scoring a mini-batch draws from the trainer's generator.
             record = TrialRecord.Trained(index, batch, tokens, child, _trainer.Score(child, allValidationRows), TrialSeeds.ForTrial(_options.Seed, index));
         }
         catch (ArchitectureValidationException e)
         {
-            record = TrialRecord.Rejected(index, _batch++, tokens, "invalid: " + e.Message);
+            record = TrialRecord.Rejected(index, batch, tokens, "invalid: " + e.Message);
         }
 
-        _trials.Add(record);
-        if (record.Kind == TrialKind.Trained && (_best == null || record.Reward > _best.Reward))
-            _best = record;
+        bool restored = _replay.TryGetValue(index, out TrialRecord? logged);
+        if (restored)
+        {
+            if (!logged!.Tokens.SequenceEqual(tokens))
+                throw new InvalidDataException(
+                    $"Checkpoint trial {index} holds [{string.Join(",", logged.Tokens)}] but the restored search proposed [{string.Join(",", tokens)}]: " +
+                    "the checkpoint does not belong to this search's state.");
+            record = logged; // the logged record is the history's, and the log keeps one line per trial
+        }
+        else
+        {
+            _checkpoint?.AppendTrial(record);
+        }
+
+        Add(record);
         _options.Progress?.Report(new SearchProgress
         {
             Trial = record,
             TrainedTrials = _trials.Count(t => t.Kind == TrialKind.Trained),
             MaxTrials = _options.SharedEpochs * _options.ChildrenPerEpoch + _options.FinalCandidates,
             Best = _best,
-            Elapsed = _clock.Elapsed,
+            Elapsed = Elapsed,
+            Restored = restored,
         });
         return record;
     }
 
-    private bool TimeUp() => _options.MaxSearchTime is { } max && _clock.Elapsed >= max;
+    private void Add(TrialRecord record)
+    {
+        _trials.Add(record);
+        if (record.Kind == TrialKind.Trained && (_best == null || record.Reward > _best.Reward))
+            _best = record;
+    }
+
+    private TimeSpan Elapsed => _priorElapsed + _clock.Elapsed;
+
+    private bool TimeUp() => _options.MaxSearchTime is { } max && Elapsed >= max;
 
     private bool Stopping(CancellationToken token, out SearchStopReason reason)
     {

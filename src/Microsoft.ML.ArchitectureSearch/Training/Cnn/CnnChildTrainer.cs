@@ -107,7 +107,7 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
             if (network.HasWhiteningStem)
                 network.SetWhiteningFilters(WhiteningFilters);
             network.UseComputeMode(new CnnComputeMode(options.ChannelsLast, options.BFloat16));
-            using var optimizer = CreateOptimizer(network, out Parameter[] trainable);
+            using var optimizer = CnnOptimizer.Create(network, options, out Parameter[] trainable);
             using Lookahead? lookahead = options.LookaheadSteps is int k ? new Lookahead(trainable, k, options.LookaheadAlpha) : null;
             long stepsPerEpoch = BatchesPerEpoch();
             for (int epoch = 0; epoch < settings.Epochs; epoch++)
@@ -178,7 +178,7 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
                 Tensor labels = train.Labels.index_select(0, index);
                 if (options.Augment)
                     images = augmenter.Apply(images, random);
-                SetLearningRate(optimizer, firstStep + b, totalSteps);
+                CnnOptimizer.SetLearningRate(optimizer, options, firstStep + b, totalSteps);
                 Tensor loss = nn.functional.cross_entropy(network.forward(images), labels, label_smoothing: options.LabelSmoothing);
                 optimizer.zero_grad();
                 loss.backward();
@@ -261,40 +261,6 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
         network.eval();
         network.UseComputeMode(CnnComputeMode.Standard); // saved and scored as NCHW float32
         return new TrainedChild(result, network);
-    }
-
-    /// <summary>
-    /// SGD over the parameters that train: the whitening stem's filters are fixed, batch norm's scale too unless
-    /// <see cref="CnnTrainingOptions.TrainBatchNormScale"/>. Batch norm's shifts form a second group when their
-    /// learning rate is scaled (<see cref="CnnTrainingOptions.BatchNormShiftLearningRateScale"/>).
-    /// </summary>
-    private TorchSharp.Modules.SGD CreateOptimizer(ChildCnn network, out Parameter[] trainable)
-    {
-        var named = network.named_parameters().ToArray();
-        if (!options.TrainBatchNormScale)
-            foreach (var (name, parameter) in named.Where(p => p.name.EndsWith(".norm.weight", StringComparison.Ordinal)))
-                parameter.requires_grad = false;
-        trainable = named.Where(p => p.parameter.requires_grad).Select(p => p.parameter).ToArray();
-        double scale = options.BatchNormShiftLearningRateScale;
-        Parameter[] shifts = scale == 1.0 ? Array.Empty<Parameter>()
-            : named.Where(p => p.parameter.requires_grad && p.name.EndsWith(".norm.bias", StringComparison.Ordinal)).Select(p => p.parameter).ToArray();
-        Parameter[] others = trainable.Except(shifts).ToArray();
-        var groups = new List<TorchSharp.Modules.SGD.ParamGroup>
-        {
-            new(others, options.LearningRate, options.Momentum, weight_decay: options.WeightDecay, nesterov: options.Nesterov),
-        };
-        if (shifts.Length > 0)
-            groups.Add(new(shifts, options.LearningRate * scale, options.Momentum, weight_decay: options.WeightDecay / scale, nesterov: options.Nesterov));
-        return optim.SGD(groups, options.LearningRate, options.Momentum, weight_decay: options.WeightDecay, nesterov: options.Nesterov);
-    }
-
-    private void SetLearningRate(optim.Optimizer optimizer, long step, long totalSteps)
-    {
-        double rate = LearningRates.At(options, step, totalSteps);
-        // Group 0 holds every parameter but the batch-norm shifts, which CreateOptimizer puts in group 1 when scaled.
-        int g = 0;
-        foreach (var group in optimizer.ParamGroups)
-            group.LearningRate = rate * (g++ == 0 ? 1.0 : options.BatchNormShiftLearningRateScale);
     }
 
     private long BatchesPerEpoch() => DeviceImageSplits.BatchesPerEpoch(train.Count, options.BatchSize);

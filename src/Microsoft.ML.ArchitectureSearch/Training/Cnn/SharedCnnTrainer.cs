@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Microsoft.ML.ArchitectureSearch.Execution.WeightSharing;
 using Microsoft.ML.ArchitectureSearch.Networks.Cnn;
+using Microsoft.ML.ArchitectureSearch.Randomness;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using TorchSharp;
@@ -9,14 +11,16 @@ namespace Microsoft.ML.ArchitectureSearch.Training.Cnn;
 
 /// <summary>
 /// Trains a <see cref="SharedCnn"/> as ENAS trains its shared weights, with the children's recipe
-/// (<see cref="CnnTrainingOptions"/>: SGD with momentum and weight decay, the learning-rate schedule over every planned
-/// shared epoch, crop and flip augmentation, normalisation by the training split's channel statistics), and scores
+/// (<see cref="CnnTrainingOptions"/>: SGD with momentum and weight decay as <see cref="CnnOptimizer"/> sets it up, batch
+/// norm's scale and shift rules included, the learning-rate schedule over every planned shared epoch, crop and flip augmentation, normalisation by the training split's channel statistics), and scores
 /// children on it. The shared network trains in float32 NCHW whatever the options' compute mode, which applies to the
-/// final training. Shuffling, augmentation and the choice of validation mini-batches come from one seeded generator,
-/// the initial weights from another, so a seed gives the same run on the CPU.
+/// final training. Shuffling, augmentation and the choice of validation mini-batches come from one seeded generator
+/// (a <see cref="SavableRandom"/>, so a checkpoint can record where it stands), the initial weights from another, so a
+/// seed gives the same run on the CPU.
 /// </summary>
 internal sealed class SharedCnnTrainer : ISharedWeightTrainer
 {
+    private const string StateSignature = "NAS-SHARED-CNN-1";
     private readonly CnnTrainingOptions options;
     private readonly Device device;
     private readonly DeviceImageStore[] stores;
@@ -24,8 +28,8 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
     private readonly ImageTensors validation;
     private readonly ImageBatchAugmenter augmenter;
     private readonly SharedCnn network;
-    private readonly optim.Optimizer optimizer;
-    private readonly Random random;
+    private readonly TorchSharp.Modules.SGD optimizer;
+    private readonly SavableRandom random;
     private readonly long totalSteps;
     private long step;
 
@@ -52,9 +56,8 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
         using (var generator = new Generator((ulong)(uint)seed))
             network = new SharedCnn(space, generator);
         network.to(device);
-        optimizer = optim.SGD(network.parameters(), options.LearningRate, options.Momentum,
-            weight_decay: options.WeightDecay, nesterov: options.Nesterov);
-        random = new Random(seed);
+        optimizer = CnnOptimizer.Create(network, options, out _);
+        random = new SavableRandom(seed);
         totalSteps = plannedEpochs * BatchesPerEpoch();
     }
 
@@ -67,7 +70,8 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
         long[] order = DeviceImageSplits.Permutation(random, train.Count);
         using var epochScope = NewDisposeScope();
         Tensor orderTensor = tensor(order, device: device);
-        double lossSum = 0;
+        // Summed on the device and read once per epoch: reading it every step would wait for each step to finish.
+        Tensor lossSum = zeros(1, ScalarType.Float64, device);
         long examples = 0;
         for (long b = 0, batches = BatchesPerEpoch(); b < batches && !stop(); b++)
         {
@@ -79,19 +83,20 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
             Tensor images = train.Gather(index);
             if (options.Augment)
                 images = augmenter.Apply(images, random);
-            double rate = LearningRates.At(options, Math.Min(step++, totalSteps - 1), totalSteps);
-            foreach (var group in optimizer.ParamGroups)
-                group.LearningRate = rate;
+            CnnOptimizer.SetLearningRate(optimizer, options, Math.Min(step++, totalSteps - 1), totalSteps);
             Tensor loss = nn.functional.cross_entropy(network.forward(images, child), train.Labels.index_select(0, index),
                 label_smoothing: options.LabelSmoothing);
-            optimizer.zero_grad();
+            // Gradients are freed, not zeroed (the optimizer's zero_grad zeroes them): a branch this child does not use
+            // then has no gradient, so SGD leaves it alone instead of decaying it and running its momentum on, and
+            // whether a branch has a gradient tensor is no hidden state that a checkpoint would have to carry.
+            network.zero_grad(set_to_none: true);
             loss.backward();
             optimizer.step();
-            lossSum += loss.item<float>() * size;
+            lossSum.add_(loss.detach(), alpha: size);
             examples += size;
         }
 
-        return examples == 0 ? double.NaN : lossSum / examples;
+        return examples == 0 ? double.NaN : lossSum.item<double>() / examples;
     }
 
     public TrialResult Score(IArchitecture child, bool allValidationRows)
@@ -123,7 +128,7 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
         double accuracy = (double)correct / count;
         return new TrialResult
         {
-            MetricName = allValidationRows ? "shared-weight accuracy (all validation rows)" : "shared-weight accuracy (validation mini-batch)",
+            MetricName = SharedWeightMetric.Name("accuracy", allValidationRows),
             Reward = ImageRewards.Compute(options.Reward, new[] { accuracy }),
             ValidationMetricPerEpoch = new[] { accuracy },
             EpochsCompleted = 0,
@@ -131,6 +136,40 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
             ExamplesPerSecond = count / Math.Max(wall.Elapsed.TotalSeconds, 1e-9),
             ParameterCount = cnn.ParameterCount,
         };
+    }
+
+    public void SaveState(Stream stream)
+    {
+        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        writer.Write(StateSignature);
+        writer.Write(network.Space.Fingerprint);
+        writer.Write(step);
+        random.Write(writer);
+        NetworkOptimizerState.Write(writer, network, optimizer);
+    }
+
+    public void LoadState(Stream stream)
+    {
+        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            if (reader.ReadString() != StateSignature)
+                throw new InvalidDataException("The stream is not a saved shared-CNN training state.");
+            string fingerprint = reader.ReadString();
+            if (fingerprint != network.Space.Fingerprint)
+                throw new InvalidDataException(
+                    $"The saved shared-CNN state belongs to another search space (fingerprint {UserText.Quote(fingerprint)}, this space {UserText.Quote(network.Space.Fingerprint)}).");
+            long savedStep = reader.ReadInt64();
+            if (savedStep < 0 || savedStep > totalSteps)
+                throw new InvalidDataException($"The saved shared-CNN state is at step {savedStep}, outside this schedule's 0..{totalSteps}.");
+            random.Read(reader);
+            NetworkOptimizerState.Read(reader, network, optimizer, "shared network");
+            step = savedStep;
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException("The saved shared-CNN training state is truncated.");
+        }
     }
 
     public void Dispose()
