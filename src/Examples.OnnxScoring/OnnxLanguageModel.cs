@@ -34,8 +34,9 @@ internal sealed class OnnxLanguageModel : IDisposable
     private readonly long[] _tokenShape;
     private readonly long[] _stateShape;
 
-    /// <summary>Loads the model file at <paramref name="path"/>.</summary>
-    public OnnxLanguageModel(string path) : this(new InferenceSession(path)) { }
+    /// <summary>Loads the model file at <paramref name="path"/>; <paramref name="options"/> set ONNX Runtime's threads and such.</summary>
+    public OnnxLanguageModel(string path, SessionOptions? options = null)
+        : this(options is null ? new InferenceSession(path) : new InferenceSession(path, options)) { }
 
     /// <summary>Loads a model from its bytes.</summary>
     public OnnxLanguageModel(byte[] model) : this(new InferenceSession(model)) { }
