@@ -12,13 +12,14 @@ data=${1:-../shared/data/ptb}
 shift || true
 options=("$@")
 [ ${#options[@]} -gt 0 ] || options=(--trials 1 --trial-epochs 1 --final-epochs 1 --steps-per-epoch 300)
+cores=$(nproc)  # before OMP_NUM_THREADS, which nproc honours
 export OMP_NUM_THREADS=1
 results=bench/results/onnx-export
 mkdir -p "$results"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 {
-  echo "== $(date -u '+%Y-%m-%d %H:%M UTC') $(nproc) cores, $(git rev-parse --short HEAD), OMP_NUM_THREADS=$OMP_NUM_THREADS"
+  echo "== $(date -u '+%Y-%m-%d %H:%M UTC') $cores cores, $(git rev-parse --short HEAD), OMP_NUM_THREADS=$OMP_NUM_THREADS"
   echo "== load and top processes at start (the machine is shared):"; uptime; ps -eo pcpu,comm --sort=-pcpu | head -6
   dotnet build src/Examples -c Release -v q -nologo >/dev/null
   dotnet build bench/Experiments -c Release -v q -nologo >/dev/null
