@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Examples.OnnxScoring;
 using Microsoft.ML.ArchitectureSearch.Data;
 using Microsoft.ML.ArchitectureSearch.Examples;
 using Microsoft.ML.OnnxRuntime;
+
+using static Microsoft.ML.ArchitectureSearch.Experiments.InvariantOutput;
 
 namespace Microsoft.ML.ArchitectureSearch.Experiments;
 
@@ -85,6 +86,4 @@ internal sealed class OnnxLanguageModelCommand : System.CommandLine.Command
         process.Refresh();
         return (result, seconds, (process.TotalProcessorTime - cpu).TotalSeconds);
     }
-
-    private static void Print(FormattableString line) => Console.WriteLine(line.ToString(CultureInfo.InvariantCulture));
 }

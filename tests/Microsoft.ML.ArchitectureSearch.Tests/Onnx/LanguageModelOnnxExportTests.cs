@@ -31,7 +31,7 @@ public sealed class LanguageModelOnnxExportTests : IClassFixture<LanguageModelOn
     {
         public FittedLanguageModel()
         {
-            IDataView train = ML.Data.LoadFromEnumerable(PipelineTestData.ReadPtb("ptb.train.txt", 300).Select(l => new Sentence { Text = l }));
+            IDataView train = ML.Data.LoadFromEnumerable(PipelineTestData.ReadPtb("ptb.train.txt", 300).Select(l => new SentenceRow { Text = l }));
             Model = ML.Transforms.ArchitectureSearch(new ArchitectureSearchOptions
             {
                 Task = ArchitectureSearchTask.LanguageModeling, FeatureColumnName = "Text", Device = "cpu", MaxTrials = 1, FinalEpochs = 1,
@@ -44,23 +44,11 @@ public sealed class LanguageModelOnnxExportTests : IClassFixture<LanguageModelOn
         public ArchitectureSearchTransformer Model { get; }
     }
 
-    private sealed class Sentence
-    {
-        public string Text { get; set; } = "";
-    }
-
-    private sealed class Scored
-    {
-        public string Text { get; set; } = "";
-        public float Perplexity { get; set; }
-        public string PredictedNextWord { get; set; } = "";
-    }
-
     [Fact]
     public void FittedSearchedCellScoredByOnnxRuntimeGivesTheTransformersPerplexityAndNextWordOnTestSentences()
     {
         IDataView test = TestSentences(_fitted.ML);
-        Scored[] expected = _fitted.ML.Data.CreateEnumerable<Scored>(_fitted.Model.Transform(test), reuseRowObject: false).ToArray();
+        ScoredSentence[] expected = _fitted.ML.Data.CreateEnumerable<ScoredSentence>(_fitted.Model.Transform(test), reuseRowObject: false).ToArray();
         using var model = new MemoryStream();
         _fitted.Model.SaveAsOnnx(model);
         AssertOnnxRuntimeAgrees(expected, model.ToArray());
@@ -120,7 +108,7 @@ public sealed class LanguageModelOnnxExportTests : IClassFixture<LanguageModelOn
 
     // The first 30 test lines, an empty row (only <eos> is predicted) and a row of words outside the vocabulary.
     private static IDataView TestSentences(MLContext ml) => ml.Data.LoadFromEnumerable(
-        PipelineTestData.ReadPtb("ptb.test.txt", 30).Append("").Append("zyzzyva quux the").Select(l => new Sentence { Text = l }));
+        PipelineTestData.ReadPtb("ptb.test.txt", 30).Append("").Append("zyzzyva quux the").Select(l => new SentenceRow { Text = l }));
 
     // A randomly initialised model of the given kind (2 layers, so the state's layer axis matters) scored through the
     // transformer's own head and scoring view, against the same head's SaveAsOnnx.
@@ -134,16 +122,16 @@ public sealed class LanguageModelOnnxExportTests : IClassFixture<LanguageModelOn
         var head = new LanguageModelHead(Columns, vocabulary, new SharedNetwork(new LanguageModelScoringNetwork(model), CPU));
         var ml = new MLContext(seed: 1);
         IDataView test = TestSentences(ml);
-        Scored[] expected = ml.Data.CreateEnumerable<Scored>(new ScoredDataView(test, new OutputBindings(test.Schema, head)), reuseRowObject: false).ToArray();
+        ScoredSentence[] expected = ml.Data.CreateEnumerable<ScoredSentence>(new ScoredDataView(test, new OutputBindings(test.Schema, head)), reuseRowObject: false).ToArray();
         using var stream = new MemoryStream();
         head.SaveAsOnnx(stream);
         AssertOnnxRuntimeAgrees(expected, stream.ToArray());
     }
 
-    private static void AssertOnnxRuntimeAgrees(Scored[] expected, byte[] onnx)
+    private static void AssertOnnxRuntimeAgrees(ScoredSentence[] expected, byte[] onnx)
     {
         using var driver = new OnnxLanguageModel(onnx);
-        foreach (Scored row in expected)
+        foreach (ScoredSentence row in expected)
         {
             SentenceScore actual = driver.Score(row.Text);
             double relative = Math.Abs(actual.Perplexity - row.Perplexity) / row.Perplexity;
