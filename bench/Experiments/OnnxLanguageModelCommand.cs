@@ -67,8 +67,11 @@ internal sealed class OnnxLanguageModelCommand : System.CommandLine.Command
             if (actual[i].NextWord != expected[i].PredictedNextWord)
                 differing++;
         }
-        double onnxCorpus = Math.Exp(actual.Sum(s => s.NegativeLogLikelihood) / actual.Sum(s => s.Tokens));
-        Print($"AGREEMENT largest_relative_perplexity_difference={largest:E2} differing_next_words={differing} torch_corpus_perplexity={torch.EvaluatePerplexity(test):0.000} onnx_corpus_perplexity={onnxCorpus:0.000} tokens={actual.Sum(s => s.Tokens)}");
+        // Corpus perplexity: every sentence weighted by its token count (the driver's count is the transformer's: words + <eos>).
+        int tokens = actual.Sum(s => s.Tokens);
+        double onnxCorpus = Math.Exp(actual.Sum(s => s.NegativeLogLikelihood) / tokens);
+        double torchCorpus = Math.Exp(Enumerable.Range(0, sentences.Length).Sum(i => Math.Log(expected[i].Perplexity) * actual[i].Tokens) / tokens);
+        Print($"AGREEMENT largest_relative_perplexity_difference={largest:E2} differing_next_words={differing} torch_corpus_perplexity={torchCorpus:0.000} onnx_corpus_perplexity={onnxCorpus:0.000} tokens={tokens}");
         int n = sentences.Length;
         Print($"SPEED torch_sentences_per_s={n / torchSeconds:0.0} onnx_sentences_per_s={n / onnxSeconds:0.0} torch_ms_per_sentence={1000 * torchSeconds / n:0.000} onnx_ms_per_sentence={1000 * onnxSeconds / n:0.000}");
         Print($"CPU torch_cpu_ms_per_sentence={1000 * torchCpu / n:0.000} onnx_cpu_ms_per_sentence={1000 * onnxCpu / n:0.000}");
