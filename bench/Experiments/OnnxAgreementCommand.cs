@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.ML.ArchitectureSearch.Data;
 using Microsoft.ML.ArchitectureSearch.Examples;
 using Microsoft.ML.Data;
+
+using static Microsoft.ML.ArchitectureSearch.Experiments.InvariantOutput;
 
 namespace Microsoft.ML.ArchitectureSearch.Experiments;
 
@@ -100,6 +101,4 @@ internal sealed class OnnxAgreementCommand : System.CommandLine.Command
             predict(image);
         return clock.Elapsed.TotalMilliseconds / (images.Length - 20);
     }
-
-    private static void Print(FormattableString line) => Console.WriteLine(line.ToString(CultureInfo.InvariantCulture));
 }

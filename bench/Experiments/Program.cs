@@ -11,5 +11,6 @@ var root = new RootCommand("Experiments behind BENCHMARKS.md that drive Architec
     new OnnxAgreementCommand(),
     new SoakCommand(),
     new MemoryEstimateCommand(),
+    new OnnxLanguageModelCommand(),
 };
 return Cli.Run(root, args);

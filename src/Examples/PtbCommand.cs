@@ -6,7 +6,7 @@ namespace Microsoft.ML.ArchitectureSearch.Examples;
 
 /// <summary>
 /// A recurrent-cell search on Penn Treebank: search, retrain the best cell, corpus perplexity on the test split, save,
-/// load, and predict next words with a PredictionEngine.
+/// load, predict next words with a PredictionEngine, and export to ONNX.
 /// </summary>
 internal sealed class PtbCommand : System.CommandLine.Command
 {
@@ -73,6 +73,11 @@ internal sealed class PtbCommand : System.CommandLine.Command
             NextWord p = engine.Predict(new SentenceRow { Text = text });
             Console.WriteLine($"  '{text}' -> next word '{p.PredictedNextWord}' (sentence perplexity {p.Perplexity:0.0})");
         }
+        // The network as one ONNX time step with its vocabulary, to score without TorchSharp: src/Examples.OnnxScoring ptb.
+        string onnx = Path.Combine(outDir, "model.onnx");
+        using (FileStream file = File.Create(onnx))
+            model.SaveAsOnnx(file);
+        Console.WriteLine($"exported {onnx} ({new FileInfo(onnx).Length:N0} bytes)");
         SearchCommandOptions.WriteResults(model, outDir, "Penn Treebank recurrent-cell search");
         return 0;
     }

@@ -144,18 +144,23 @@ public sealed class ArchitectureSearchTransformer : ITransformer, ICanSaveModel
     }
 
     /// <summary>
-    /// Writes the network alone as an ONNX model (standard operators, opset 12), for ONNX Runtime outside ML.NET. Its
-    /// input is named as the feature column: float pixels [N, channels, height, width], exactly as this transformer
-    /// reads them (the input normalisation is in the graph, and flip test-time averaging when the model was trained
-    /// with it). Its outputs are named as the Score column (class probabilities, float [N, classes]) and the
-    /// PredictedLabel column (the 1-based label key, uint32 [N, 1]). Inside an ML.NET pipeline, use
-    /// <c>mlContext.Model.ConvertToOnnx</c> instead, which this transformer takes part in.
+    /// Writes the network alone as an ONNX model (standard operators, opset 12), for ONNX Runtime outside ML.NET.
+    /// For image classification, its input is named as the feature column: float pixels [N, channels, height, width],
+    /// exactly as this transformer reads them (the input normalisation is in the graph, and flip test-time averaging
+    /// when the model was trained with it); its outputs are named as the Score column (class probabilities, float
+    /// [N, classes]) and the PredictedLabel column (the 1-based label key, uint32 [N, 1]). Inside an ML.NET pipeline,
+    /// use <c>mlContext.Model.ConvertToOnnx</c> instead, which this transformer takes part in.
+    /// For language modeling, one time step of the network: inputs <c>Token</c> (int64 word id [N, 1]), <c>H</c> and
+    /// <c>C</c> (the recurrent state, float [N, layers, hidden], zero before a sentence's first word); outputs
+    /// <c>LogProbabilities</c> (of the next word, float [N, vocabulary]), <c>NextH</c> and <c>NextC</c>. The vocabulary
+    /// (word ids in order, one per line) is the model's <c>vocabulary</c> metadata. A driver feeds a sentence word by
+    /// word to get its Perplexity and PredictedNextWord exactly as <see cref="Transform"/> computes them
+    /// (docs/onnx-export.md); <c>ConvertToOnnx</c> refuses language models.
     /// </summary>
-    /// <exception cref="NotSupportedException">The model is a language model, which has no ONNX export yet.</exception>
     public void SaveAsOnnx(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        OnnxExport.Save(_head, stream);
+        _head.SaveAsOnnx(stream);
     }
 
     /// <inheritdoc/>

@@ -5,7 +5,6 @@ using Microsoft.ML.ArchitectureSearch.Pipeline.MLNetInternals;
 using Microsoft.ML.ArchitectureSearch.Pipeline.Scoring;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using Microsoft.ML.ArchitectureSearch.Tasks.ImageClassification;
-using Microsoft.ML.ArchitectureSearch.Tasks.LanguageModeling;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -75,14 +74,6 @@ public sealed class CnnOnnxExportTests
         var e = Assert.Throws<NotSupportedException>(() => OnnxExport.Save(head, new MemoryStream()));
         Assert.Contains("Sequential", e.Message);
         Assert.Contains("no ONNX export", e.Message);
-    }
-
-    [Fact]
-    public void ALanguageModelIsRefusedNamingTheRecurrentCell()
-    {
-        var head = new LanguageModelHead(Columns, new Vocabulary(new[] { "<eos>", "<unk>", "a" }), new SharedNetwork(nn.Identity(), CPU));
-        var e = Assert.Throws<NotSupportedException>(() => OnnxExport.Save(head, new MemoryStream()));
-        Assert.Contains("recurrent cell", e.Message);
     }
 
     private static void AssertOnnxRuntimeAgrees(CnnArchitecture architecture, bool testTimeFlip, int seed)

@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Data;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML.ArchitectureSearch.Tests.Pipeline;
@@ -5,18 +6,6 @@ namespace Microsoft.ML.ArchitectureSearch.Tests.Pipeline;
 /// <summary>The language-modeling task end to end on real Penn Treebank lines from testdata/.</summary>
 public sealed class LanguageModelPipelineTests
 {
-    private sealed class Sentence
-    {
-        public string Text { get; set; } = "";
-    }
-
-    private sealed class Scored
-    {
-        public string Text { get; set; } = "";
-        public float Perplexity { get; set; }
-        public string PredictedNextWord { get; set; } = "";
-    }
-
     private static ArchitectureSearchOptions Options() => new()
     {
         Task = ArchitectureSearchTask.LanguageModeling, FeatureColumnName = "Text", RecurrentCellSpace = new() { Leaves = 4, EmbeddingSize = 32, HiddenSize = 32, Layers = 1 }, MaxTrials = 2, FinalEpochs = 2, Device = "cpu",
@@ -28,8 +17,8 @@ public sealed class LanguageModelPipelineTests
         var ml = new MLContext(seed: 5);
         string[] trainLines = PipelineTestData.ReadPtb("ptb.train.txt", 2000);
         string[] heldOut = PipelineTestData.ReadPtb("ptb.valid.txt", 200);
-        IDataView train = ml.Data.LoadFromEnumerable(trainLines.Select(l => new Sentence { Text = l }));
-        IDataView test = ml.Data.LoadFromEnumerable(heldOut.Select(l => new Sentence { Text = l }));
+        IDataView train = ml.Data.LoadFromEnumerable(trainLines.Select(l => new SentenceRow { Text = l }));
+        IDataView test = ml.Data.LoadFromEnumerable(heldOut.Select(l => new SentenceRow { Text = l }));
         var options = Options();
         options.FinalEpochs = 14;
         options.RecurrentCellSpace = options.RecurrentCellSpace with { EmbeddingSize = 64, HiddenSize = 64 };
@@ -55,15 +44,15 @@ public sealed class LanguageModelPipelineTests
         var ml = new MLContext(seed: 5);
         string[] trainLines = PipelineTestData.ReadPtb("ptb.train.txt", 300);
         string[] testLines = PipelineTestData.ReadPtb("ptb.test.txt", 40).Append("").Append("zyzzyva quux").ToArray();
-        IDataView train = ml.Data.LoadFromEnumerable(trainLines.Select(l => new Sentence { Text = l }));
-        IDataView test = ml.Data.LoadFromEnumerable(testLines.Select(l => new Sentence { Text = l }));
+        IDataView train = ml.Data.LoadFromEnumerable(trainLines.Select(l => new SentenceRow { Text = l }));
+        IDataView test = ml.Data.LoadFromEnumerable(testLines.Select(l => new SentenceRow { Text = l }));
 
         var model = ml.Transforms.ArchitectureSearch(Options()).Fit(train);
         Assert.Equal(ArchitectureSearchTask.LanguageModeling, model.Task);
         IDataView scored = model.Transform(test);
         Assert.Equal(NumberDataViewType.Single, scored.Schema["Perplexity"].Type);
         Assert.Equal(TextDataViewType.Instance, scored.Schema["PredictedNextWord"].Type);
-        Scored[] rows = ml.Data.CreateEnumerable<Scored>(scored, reuseRowObject: false).ToArray();
+        ScoredSentence[] rows = ml.Data.CreateEnumerable<ScoredSentence>(scored, reuseRowObject: false).ToArray();
 
         var vocabulary = new HashSet<string>(trainLines.SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
             { "<eos>", "<unk>" };
@@ -83,7 +72,7 @@ public sealed class LanguageModelPipelineTests
         // Saved alone (not in a chain), the transformer loads back as itself, not wrapped.
         var searched = Assert.IsType<ArchitectureSearchTransformer>(loaded);
         Assert.Equal(model.Architecture, searched.Architecture);
-        Scored[] reloaded = ml.Data.CreateEnumerable<Scored>(loaded.Transform(test), reuseRowObject: false).ToArray();
+        ScoredSentence[] reloaded = ml.Data.CreateEnumerable<ScoredSentence>(loaded.Transform(test), reuseRowObject: false).ToArray();
         Assert.Equal(rows.Select(r => (BitConverter.SingleToInt32Bits(r.Perplexity), r.PredictedNextWord)),
             reloaded.Select(r => (BitConverter.SingleToInt32Bits(r.Perplexity), r.PredictedNextWord)));
         Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);

@@ -20,6 +20,16 @@ public sealed class CifarImage
     public string Label { get; set; } = "";
 }
 
+/// <summary>A language model's output row for a sentence (input rows are the library's SentenceRow).</summary>
+public sealed class ScoredSentence
+{
+    public string Text { get; set; } = "";
+
+    public float Perplexity { get; set; }
+
+    public string PredictedNextWord { get; set; } = "";
+}
+
 /// <summary>What a PredictionEngine returns for a <see cref="CifarImage"/>.</summary>
 public sealed class CifarPrediction
 {

@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Networks.Onnx;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -83,6 +84,53 @@ internal sealed class SearchedRecurrentCell : nn.Module<Tensor, Tensor, Tensor, 
         }
         return (outputs[_tree.Root], memory!);
     }
+
+    /// <summary>
+    /// <see cref="Step"/> as ONNX nodes, operation for operation: the two stacked projections as Gemm, one Add and/or
+    /// Mul over all leaves, a Slice per leaf, then the tree in node order with the memory cell injected at its node.
+    /// </summary>
+    public (string H, string C) ExportOnnxStep(OnnxGraphBuilder onnx, string x, string h, string c, string name)
+    {
+        string projectedInput = onnx.Linear(x, input_projection, name + ".input_projection");
+        string projectedHidden = onnx.Linear(h, hidden_projection, name + ".hidden_projection");
+        string? sums = _anyLeafAdds ? onnx.Binary("Add", projectedInput, projectedHidden, name + ".leaf_sums") : null;
+        string? products = _anyLeafMultiplies ? onnx.Binary("Mul", projectedInput, projectedHidden, name + ".leaf_products") : null;
+        var outputs = new string[_tree.NodeCount];
+        string? memory = null;
+        for (int n = 0; n < outputs.Length; n++)
+        {
+            var op = _nodes[n];
+            string node = $"{name}.node{n}";
+            string pre = _tree.IsLeaf(n)
+                ? onnx.Slice(op.Combination == CellCombination.Add ? sums! : products!, (long)n * HiddenSize, (n + 1L) * HiddenSize, 1, 1, node)
+                : ExportCombine(onnx, op.Combination, outputs[_tree.LeftChild(n)], outputs[_tree.RightChild(n)], node);
+            if (n == _memoryNode)
+                memory = pre;
+            string output = ExportActivate(onnx, op.Activation, pre, node);
+            if (n == _injectNode)
+                output = ExportActivate(onnx, _inject.Activation, ExportCombine(onnx, _inject.Combination, output, c, node + ".inject"), node + ".inject");
+            outputs[n] = output;
+        }
+        return (outputs[_tree.Root], memory!);
+    }
+
+    /// <summary><see cref="Combine"/> as an ONNX node; a combination without one is refused by name.</summary>
+    internal static string ExportCombine(OnnxGraphBuilder onnx, CellCombination combination, string a, string b, string name) => combination switch
+    {
+        CellCombination.Add => onnx.Binary("Add", a, b, name + ".add"),
+        CellCombination.Multiply => onnx.Binary("Mul", a, b, name + ".mul"),
+        _ => throw new NotSupportedException($"The recurrent cell combination '{combination}' has no ONNX export."),
+    };
+
+    /// <summary><see cref="Activate"/> as an ONNX node (none for the identity); an activation without one is refused by name.</summary>
+    internal static string ExportActivate(OnnxGraphBuilder onnx, CellActivation activation, string x, string name) => activation switch
+    {
+        CellActivation.Identity => x,
+        CellActivation.Tanh => onnx.Unary("Tanh", x, name + ".tanh"),
+        CellActivation.Sigmoid => onnx.Unary("Sigmoid", x, name + ".sigmoid"),
+        CellActivation.Relu => onnx.Unary("Relu", x, name + ".relu"),
+        _ => throw new NotSupportedException($"The recurrent cell activation '{activation}' has no ONNX export."),
+    };
 
     internal static Tensor Combine(CellCombination combination, Tensor a, Tensor b) => combination switch
     {

@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Networks.Onnx;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
 using static TorchSharp.torch;
 
@@ -7,7 +8,7 @@ namespace Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
 /// A searched cell unrolled over a segment. The input projections of all time steps are one matrix product up front;
 /// only the hidden projection and the tree remain inside the time loop.
 /// </summary>
-internal sealed class SearchedRecurrentLayer : RecurrentLayer
+internal sealed class SearchedRecurrentLayer : RecurrentLayer, IOnnxRecurrentStep
 {
     private readonly SearchedRecurrentCell cell;
 
@@ -33,4 +34,8 @@ internal sealed class SearchedRecurrentLayer : RecurrentLayer
         }
         return (stack(outputs, 0), h, c);
     }
+
+    /// <inheritdoc/>
+    public (string H, string C) ExportOnnxStep(OnnxGraphBuilder onnx, string x, string h, string c, string name) =>
+        cell.ExportOnnxStep(onnx, x, h, c, name);
 }

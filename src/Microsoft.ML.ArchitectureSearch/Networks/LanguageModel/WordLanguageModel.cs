@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Networks.Onnx;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -161,7 +162,34 @@ internal sealed class WordLanguageModel : nn.Module<Tensor, Tensor, Tensor, (Ten
         return (logits, stack(hs, 0), stack(cs, 0));
     }
 
-    /// <summary>Inverted dropout with masks from <see cref="DropoutGenerator"/>, so training is reproducible per seed.</summary>
+    /// <summary>
+    /// Writes one eval-mode time step as ONNX nodes: <paramref name="tokens"/> (int64 word ids, [N] or [N, 1]) and the
+    /// state <paramref name="h"/>, <paramref name="c"/> ([N, layers, hidden], batch first) to the log-probabilities of
+    /// the next word [N, vocabulary] and the new state (same layout). Dropout is the identity in eval mode. A layer
+    /// without an ONNX form is refused naming its type.
+    /// </summary>
+    public (string LogProbabilities, string H, string C) ExportOnnxStep(OnnxGraphBuilder onnx, string tokens, string h, string c)
+    {
+        var steps = new IOnnxRecurrentStep[LayerCount];
+        for (int l = 0; l < LayerCount; l++)
+            steps[l] = layers[l] as IOnnxRecurrentStep ?? throw new NotSupportedException(
+                $"The recurrent layer {layers[l].GetType().Name} (layer {l}) has no ONNX export; the searched tree cell and the LSTM export.");
+        string x = onnx.Reshape(onnx.Gather(encoder.weight!, tokens, "encoder"), new long[] { -1, EmbeddingSize }, "encoder.rows");
+        string LayerState(string state, int l, string part) =>
+            onnx.Reshape(onnx.Slice(state, l, l + 1, 1, 1, $"layers.{l}.{part}"), new long[] { -1, HiddenSize }, $"layers.{l}.{part}.rows");
+        var hs = new string[LayerCount];
+        var cs = new string[LayerCount];
+        for (int l = 0; l < LayerCount; l++)
+        {
+            (hs[l], cs[l]) = steps[l].ExportOnnxStep(onnx, x, LayerState(h, l, "h"), LayerState(c, l, "c"), $"layers.{l}");
+            x = hs[l];
+        }
+        string logProbabilities = onnx.LogSoftmax(onnx.Linear(x, decoder, "decoder"), "log_probabilities");
+        string Stack(string[] states, string part) => onnx.Concat(
+            states.Select((s, l) => onnx.Reshape(s, new long[] { -1, 1, HiddenSize }, $"layers.{l}.next_{part}")).ToArray(), 1, "next_" + part);
+        return (logProbabilities, Stack(hs, "h"), Stack(cs, "c"));
+    }
+
     /// <summary>
     /// Runs one segment of a stream read in pieces: forwards <paramref name="tokens"/> from the carried state, replaces
     /// <paramref name="h"/> and <paramref name="c"/> (disposing the old ones) by the state after the segment, moved out of
@@ -177,6 +205,7 @@ internal sealed class WordLanguageModel : nn.Module<Tensor, Tensor, Tensor, (Ten
         return logits;
     }
 
+    /// <summary>Inverted dropout with masks from <see cref="DropoutGenerator"/>, so training is reproducible per seed.</summary>
     private Tensor ApplyDropout(Tensor x)
     {
         if (!training || Dropout == 0)

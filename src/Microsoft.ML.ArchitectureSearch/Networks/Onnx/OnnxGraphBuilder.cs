@@ -94,9 +94,18 @@ internal sealed class OnnxGraphBuilder
         Node("Concat", name, xs.ToArray(), new OnnxAttribute("axis", axis));
 
     /// <summary>nn.functional.linear on [N, in]: x W^T + b.</summary>
-    public string Linear(string x, Linear linear, string name) => Node("Gemm", name,
-        new[] { x, Weight(linear.weight!, name + ".weight"), Weight(linear.bias!, name + ".bias") },
+    public string Linear(string x, Linear linear, string name) => Linear(x, linear.weight!, linear.bias!, name);
+
+    /// <summary>nn.functional.linear on [N, in] with a weight [out, in] and bias [out] that are not a Linear module's.</summary>
+    public string Linear(string x, Tensor weight, Tensor bias, string name) => Node("Gemm", name,
+        new[] { x, Weight(weight, name + ".weight"), Weight(bias, name + ".bias") },
         new OnnxAttribute("transB", 1L));
+
+    /// <summary>Embedding lookup: rows of <paramref name="table"/> [V, E] at the int64 ids <paramref name="ids"/>.</summary>
+    public string Gather(Tensor table, string ids, string name) => Node("Gather", name, new[] { Weight(table, name + ".weight"), ids });
+
+    /// <summary>log_softmax over dimension 1 of an [N, K] tensor.</summary>
+    public string LogSoftmax(string x, string name) => Node("LogSoftmax", name, new[] { x }, new OnnxAttribute("axis", 1L));
 
     /// <summary>Element-wise binary operator (Add, Sub, Mul, Div) with numpy broadcasting.</summary>
     public string Binary(string opType, string a, string b, string name) => Node(opType, name, new[] { a, b });

@@ -44,8 +44,15 @@ internal interface IOutputHead
 
     RowScorer CreateScorer(DataViewRow input);
 
-    /// <summary>The input column's type as a stand-alone ONNX model declares it (SaveAsOnnx).</summary>
+    /// <summary>The input column's type as a stand-alone ONNX model of <see cref="ExportOnnx"/> declares it.</summary>
     DataViewType OnnxInputType { get; }
+
+    /// <summary>
+    /// Writes the network as a stand-alone ONNX model (the transformer's SaveAsOnnx): for a head that
+    /// <see cref="ExportOnnx"/> can write, its graph with one input and the output columns; otherwise whatever form
+    /// the head documents (a language model's one time step).
+    /// </summary>
+    void SaveAsOnnx(Stream stream);
 
     /// <summary>
     /// Writes what <see cref="CreateScorer"/> computes as ONNX nodes reading <paramref name="input"/> (the feature column,

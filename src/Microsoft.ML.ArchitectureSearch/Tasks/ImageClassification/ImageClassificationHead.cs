@@ -1,5 +1,6 @@
 using Microsoft.ML.ArchitectureSearch.Networks.Onnx;
 using Microsoft.ML.ArchitectureSearch.Pipeline;
+using Microsoft.ML.ArchitectureSearch.Pipeline.MLNetInternals;
 using Microsoft.ML.ArchitectureSearch.Pipeline.Scoring;
 using Microsoft.ML.Data;
 using static TorchSharp.torch;
@@ -39,6 +40,8 @@ internal sealed class ImageClassificationHead : IOutputHead
     public RowScorer CreateScorer(DataViewRow input) => new Scorer(this, input);
 
     public DataViewType OnnxInputType => new VectorDataViewType(NumberDataViewType.Single, _model.Channels, _model.Height, _model.Width);
+
+    public void SaveAsOnnx(Stream stream) => OnnxExport.Save(this, stream);
 
     // As the scorer: softmax of the logits, then the 1-based key of the first largest probability, as uint32 [N, 1].
     public IReadOnlyList<string> ExportOnnx(OnnxGraphBuilder onnx, string input)

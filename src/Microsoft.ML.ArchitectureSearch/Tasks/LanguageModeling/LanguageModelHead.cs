@@ -44,11 +44,20 @@ internal sealed class LanguageModelHead : IOutputHead
 
     public DataViewType OnnxInputType => TextDataViewType.Instance;
 
-    // Scoring a sentence runs the recurrent cell once per token and looks words up in the vocabulary; neither is written
-    // as ONNX yet, so export refuses rather than writing a graph that computes something else.
+    // ConvertToOnnx hands each transform a graph over IDataView columns; a row's Perplexity needs its text split into
+    // words and looked up in the vocabulary, and the cell run once per word over a sentence of any length (an ONNX Loop
+    // or Scan, whose body is a graph-valued attribute that ML.NET's OnnxContext cannot write). So this refuses, and
+    // SaveAsOnnx writes one time step for a driver instead (docs/onnx-export.md).
     public IReadOnlyList<string> ExportOnnx(OnnxGraphBuilder onnx, string input) =>
         throw new NotSupportedException(
-            "ONNX export of language models is not supported: the searched recurrent cell (run once per token over the sentence) and the vocabulary lookup of Perplexity/PredictedNextWord have no ONNX export in this version. Image classification models export.");
+            "mlContext.Model.ConvertToOnnx cannot export a language model: its Perplexity and PredictedNextWord need the text split into words and looked up in the vocabulary, and the recurrent cell run once per word (an ONNX Loop or Scan, whose body graph ML.NET's ONNX converter cannot write). Use the transformer's SaveAsOnnx, which writes one time step (Token, H, C -> LogProbabilities, NextH, NextC) with the vocabulary, and a driver that feeds it word by word (docs/onnx-export.md; src/Examples.OnnxScoring has one in C#).");
+
+    /// <summary>The one-step graph with the vocabulary (<see cref="LanguageModelOnnxStep"/>).</summary>
+    public void SaveAsOnnx(Stream stream) => _shared.Use(network =>
+    {
+        LanguageModelOnnxStep.Save(stream, ((LanguageModelScoringNetwork)network).Model, _vocabulary);
+        return 0;
+    });
 
     /// <summary>
     /// exp of the mean negative log-likelihood over every word and closing <c>&lt;eos&gt;</c> of the rows of
