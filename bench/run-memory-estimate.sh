@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The memory screen's estimate (MaxMemoryPerChild is checked against it) next to the measured growth of the peak
 # resident set while one child trains (bench/Experiments "memory-estimate"), one child per process: a tiny CNN (what
-# any first training costs), the plain 6x64 3x3 reference CNN at batch 32 and 128, and the LSTM-equivalent reference
+# any first training costs), the plain 6x64 3x3 reference CNN at batch 32 and 128, the dense one (every layer reads
+# every earlier layer) at 64, and the LSTM-equivalent reference
 # cell language model (hidden 200, PTB testdata vocabulary) at batch 20 and 80. One libtorch thread.
 # Usage: bash bench/run-memory-estimate.sh   Environment: NICE (19).
 # Output: bench/results/memory-estimate/<UTC stamp>/memory-estimate.log and machine.txt (what else ran, from ps).
@@ -19,6 +20,7 @@ run() { echo "== $*" >> "$LOG"; OMP_NUM_THREADS=1 nice -n "$NICE" dotnet bench/E
 run --model cnn --layers 1 --filters 8 --batch-size 32
 run --model cnn --layers 6 --filters 64 --batch-size 32
 run --model cnn --layers 6 --filters 64 --batch-size 128
+run --model cnn --architecture bench/reference-cnn-dense.json --batch-size 64
 run --model lm --hidden 200 --batch-size 20
 run --model lm --hidden 200 --batch-size 80
 { echo "finished $(date -u +%FT%TZ)"; uptime; } >> "$LOG"

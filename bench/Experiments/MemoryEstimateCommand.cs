@@ -66,8 +66,11 @@ internal sealed class MemoryEstimateCommand : System.CommandLine.Command
     {
         (ImageData all, _) = Cifar10Loader.LoadDense(_dataDir.Resolve(parse, "cifar10"), Cifar10Split.Train, 2 * batch + 100);
         ImageData train = all.Select(Enumerable.Range(0, 2 * batch).ToArray()), validation = all.Select(Enumerable.Range(2 * batch, 100).ToArray());
-        var space = new CnnSearchSpace(new CnnSearchSpaceOptions { InputChannels = 3, InputHeight = 32, InputWidth = 32, ClassCount = 10 });
         int layers = parse.GetValue(_layers), filters = parse.GetValue(_filters);
+        var space = new CnnSearchSpace(new CnnSearchSpaceOptions
+        {
+            InputChannels = 3, InputHeight = 32, InputWidth = 32, ClassCount = 10, LayerCount = layers, FilterCounts = new[] { filters },
+        });
         string json = parse.ReadFile(_architecture) ?? System.Text.Json.JsonSerializer.Serialize(new
         {
             space = "cnn",

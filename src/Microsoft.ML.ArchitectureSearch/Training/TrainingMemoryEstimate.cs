@@ -5,11 +5,12 @@ namespace Microsoft.ML.ArchitectureSearch.Training;
 /// <summary>
 /// Bytes a child's training is expected to hold at its peak, worked out from the architecture and the training options
 /// before anything is allocated, so that a network that cannot fit is refused instead of taking the machine down. It is
-/// an estimate of the order of what libtorch holds (float32 throughout, the gradient of every saved map counted), not a
-/// measurement; parts are kept in doubles so that no user-given size can overflow it.
+/// an estimate of what libtorch holds (float32 throughout), calibrated against measured peaks (BENCHMARKS.md,
+/// "Hardening") but not a measurement, and without the process's fixed costs (runtime, libtorch, the data); parts are
+/// kept in doubles so that no user-given size can overflow it.
 /// </summary>
 /// <param name="Weights">The parameters, their gradients and every optimizer copy of them.</param>
-/// <param name="Activations">The maps kept for the backward pass of one training batch, and their gradients.</param>
+/// <param name="Activations">The maps kept for the backward pass of one training batch, and the gradients alive at its peak.</param>
 internal sealed record TrainingMemoryEstimate(double Weights, double Activations)
 {
     internal const double BytesPerFloat = 4;

@@ -35,7 +35,9 @@ internal static class ComputeOps
         Parameter old = conv.weight!;
         using (no_grad())
         {
-            Tensor values = old.detach();
+            // The detached handle is disposed here (a soak found one per call left to the finalizers); the Parameter
+            // takes the handle of the laid-out tensor, leaving that wrapper empty.
+            using Tensor values = old.detach();
             conv.weight = new Parameter(channelsLast ? ToChannelsLast(values) : values.contiguous(), old.requires_grad);
         }
 
