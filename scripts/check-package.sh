@@ -6,23 +6,12 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 # A unique version per run: the NuGet cache can never serve a stale copy of an earlier pack.
 version="0.1.0-ci.$(date +%s)"
-packages="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
-cache="$packages/microsoft.ml.architecturesearch/$version"
-orleans_cache="$packages/microsoft.ml.architecturesearch.orleans/$version"
-trap 'rm -rf "$work" "$cache" "$orleans_cache"' EXIT
+cache="${NUGET_PACKAGES:-$HOME/.nuget/packages}/microsoft.ml.architecturesearch/$version"
+trap 'rm -rf "$work" "$cache"' EXIT
 dotnet pack "$repo/src/Microsoft.ML.ArchitectureSearch/Microsoft.ML.ArchitectureSearch.csproj" -c Release \
   -p:Version="$version" -o "$work/feed" --nologo -v q
 unzip -l "$work/feed/Microsoft.ML.ArchitectureSearch.$version.nupkg" | grep -q "buildTransitive/Microsoft.ML.ArchitectureSearch.targets" \
   || { echo "package lacks buildTransitive targets" >&2; exit 1; }
-# The Orleans package: its own assembly only, depending on the core package of the same version.
-dotnet pack "$repo/src/Microsoft.ML.ArchitectureSearch.Orleans/Microsoft.ML.ArchitectureSearch.Orleans.csproj" -c Release \
-  -p:Version="$version" -o "$work/feed" --nologo -v q
-orleans_nupkg="$work/feed/Microsoft.ML.ArchitectureSearch.Orleans.$version.nupkg"
-if unzip -l "$orleans_nupkg" | grep -q "lib/net10.0/Microsoft.ML.ArchitectureSearch.dll"; then
-  echo "the Orleans package carries the core library's assembly" >&2; exit 1
-fi
-unzip -p "$orleans_nupkg" Microsoft.ML.ArchitectureSearch.Orleans.nuspec | grep -q "id=\"Microsoft.ML.ArchitectureSearch\" version=\"$version\"" \
-  || { echo "the Orleans package does not depend on Microsoft.ML.ArchitectureSearch $version" >&2; exit 1; }
 
 mkdir "$work/app"
 cd "$work/app"
@@ -87,53 +76,4 @@ dotnet run -c Release --no-build | tee run.txt
 grep -q "package consumer ok" run.txt
 dotnet publish -c Release -o "$work/published" --nologo -v q 2>&1 | tail -n 3
 "$work/published/app" | grep "package consumer ok"
-
-# A second consumer: the same search with its children trained by an Orleans worker silo co-hosted in the app.
-mkdir "$work/orleans-app"
-cp nuget.config "$work/orleans-app/"
-cd "$work/orleans-app"
-sed -e "s|</ItemGroup>|  <PackageReference Include=\"Microsoft.ML.ArchitectureSearch.Orleans\" Version=\"$version\" />\n  </ItemGroup>|" "$work/app/app.csproj" > app.csproj
-cat > Program.cs <<'CS'
-// A user's program: a silo with AddArchitectureSearchWorker, and a search whose children it trains.
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.ML;
-using Microsoft.ML.ArchitectureSearch;
-using Microsoft.ML.Data;
-
-HostApplicationBuilder builder = Host.CreateApplicationBuilder();
-builder.Logging.SetMinimumLevel(LogLevel.Warning);
-builder.UseOrleans(silo => silo.UseLocalhostClustering(siloPort: 22611, gatewayPort: 32611).AddArchitectureSearchWorker(o => o.Name = "co-hosted"));
-using IHost host = builder.Build();
-host.Start();
-
-var ml = new MLContext(seed: 1);
-var rows = Enumerable.Range(0, 40).Select(i => new Row
-{
-    Image = Enumerable.Range(0, Row.Size).Select(j => (float)((i * 7 + j) % 13) / 13f + i % 2).ToArray(),
-    Label = i % 2 == 0 ? "even" : "odd",
-}).ToArray();
-IDataView data = ml.Data.LoadFromEnumerable(rows);
-var options = new ArchitectureSearchOptions
-{
-    FeatureColumnName = "Image", ImageChannels = 3, ImageHeight = 8, ImageWidth = 8,
-    MaxTrials = 2, FinalEpochs = 1, InitialArchitectures = Array.Empty<string>(),
-    ConvolutionalSpace = new() { LayerCount = 2, FilterCounts = new[] { 4 } },
-}.UseOrleansCluster(host.Services.GetRequiredService<IClusterClient>());
-var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.ArchitectureSearch(options)).Fit(data);
-string workers = string.Join(",", model.LastTransformer.Trials.Select(t => t.Worker));
-Console.WriteLine($"orleans package consumer ok: children trained by {workers}");
-await host.StopAsync();
-
-sealed class Row
-{
-    public const int Size = 3 * 8 * 8;
-    [VectorType(Size)] public float[] Image { get; set; } = [];
-    public string Label { get; set; } = "";
-}
-CS
-dotnet build -c Release --nologo -v q 2>&1 | tail -n 3
-dotnet run -c Release --no-build | tee run.txt
-grep -q "orleans package consumer ok: children trained by co-hosted,co-hosted" run.txt
 echo "check-package: OK ($version)"
