@@ -31,8 +31,10 @@ expect() {
   fi
 }
 
-expect 0 cifar10 ptb data report "--trials" "--checkpoint" -- "$examples" --help
-expect 0 cifar10 ptb data report -- "$examples"
+expect 0 cifar10 ptb data report worker "--trials" "--checkpoint" -- "$examples" --help
+expect 0 cifar10 ptb data report worker -- "$examples"
+expect 0 "--silo-port" "--gateway-port" "--primary-port" "--children" "--threads-per-child" -- "$examples" worker --help
+expect 0 "--orleans" -- "$examples" cifar10 --help
 expect 0 "--trials" "[default: 8]" "--final-epochs" "[default: 10]" -- "$examples" cifar10 --help
 expect 0 "--trials" "[default: 6]" "--steps-per-epoch" -- "$examples" ptb --help
 expect 2 "--trails" -- "$examples" cifar10 --trails 3

@@ -55,7 +55,7 @@ internal sealed class SearchProgressDisplay : IProgress<SearchProgress>
         }
         TrialRecord t = value.Trial;
         Console.WriteLine(
-            $"trial {t.Index,3} [{t.Kind}{(t.Reference is { } name ? $", reference '{name}'" : "")}{(value.Restored ? ", restored" : "")}] reward {t.Reward:0.0000} " +
+            $"trial {t.Index,3} [{t.Kind}{(t.Reference is { } name ? $", reference '{name}'" : "")}{(value.Restored ? ", restored" : "")}{(t.Worker is { } worker ? $", worker {worker}" : "")}] reward {t.Reward:0.0000} " +
             $"(best {value.Best?.Reward ?? 0:0.0000}) trained {value.TrainedTrials}/{value.MaxTrials} " +
             $"elapsed {value.Elapsed:hh\\:mm\\:ss} eta {Format(value.EstimatedRemaining)} :: {t.Description}");
     }
@@ -63,14 +63,14 @@ internal sealed class SearchProgressDisplay : IProgress<SearchProgress>
     private IRenderable Render()
     {
         var table = new Table().Border(TableBorder.Rounded).Title($"[bold]{Markup.Escape(_title)}[/]");
-        table.AddColumn("trial").AddColumn("kind").AddColumn("reward").AddColumn("metric").AddColumn("params").AddColumn("s").AddColumn("architecture");
+        table.AddColumn("trial").AddColumn("kind").AddColumn("reward").AddColumn("metric").AddColumn("params").AddColumn("s").AddColumn("worker").AddColumn("architecture");
         foreach (SearchProgress p in _recent)
         {
             TrialRecord t = p.Trial;
             bool isBest = p.Best?.Index == t.Index;
             string reward = t.Result.Failed ? "[red]failed[/]" : isBest ? $"[green]{t.Reward:0.0000}[/]" : $"{t.Reward:0.0000}";
             table.AddRow(t.Index.ToString(), t.Kind.ToString(), reward, $"{t.Result.BestValidationMetric:0.###}",
-                t.ParameterCount.ToString("N0"), $"{t.Result.WallTime.TotalSeconds:0.0}", Markup.Escape(Shorten(t.Description, 70)));
+                t.ParameterCount.ToString("N0"), $"{t.Result.WallTime.TotalSeconds:0.0}", Markup.Escape(t.Worker ?? "-"), Markup.Escape(Shorten(t.Description, 70)));
         }
         SearchProgress? last = _last;
         string status = last is null

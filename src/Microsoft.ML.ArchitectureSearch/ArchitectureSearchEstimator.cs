@@ -257,7 +257,7 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         {
             TrialRecord t = p.Trial;
             log.Info(string.Create(CultureInfo.InvariantCulture,
-                $"trial {t.Index} [{t.Kind}{(t.Reference is { } name ? $", reference '{name}'" : "")}{(p.Restored ? ", restored" : "")}] reward {t.Reward:0.####}{(t.Cost is { } cost ? $" (cost {cost:0.###} {t.CostKind}, factor {t.CostFactor:0.####})" : "")} best {p.Best?.Reward ?? 0:0.####} ({p.TrainedTrials}/{p.MaxTrials} trained, {p.Elapsed.TotalSeconds:0} s): {t.Description}"));
+                $"trial {t.Index} [{t.Kind}{(t.Reference is { } name ? $", reference '{name}'" : "")}{(p.Restored ? ", restored" : "")}{(t.Worker is { } worker ? $", worker {worker}" : "")}] reward {t.Reward:0.####}{(t.Cost is { } cost ? $" (cost {cost:0.###} {t.CostKind}, factor {t.CostFactor:0.####})" : "")} best {p.Best?.Reward ?? 0:0.####} ({p.TrainedTrials}/{p.MaxTrials} trained, {p.Elapsed.TotalSeconds:0} s): {t.Description}"));
             user?.Report(p);
             afterReport();
         }

@@ -28,6 +28,8 @@ internal sealed class WorkerPool : IDisposable
     private readonly Task _membership;
     private TaskCompletionSource _changed = NewSignal();
 
+    private static readonly TimeSpan MembershipReadTimeout = TimeSpan.FromSeconds(5);
+
     public WorkerPool(IClusterClient client, OrleansTrialOptions options, ChildWorkload workload, ISearchLog log)
     {
         (_client, _options, _workload, _log) = (client, options, workload, log);
@@ -132,7 +134,9 @@ internal sealed class WorkerPool : IDisposable
         {
             try
             {
-                Dictionary<SiloAddress, SiloStatus> hosts = await management.GetHosts(onlyActive: true).WaitAsync(_stop.Token);
+                // Bounded: when the management grain was on a silo that died, the call would wait for Orleans' response
+                // timeout (30 s) before membership is read again.
+                Dictionary<SiloAddress, SiloStatus> hosts = await management.GetHosts(onlyActive: true).WaitAsync(MembershipReadTimeout, _stop.Token);
                 foreach (SiloAddress silo in hosts.Keys)
                 {
                     bool known;

@@ -10,7 +10,7 @@ internal static class SearchHistoryFrame
     public static readonly IReadOnlyList<string> Columns = new[]
     {
         "Trial", "Batch", "Kind", "Reference", "Architecture", "Hash", "Reward", "Metric", "BestValidation", "Epochs",
-        "Parameters", "MultiplyAdds", "CostKind", "Cost", "CostFactor", "Seconds", "ExamplesPerSecond", "Failed", "FailureReason",
+        "Parameters", "MultiplyAdds", "CostKind", "Cost", "CostFactor", "Seconds", "ExamplesPerSecond", "Failed", "FailureReason", "Worker",
     };
 
     public static DataFrame Create(IEnumerable<TrialRecord> trials)
@@ -35,6 +35,8 @@ internal static class SearchHistoryFrame
             new DoubleDataFrameColumn("Seconds", list.Select(t => t.Result.WallTime.TotalSeconds)),
             new DoubleDataFrameColumn("ExamplesPerSecond", list.Select(t => t.Result.ExamplesPerSecond)),
             new BooleanDataFrameColumn("Failed", list.Select(t => t.Result.Failed)),
-            new StringDataFrameColumn("FailureReason", list.Select(t => t.Result.FailureReason ?? "")));
+            new StringDataFrameColumn("FailureReason", list.Select(t => t.Result.FailureReason ?? "")),
+            // Empty for children trained in the process that ran the search.
+            new StringDataFrameColumn("Worker", list.Select(t => t.Worker ?? "")));
     }
 }

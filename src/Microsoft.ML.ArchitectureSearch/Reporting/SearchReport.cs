@@ -116,10 +116,10 @@ public static class SearchReport
             sb.AppendLine(inv, $"- Best searched child against the best reference: reward {bestSearched?.Reward ?? 0:0.####} vs {bestReference?.Reward ?? 0:0.####}");
         }
         sb.AppendLine().AppendLine("## Top children").AppendLine();
-        sb.AppendLine("| trial | reference | reward | validation | parameters | cost | seconds | architecture |");
-        sb.AppendLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |");
+        sb.AppendLine("| trial | reference | reward | validation | parameters | cost | seconds | worker | architecture |");
+        sb.AppendLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |");
         foreach (TrialRecord t in trained.Where(t => !t.Result.Failed).OrderByDescending(t => t.Reward).Take(10))
-            sb.AppendLine(inv, $"| {t.Index} | {t.Reference ?? ""} | {t.Reward:0.####} | {t.Result.BestValidationMetric:0.####} | {t.ParameterCount:N0} | {(t.Cost is { } cost ? $"{cost:0.###} ({t.CostKind})" : "")} | {t.Result.WallTime.TotalSeconds:0.0} | `{t.Description}` |");
+            sb.AppendLine(inv, $"| {t.Index} | {t.Reference ?? ""} | {t.Reward:0.####} | {t.Result.BestValidationMetric:0.####} | {t.ParameterCount:N0} | {(t.Cost is { } cost ? $"{cost:0.###} ({t.CostKind})" : "")} | {t.Result.WallTime.TotalSeconds:0.0} | {t.Worker ?? "this process"} | `{t.Description}` |");
         return sb.ToString();
     }
 }

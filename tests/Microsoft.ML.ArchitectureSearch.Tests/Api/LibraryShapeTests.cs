@@ -53,6 +53,14 @@ public sealed class LibraryShapeTests
         "Microsoft.ML.ArchitectureSearch.Training.TrialResult",
     };
 
+    // The Orleans package adds only what a user sets: the worker's and the coordinator's options and their extensions.
+    private static readonly string[] OrleansPublicApi =
+    {
+        "Microsoft.ML.ArchitectureSearchWorkerOptions",
+        "Microsoft.ML.OrleansArchitectureSearchExtensions",
+        "Microsoft.ML.OrleansTrialOptions",
+    };
+
     // What a user calls on the fitted model (properties by name; methods by name and parameter types).
     private static readonly string[] TransformerMembers =
     {
@@ -76,6 +84,14 @@ public sealed class LibraryShapeTests
         string[] actual = typeof(ArchitectureSearchEstimator).Assembly.GetExportedTypes()
             .Select(t => t.FullName!).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(PublicApi.Order(StringComparer.Ordinal), actual);
+    }
+
+    [Fact]
+    public void TheOrleansPackagesPublicTypesAreExactlyItsOptionsAndExtensions()
+    {
+        string[] actual = typeof(OrleansTrialOptions).Assembly.GetExportedTypes()
+            .Select(t => t.FullName!).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(OrleansPublicApi.Order(StringComparer.Ordinal), actual);
     }
 
     [Fact]

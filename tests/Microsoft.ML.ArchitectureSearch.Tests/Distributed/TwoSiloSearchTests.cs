@@ -1,3 +1,4 @@
+using Microsoft.Data.Analysis;
 using Microsoft.ML.ArchitectureSearch.Execution;
 using Microsoft.ML.ArchitectureSearch.Tests.Pipeline;
 
@@ -34,7 +35,7 @@ public sealed class TwoSiloSearchTests(OrleansTestCluster cluster) : IClassFixtu
         $"loss [{string.Join(",", t.Result.TrainLossPerEpoch.Select(BitConverter.DoubleToInt64Bits))}]").ToArray();
 
     [Fact]
-    public void ChildrenTrainedOnTwoSilosGiveExactlyTheLocalSearchsTrialsAndWinnerAndNameTheirWorkers()
+    public void ChildrenTrainedOnTwoSilosGiveExactlyTheLocalSearchsTrialsAndWinnerAndHistoryAndReportNameTheirWorkers()
     {
         (ArchitectureSearchTransformer local, ArchitectureSearchTransformer distributed) = OrleansTestCluster.WithOneThread(() =>
         {
@@ -50,5 +51,19 @@ public sealed class TwoSiloSearchTests(OrleansTestCluster cluster) : IClassFixtu
         Assert.All(local.Trials, t => Assert.Null(t.Worker));
         string[] workers = distributed.Trials.Where(t => t.Kind == TrialKind.Trained).Select(t => t.Worker!).Distinct().Order().ToArray();
         Assert.Equal(cluster.Cluster.Silos.Select(s => s.Name).Order(), workers);
+        Assert.Equal(distributed.Trials.Select(t => t.Worker ?? ""), ((StringDataFrameColumn)distributed.History["Worker"]).ToArray());
+
+        string dir = Path.Combine(Path.GetTempPath(), "archsearch-orleans-report-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            string summary = File.ReadAllText(distributed.WriteReport(dir).Summary);
+            Assert.Contains("| seconds | worker | architecture |", summary);
+            TrialRecord best = distributed.Trials.Where(t => t.Kind == TrialKind.Trained).MaxBy(t => t.Reward)!;
+            Assert.Contains($" | {best.Worker} | `{best.Description}` |", summary);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }

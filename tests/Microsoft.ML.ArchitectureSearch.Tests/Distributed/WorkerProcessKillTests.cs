@@ -43,7 +43,10 @@ public sealed class WorkerProcessKillTests(ITestOutputHelper output) : IDisposab
         await second.WaitForLineAsync("training child", TimeSpan.FromSeconds(60));
         second.Kill();
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: second worker killed");
-        ArchitectureSearchTransformer distributed = await search.WaitAsync(TimeSpan.FromSeconds(90));
+        // About 5 s on a quiet machine; the bound is for a machine shared with other test runs.
+        if (await Task.WhenAny(search, Task.Delay(TimeSpan.FromSeconds(150))) != search)
+            Assert.Fail($"The search did not finish within 150 s of the kill. First worker:\n{first.Output}");
+        ArchitectureSearchTransformer distributed = await search;
 
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: distributed search done");
         Assert.Equal(TwoSiloSearchTests.Exactly(local.Trials), TwoSiloSearchTests.Exactly(distributed.Trials));
@@ -51,7 +54,6 @@ public sealed class WorkerProcessKillTests(ITestOutputHelper output) : IDisposab
         // The killed worker finished nothing: every child, its interrupted one included, was trained by the first.
         Assert.All(distributed.Trials.Where(t => t.Kind == TrialKind.Trained), t => Assert.Equal("first", t.Worker));
         Assert.Contains("trained child", first.Output);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), $"took {clock.Elapsed}");
         await coordinator.StopAsync();
     }
 
