@@ -24,6 +24,18 @@ internal static class ArchitectureDocument
         }
     }
 
+    /// <summary>
+    /// Checks that a cell document's fingerprint gives its tokens the meaning <paramref name="cellFingerprint"/> gives
+    /// them: equal, or that cell followed by the model around it (sizes, vocabulary), which may differ, e.g. a cell
+    /// searched on a corpus subset and retrained on the whole corpus.
+    /// </summary>
+    public static void CheckCellFingerprint(string? documentFingerprint, string cellFingerprint)
+    {
+        if (documentFingerprint is null || !(documentFingerprint == cellFingerprint || documentFingerprint.StartsWith(cellFingerprint + ";", StringComparison.Ordinal)))
+            throw new ArchitectureValidationException(
+                $"The JSON was written for a space with fingerprint {UserText.Quote(documentFingerprint)}, whose cell differs from this space's {UserText.Quote(cellFingerprint)}.");
+    }
+
     /// <summary>The space <paramref name="settings"/> describe, or an error saying the document cannot stand alone.</summary>
     public static TSpace SpaceFromSettings<TSettings, TSpace>(TSettings? settings, Func<TSettings, TSpace> create, string what)
         where TSettings : class
