@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Microsoft.ML.ArchitectureSearch.SearchSpaces;
 
@@ -8,6 +9,14 @@ namespace Microsoft.ML.ArchitectureSearch.SearchSpaces;
 /// </summary>
 internal static class ArchitectureDocument
 {
+    /// <summary>How the cell documents are written: camelCase names, nulls left out, enums by name.</summary>
+    public static readonly JsonSerializerOptions CellJsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
     /// <summary>The document as <typeparamref name="T"/>; <paramref name="what"/> names it in errors ("architecture").</summary>
     public static T Parse<T>(string json, JsonSerializerOptions options, string what) where T : class
     {

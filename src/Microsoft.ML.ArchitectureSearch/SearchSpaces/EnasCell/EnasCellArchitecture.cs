@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
 
 namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.EnasCell;
@@ -137,32 +136,17 @@ internal sealed class EnasCellArchitecture : ILanguageModelArchitecture, IDrawab
     /// <summary>In the order of <see cref="EnasCellSearchSpace.Steps"/>: node 0's activation, then each later node's previous node and activation.</summary>
     private int[] BuildTokens()
     {
-        IReadOnlyList<CellActivation> activations = CellSpace.Options.Activations;
-        var tokens = new List<int> { IndexOf(activations, _nodes[0].Activation) };
+        List<CellActivation> activations = CellSpace.Options.Activations.ToList();
+        var tokens = new List<int> { activations.IndexOf(_nodes[0].Activation) };
         foreach (EnasCellNode node in _nodes.Skip(1))
         {
             tokens.Add(node.Previous);
-            tokens.Add(IndexOf(activations, node.Activation));
+            tokens.Add(activations.IndexOf(node.Activation));
         }
         return tokens.ToArray();
     }
 
-    private static int IndexOf(IReadOnlyList<CellActivation> list, CellActivation item)
-    {
-        for (int i = 0; i < list.Count; i++)
-        {
-            if (list[i] == item)
-                return i;
-        }
-        return -1;
-    }
-
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter() },
-    };
+    private static JsonSerializerOptions JsonOptions => ArchitectureDocument.CellJsonOptions;
 
     private sealed class CellJson
     {

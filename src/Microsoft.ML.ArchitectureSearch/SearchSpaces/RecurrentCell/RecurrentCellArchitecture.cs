@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
 
@@ -230,12 +229,7 @@ internal sealed class RecurrentCellArchitecture : ILanguageModelArchitecture, ID
             throw new ArchitectureValidationException($"Activation '{activation}' at {where} is not offered by this space.");
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter() },
-    };
+    private static JsonSerializerOptions JsonOptions => ArchitectureDocument.CellJsonOptions;
 
     private sealed class CellJson
     {
