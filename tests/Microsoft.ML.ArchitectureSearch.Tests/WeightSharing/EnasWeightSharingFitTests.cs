@@ -9,10 +9,14 @@ public sealed class EnasWeightSharingFitTests
 {
     private const int FinalCandidates = 10;
 
-    [Fact]
-    public void WeightSharingFitScoresChildrenOnSharedWeightsAndItsRetrainedWinnerSavesLoadsAndScores()
+    [Theory]
+    [InlineData(SearchStrategy.Reinforce)]
+    [InlineData(SearchStrategy.Random)]
+    [InlineData(SearchStrategy.Evolution)]
+    public void WeightSharingFitScoresChildrenOnSharedWeightsAndItsRetrainedWinnerSavesLoadsAndScores(SearchStrategy strategy)
     {
         ArchitectureSearchOptions options = EnasCellFitTests.Options();
+        options.Strategy = strategy;
         options.WeightSharing = true;
         options.SharedEpochs = 2;
         options.MaxTrials = 3;
