@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.ML.ArchitectureSearch.Data;
 using Microsoft.ML.ArchitectureSearch.Examples;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
+using Microsoft.ML.ArchitectureSearch.Tasks.LanguageModeling;
 using Microsoft.ML.ArchitectureSearch.Training;
 using Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 
@@ -76,7 +78,7 @@ internal sealed class PtbFinalCommand : System.CommandLine.Command
                 break;
             case "cell":
                 string json = parse.ReadFile(_architecture)!; // the validator made it present
-                var cell = (RecurrentCellArchitecture)new RecurrentCellSearchSpace(shape).FromJson(json);
+                IArchitecture cell = LanguageModelSpaces.Create(shape).FromJson(json); // --enas-nodes picks the ENAS cell space
                 description = $"searched cell, {shape.Layers} layers, embedding {shape.EmbeddingSize}, hidden {shape.HiddenSize}: {cell.Describe()}";
                 trainModel = () => trainer.Train(cell, settings);
                 break;

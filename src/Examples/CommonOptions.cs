@@ -35,6 +35,16 @@ internal static class CommonOptions
 
     public static Option<int> Layers(string description, int defaultValue) => Count("--layers", description, defaultValue);
 
+    /// <summary>ArchitectureSearchOptions.WeightSharing, for the ptb command (--weight-sharing).</summary>
+    public static Option<bool> WeightSharing() => new("--weight-sharing")
+    {
+        Description = "ENAS: score children on one shared network instead of training each (--trials is then the children scored per shared epoch).",
+    };
+
+    /// <summary>ArchitectureSearchOptions.SharedEpochs (--shared-epochs).</summary>
+    public static Option<int> SharedEpochs() => Count("--shared-epochs", "With --weight-sharing: passes of the shared network over the search's training rows.",
+        new ArchitectureSearchOptions().SharedEpochs);
+
     public static Option<string> Device() => new("--device")
     {
         Description = "TorchSharp device: auto (CUDA when available), cpu, cuda or cuda:N.", HelpName = "DEVICE", DefaultValueFactory = _ => "auto",

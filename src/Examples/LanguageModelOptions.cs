@@ -14,10 +14,12 @@ internal sealed class LanguageModelOptions
     private readonly Option<int> _hidden = CommonOptions.Count("--hidden", "Embedding and hidden size.", 200);
     private readonly Option<int> _layers = CommonOptions.Layers("Recurrent layers.", 2);
     private readonly Option<int?> _stepsPerEpoch = CommonOptions.OptionalCount("--steps-per-epoch", "Training steps per epoch at most (default: whole epochs).");
+    private readonly Option<int?> _enasNodes = CommonOptions.OptionalCount("--enas-nodes",
+        "Search ENAS's DAG cell of this many nodes (Pham et al. 2018; 12 in the paper) instead of Zoph & Le's tree cell; needed by --weight-sharing.");
 
     public LanguageModelOptions(System.CommandLine.Command command)
     {
-        foreach (Option option in new Option[] { _leaves, _hidden, _layers, _stepsPerEpoch })
+        foreach (Option option in new Option[] { _leaves, _hidden, _layers, _stepsPerEpoch, _enasNodes })
             command.Options.Add(option);
     }
 
@@ -25,7 +27,8 @@ internal sealed class LanguageModelOptions
     public RecurrentCellSearchSpaceOptions CellShape(RecurrentCellSearchSpaceOptions shape, ParseResult parse)
     {
         int hidden = parse.GetValue(_hidden);
-        return shape with { Leaves = parse.GetValue(_leaves), EmbeddingSize = hidden, HiddenSize = hidden, Layers = parse.GetValue(_layers) };
+        shape = shape with { Leaves = parse.GetValue(_leaves), EmbeddingSize = hidden, HiddenSize = hidden, Layers = parse.GetValue(_layers) };
+        return parse.GetValue(_enasNodes) is { } nodes ? shape with { Cell = RecurrentCellKind.EnasDag, Nodes = nodes } : shape;
     }
 
     /// <summary>The training options (--steps-per-epoch caps an epoch) over <paramref name="training"/>.</summary>

@@ -57,7 +57,8 @@ public sealed class ArchitectureSearchOptions
     /// uniformly from the same shared network (Li &amp; Talwalkar's baseline), <see cref="SearchStrategy.Evolution"/>
     /// evolves on shared-weight fitness. Every scored child is a trial of the history. Shared weights can rank
     /// architectures poorly (Yu et al. 2020), which is why the random baseline runs behind the same switch.
-    /// False (the default): children are trained separately, the seed's method. Image classification only, for now;
+    /// False (the default): children are trained separately, the seed's method. Image classification, and language
+    /// modeling in the ENAS cell space (<see cref="RecurrentCellSearchSpaceOptions.Cell"/> = EnasDag) only;
     /// with <see cref="CheckpointDirectory"/> the shared weights, the strategy and the schedule are saved after every
     /// shared epoch and a resumed search reruns the unfinished epoch to the same result. Not yet with
     /// <see cref="Parallelism"/> above 1, <see cref="EarlyStopping"/>,
@@ -202,7 +203,8 @@ public sealed class ArchitectureSearchOptions
     public CancellationToken CancellationToken { get; set; }
 
     /// <summary>
-    /// The recurrent-cell search space and language-model size (language modeling). Defaults: 8 leaves, the "small" PTB
+    /// The recurrent-cell search space and language-model size (language modeling). Defaults: Zoph &amp; Le's tree cell
+    /// with 8 leaves (<see cref="RecurrentCellSearchSpaceOptions.Cell"/> picks ENAS's DAG cell instead), the "small" PTB
     /// configuration (200-unit embedding and hidden state, 2 layers). The vocabulary size is taken from the data.
     /// </summary>
     public RecurrentCellSearchSpaceOptions RecurrentCellSpace { get; set; } = new();

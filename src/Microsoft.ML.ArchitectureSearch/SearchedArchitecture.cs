@@ -1,7 +1,7 @@
 namespace Microsoft.ML.ArchitectureSearch;
 
 /// <summary>The architecture an <see cref="ArchitectureSearchTransformer"/> holds: the best one the search found.</summary>
-/// <param name="SearchSpace">Name of the search space the architecture comes from ("cnn", "recurrent-cell").</param>
+/// <param name="SearchSpace">Name of the search space the architecture comes from ("cnn", "recurrent-cell", "enas-cell").</param>
 /// <param name="SpaceFingerprint">Fingerprint of the search space's settings; two spaces with equal fingerprints decode tokens alike.</param>
 /// <param name="Hash">Short hash of fingerprint and decisions, stable across runs.</param>
 /// <param name="Json">

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Microsoft.ML.ArchitectureSearch.SearchSpaces;
 
@@ -8,6 +9,14 @@ namespace Microsoft.ML.ArchitectureSearch.SearchSpaces;
 /// </summary>
 internal static class ArchitectureDocument
 {
+    /// <summary>How the cell documents are written: camelCase names, nulls left out, enums by name.</summary>
+    public static readonly JsonSerializerOptions CellJsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
     /// <summary>The document as <typeparamref name="T"/>; <paramref name="what"/> names it in errors ("architecture").</summary>
     public static T Parse<T>(string json, JsonSerializerOptions options, string what) where T : class
     {
@@ -22,6 +31,18 @@ internal static class ArchitectureDocument
         {
             throw new ArchitectureValidationException($"The {what} JSON is malformed: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// Checks that a cell document's fingerprint gives its tokens the meaning <paramref name="cellFingerprint"/> gives
+    /// them: equal, or that cell followed by the model around it (sizes, vocabulary), which may differ, e.g. a cell
+    /// searched on a corpus subset and retrained on the whole corpus.
+    /// </summary>
+    public static void CheckCellFingerprint(string? documentFingerprint, string cellFingerprint)
+    {
+        if (documentFingerprint is null || !(documentFingerprint == cellFingerprint || documentFingerprint.StartsWith(cellFingerprint + ";", StringComparison.Ordinal)))
+            throw new ArchitectureValidationException(
+                $"The JSON was written for a space with fingerprint {UserText.Quote(documentFingerprint)}, whose cell differs from this space's {UserText.Quote(cellFingerprint)}.");
     }
 
     /// <summary>The space <paramref name="settings"/> describe, or an error saying the document cannot stand alone.</summary>

@@ -41,6 +41,7 @@ public sealed class LibraryShapeTests
         "Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn.CnnStem",
         "Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell.CellActivation",
         "Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell.CellCombination",
+        "Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell.RecurrentCellKind",
         "Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell.RecurrentCellSearchSpaceOptions",
         "Microsoft.ML.ArchitectureSearch.Strategies.EvolutionOptions",
         "Microsoft.ML.ArchitectureSearch.Strategies.Reinforce.ControllerOptions",

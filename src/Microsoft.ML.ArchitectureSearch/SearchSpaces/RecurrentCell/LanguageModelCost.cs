@@ -15,7 +15,6 @@ internal static class LanguageModelCost
     {
         checked
         {
-            long embedding = (long)vocabularySize * embeddingSize;
             long recurrent = 0;
             for (int layer = 0; layer < layers; layer++)
             {
@@ -23,8 +22,18 @@ internal static class LanguageModelCost
                 recurrent += (long)gateBlocks * hiddenSize * (inputSize + 1); // W x + b_x
                 recurrent += (long)gateBlocks * hiddenSize * (hiddenSize + 1); // U h + b_h
             }
+            return EmbeddingAndDecoder(vocabularySize, embeddingSize, hiddenSize, tieWeights) + recurrent;
+        }
+    }
+
+    /// <summary>Parameters around the recurrent layers: the embedding and the decoder with its bias (tying respected).</summary>
+    public static long EmbeddingAndDecoder(int vocabularySize, int embeddingSize, int hiddenSize, bool tieWeights)
+    {
+        checked
+        {
+            long embedding = (long)vocabularySize * embeddingSize;
             long decoder = (tieWeights ? 0 : (long)hiddenSize * vocabularySize) + vocabularySize;
-            return embedding + recurrent + decoder;
+            return embedding + decoder;
         }
     }
 

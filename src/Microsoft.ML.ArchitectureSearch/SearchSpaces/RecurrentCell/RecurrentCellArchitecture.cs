@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
 
@@ -11,7 +10,7 @@ internal sealed record CellNodeOperation(CellCombination Combination, CellActiva
 /// One recurrent cell of <see cref="RecurrentCellSearchSpace"/>, typed: an operation per tree node, the c_{t-1} inject
 /// (node, combination, activation) and the node whose pre-activation output becomes c_t. Validated on construction.
 /// </summary>
-internal sealed class RecurrentCellArchitecture : IArchitecture, IDrawableArchitecture
+internal sealed class RecurrentCellArchitecture : ILanguageModelArchitecture, IDrawableArchitecture
 {
     private readonly CellNodeOperation[] _nodes;
     private readonly int[] _tokens;
@@ -82,6 +81,8 @@ internal sealed class RecurrentCellArchitecture : IArchitecture, IDrawableArchit
     public ArchitectureGraph ToGraph() => RecurrentCellArchitectureGraph.Build(this);
 
     public ISearchSpace Space => CellSpace;
+
+    public RecurrentCellSearchSpaceOptions ModelOptions => CellSpace.Options;
 
     /// <summary>Operations of tree nodes 0..2L-2 (leaves first, root last; see <see cref="CellTree"/>).</summary>
     public IReadOnlyList<CellNodeOperation> Nodes => _nodes;
@@ -174,11 +175,7 @@ internal sealed class RecurrentCellArchitecture : IArchitecture, IDrawableArchit
             throw new ArchitectureValidationException("The recurrent-cell architecture JSON lacks 'nodes', 'inject' or 'memoryNode'.");
         if (dto.Space != space.Name)
             throw new ArchitectureValidationException($"The JSON describes a {UserText.Quote(dto.Space)} architecture, not '{space.Name}'.");
-        // The cell's meaning must match; the model around it (sizes, vocabulary) may differ, e.g. a cell searched on a
-        // corpus subset and retrained on the whole corpus.
-        if (dto.Fingerprint is null || !(dto.Fingerprint == space.CellFingerprint || dto.Fingerprint.StartsWith(space.CellFingerprint + ";", StringComparison.Ordinal)))
-            throw new ArchitectureValidationException(
-                $"The JSON was written for a space with fingerprint {UserText.Quote(dto.Fingerprint)}, whose cell differs from this space's {UserText.Quote(space.CellFingerprint)}.");
+        ArchitectureDocument.CheckCellFingerprint(dto.Fingerprint, space.CellFingerprint);
         var nodes = dto.Nodes.Select((n, i) => n?.Combination is null || n.Activation is null
                 ? throw new ArchitectureValidationException($"Node {i} of the JSON lacks 'combination' or 'activation'.")
                 : new CellNodeOperation(CellOperationNames.ParseCombination(n.Combination), CellOperationNames.ParseActivation(n.Activation)))
@@ -232,12 +229,7 @@ internal sealed class RecurrentCellArchitecture : IArchitecture, IDrawableArchit
             throw new ArchitectureValidationException($"Activation '{activation}' at {where} is not offered by this space.");
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter() },
-    };
+    private static JsonSerializerOptions JsonOptions => ArchitectureDocument.CellJsonOptions;
 
     private sealed class CellJson
     {

@@ -7,6 +7,22 @@ namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
 /// </summary>
 public sealed record RecurrentCellSearchSpaceOptions
 {
+    /// <summary>Largest <see cref="Nodes"/>: the shared network holds Nodes*(Nodes-1)/2 node-to-node matrices per layer.</summary>
+    internal const int MaxNodes = 32;
+
+    /// <summary>
+    /// Which cell space is searched: Zoph &amp; Le's binary tree (<see cref="RecurrentCellKind.Tree"/>, the default; shaped
+    /// by <see cref="Leaves"/> and <see cref="Combinations"/>) or ENAS's DAG of highway nodes
+    /// (<see cref="RecurrentCellKind.EnasDag"/>; shaped by <see cref="Nodes"/>), the one that supports
+    /// ArchitectureSearchOptions.WeightSharing. Both choose activations from <see cref="Activations"/>.
+    /// </summary>
+    public RecurrentCellKind Cell { get; init; } = RecurrentCellKind.Tree;
+
+    /// <summary>
+    /// Nodes of the ENAS cell (<see cref="RecurrentCellKind.EnasDag"/> only), 1 to 32: 12 as in Pham et al.'s PTB search.
+    /// </summary>
+    public int Nodes { get; init; } = 12;
+
     /// <summary>Leaves of the cell tree: a power of two, at least 2. 8 as in the paper; 4 for quick runs.</summary>
     public int Leaves { get; init; } = 8;
 
@@ -48,6 +64,10 @@ public sealed record RecurrentCellSearchSpaceOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     internal void Validate()
     {
+        if (!Enum.IsDefined(Cell))
+            throw new ArgumentException($"Cell must be Tree or EnasDag, got {Cell}.", nameof(Cell));
+        if (Nodes < 1 || Nodes > MaxNodes)
+            throw new ArgumentException($"Nodes must be between 1 and {MaxNodes}, got {Nodes}.", nameof(Nodes));
         if (Leaves < 2 || (Leaves & (Leaves - 1)) != 0)
             throw new ArgumentException($"Leaves must be a power of two of at least 2, got {Leaves}.", nameof(Leaves));
         if (Combinations is null || Combinations.Count == 0 || Combinations.Distinct().Count() != Combinations.Count)

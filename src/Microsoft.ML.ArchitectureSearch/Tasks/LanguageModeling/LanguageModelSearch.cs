@@ -1,21 +1,24 @@
 using Microsoft.ML.ArchitectureSearch.Execution;
 using Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
-using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.EnasCell;
 using Microsoft.ML.ArchitectureSearch.Training;
 using Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.ArchitectureSearch.Tasks.LanguageModeling;
 
-/// <summary>Language modelling: Zoph &amp; Le's recurrent-cell space, children trained with truncated BPTT.</summary>
+/// <summary>
+/// Language modelling: Zoph &amp; Le's tree-cell space or ENAS's DAG-cell space, children trained with truncated BPTT,
+/// separately or (ENAS space) as sub-graphs of one shared network.
+/// </summary>
 internal sealed class LanguageModelSearch : ITaskSearch
 {
     private readonly int[] _train;
     private readonly int[] _validation;
     private readonly int _vocabularySize;
     private readonly LanguageModelTrainingOptions _training;
-    private readonly RecurrentCellSearchSpace _space;
+    private readonly ISearchSpace _space;
     private readonly int[] _searchTrain;
     private string? _dataFingerprint;
 
@@ -28,7 +31,7 @@ internal sealed class LanguageModelSearch : ITaskSearch
         if (unknown > 0)
             log.Info($"{unknown} validation words are not in the training vocabulary and are scored as <unk>.");
         _vocabularySize = train.Vocabulary.Count;
-        _space = new RecurrentCellSearchSpace(o.RecurrentCellSpace with { VocabularySize = _vocabularySize });
+        _space = LanguageModelSpaces.Create(o.RecurrentCellSpace with { VocabularySize = _vocabularySize });
         _training = o.LanguageModelTraining with { Device = o.Device, BatchSize = o.BatchSize ?? o.LanguageModelTraining.BatchSize };
         Trainer = new LanguageModelChildTrainer(_searchTrain, _validation, null, _vocabularySize, _training);
     }
@@ -38,7 +41,11 @@ internal sealed class LanguageModelSearch : ITaskSearch
     public IChildTrainer Trainer { get; }
 
     public TrainingMemoryEstimate EstimateTrainingMemory(IArchitecture architecture) =>
-        LanguageModelMemoryEstimate.For((RecurrentCellArchitecture)architecture, _training);
+        LanguageModelMemoryEstimate.For((ILanguageModelArchitecture)architecture, _training);
+
+    public ISharedWeightTrainer CreateSharedWeightTrainer(int seed, int sharedEpochs) => _space is EnasCellSearchSpace enas
+        ? new SharedCellTrainer(enas, _searchTrain, _validation, _vocabularySize, _training, seed)
+        : throw new NotSupportedException($"Weight sharing needs the ENAS cell space (RecurrentCellSearchSpaceOptions.Cell = EnasDag); the '{_space.Name}' space has no shared network.");
 
     // Hashed only when a search asks (a FixedArchitecture fit never does).
     public string DataFingerprint => _dataFingerprint ??= Execution.Checkpoints.DataFingerprint.Of("text", _searchTrain, _validation);

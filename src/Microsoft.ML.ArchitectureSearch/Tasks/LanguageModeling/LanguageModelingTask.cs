@@ -14,7 +14,7 @@ namespace Microsoft.ML.ArchitectureSearch.Tasks.LanguageModeling;
 
 /// <summary>
 /// Word-level language modelling: a text column (one sentence per row) in; Perplexity and PredictedNextWord out;
-/// Zoph &amp; Le's recurrent-cell space inside a word language model in between.
+/// a searched recurrent cell (Zoph &amp; Le's tree or ENAS's DAG) inside a word language model in between.
 /// </summary>
 internal sealed class LanguageModelingTask : TaskDefinition
 {
@@ -25,8 +25,8 @@ internal sealed class LanguageModelingTask : TaskDefinition
     public override ArchitectureSearchTask Task => ArchitectureSearchTask.LanguageModeling;
 
     public override void CheckOptions(ArchitectureSearchOptions o) =>
-        ArchitectureSearchOptions.RequireSupported(!o.WeightSharing, nameof(o.WeightSharing),
-            "is not supported for language modeling yet (the shared recurrent cell is not built); use image classification or WeightSharing = false");
+        ArchitectureSearchOptions.RequireSupported(!o.WeightSharing || o.RecurrentCellSpace.Cell == RecurrentCellKind.EnasDag, nameof(o.WeightSharing),
+            "for language modeling needs the ENAS cell space (RecurrentCellSpace.Cell = RecurrentCellKind.EnasDag): Zoph & Le's tree cell has no shared network; set Cell = EnasDag or WeightSharing = false");
 
     public override IEnumerable<SchemaShape.Column> OutputColumns(SchemaShape input, ArchitectureSearchOptions o)
     {
@@ -55,16 +55,16 @@ internal sealed class LanguageModelingTask : TaskDefinition
     public override ITaskSearch CreateSearch(TaskRows train, TaskRows validation, ArchitectureSearchOptions options, ISearchLog log) =>
         new LanguageModelSearch((SentenceRows)train, (SentenceRows)validation, options, log);
 
-    public override IArchitecture DecodeSavedArchitecture(string json) => RecurrentCellSearchSpace.FromStandaloneJson(json);
+    public override IArchitecture DecodeSavedArchitecture(string json) => LanguageModelSpaces.FromStandaloneJson(json);
 
     public override nn.Module<Tensor, Tensor> BuildScoringNetwork(IArchitecture architecture, TaskModelData data)
     {
-        var cell = (RecurrentCellArchitecture)architecture;
+        var cell = (ILanguageModelArchitecture)architecture;
         int vocabulary = ((LanguageModelData)data).Vocabulary.Count;
-        if (cell.CellSpace.Options.VocabularySize != vocabulary)
+        if (cell.ModelOptions.VocabularySize != vocabulary)
             throw new InvalidDataException(
-                $"The saved architecture expects a vocabulary of {cell.CellSpace.Options.VocabularySize} words, the model's vocabulary has {vocabulary}.");
-        return new LanguageModelScoringNetwork(WordLanguageModel.CreateSearched(cell));
+                $"The saved architecture expects a vocabulary of {cell.ModelOptions.VocabularySize} words, the model's vocabulary has {vocabulary}.");
+        return new LanguageModelScoringNetwork(LanguageModelNetworks.Create(cell));
     }
 
     public override IOutputHead CreateHead(ColumnNames columns, TaskModelData data, SharedNetwork network) =>

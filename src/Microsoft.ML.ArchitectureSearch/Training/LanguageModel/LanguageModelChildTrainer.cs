@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 
 /// <summary>
-/// Trains children of <see cref="RecurrentCellSearchSpace"/> as word-level language models (shape from the space's
+/// Trains children of <see cref="RecurrentCellSearchSpace"/> and of the ENAS cell space as word-level language models (shape from the space's
 /// options) and rewards them by validation perplexity. Also trains the LSTM baseline of the same shape.
 /// </summary>
 internal sealed class LanguageModelChildTrainer : IChildTrainer
@@ -33,13 +33,13 @@ internal sealed class LanguageModelChildTrainer : IChildTrainer
 
     public TrainedChild Train(IArchitecture architecture, ChildTrainingSettings settings, CancellationToken cancellationToken = default)
     {
-        if (architecture is not RecurrentCellArchitecture cell)
+        if (architecture is not ILanguageModelArchitecture cell)
             throw new ArgumentException(
                 $"The language-model trainer trains recurrent-cell architectures, got {architecture?.GetType().Name ?? "null"}.", nameof(architecture));
-        if (cell.CellSpace.Options.VocabularySize != _trainer.Corpus.VocabularySize)
+        if (cell.ModelOptions.VocabularySize != _trainer.Corpus.VocabularySize)
             throw new ArgumentException(
-                $"The search space predicts {cell.CellSpace.Options.VocabularySize} words but the corpus has {_trainer.Corpus.VocabularySize}.", nameof(architecture));
-        return TrainModel(WordLanguageModel.CreateSearched(cell), settings, cancellationToken);
+                $"The search space predicts {cell.ModelOptions.VocabularySize} words but the corpus has {_trainer.Corpus.VocabularySize}.", nameof(architecture));
+        return TrainModel(LanguageModelNetworks.Create(cell), settings, cancellationToken);
     }
 
     /// <summary>The LSTM baseline with the embedding, hidden size, layers, dropout and tying of <paramref name="shape"/>.</summary>

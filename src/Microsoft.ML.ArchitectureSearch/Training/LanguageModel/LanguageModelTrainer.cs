@@ -132,31 +132,12 @@ internal sealed class LanguageModelTrainer
                     {
                         var (input, target) = train.Segment(cursor, Options.Bptt);
                         tokens = target.numel();
-                        var (logits, nextH, nextC) = model.forward(input, h, c);
-                        var lossTensor = nn.functional.cross_entropy(logits, target);
-                        loss = lossTensor.item<float>();
+                        loss = TruncatedBpttStep.Run(model, parameters, input, target, ref h, ref c, learningRate, Options.GradientClipNorm);
                         if (!double.IsFinite(loss))
                         {
                             trainTime.Stop();
                             return Result(true, $"Training loss became {loss} in epoch {epoch + 1}, step {step + 1} (learning rate {learningRate}).");
                         }
-                        model.zero_grad();
-                        lossTensor.backward();
-                        nn.utils.clip_grad_norm_(parameters, Options.GradientClipNorm);
-                        using (no_grad())
-                        {
-                            foreach (var p in parameters)
-                            {
-                                var grad = p.grad;
-                                if (grad is not null)
-                                    p.add_(grad, alpha: -learningRate);
-                            }
-                        }
-                        // Truncated BPTT: the state carries over, its history does not.
-                        h.Dispose();
-                        c.Dispose();
-                        h = nextH.detach().MoveToOuterDisposeScope();
-                        c = nextC.detach().MoveToOuterDisposeScope();
                         cursor += input.shape[0];
                     }
                     trainTime.Stop();

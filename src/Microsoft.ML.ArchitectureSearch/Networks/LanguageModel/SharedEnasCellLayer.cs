@@ -1,0 +1,46 @@
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.EnasCell;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
+
+/// <summary>
+/// The shared ENAS cell of a weight-sharing search: node 0's matrices and one [hidden to 2 hidden] matrix for every
+/// (node l, earlier node j) pair, N(N-1)/2 of them, as in Pham et al. (one matrix per pair, shared by the activations
+/// a node may choose). A child is a sub-graph: node l of the <see cref="Child"/> set before a forward pass applies the
+/// pair (l, j) of the node j it reads. The child is a setting rather than an argument so that the unchanged
+/// <see cref="WordLanguageModel"/> (embedding, dropout, decoder) runs the shared cell like any other layer.
+/// </summary>
+internal sealed class SharedEnasCellLayer : EnasCellLayer
+{
+    private readonly ModuleList<Linear> pair_projections;
+    private readonly int _nodes;
+
+    public SharedEnasCellLayer(EnasCellSearchSpace space, int inputSize, int hiddenSize) : base(nameof(SharedEnasCellLayer), inputSize, hiddenSize)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        _nodes = space.Options.Nodes;
+        pair_projections = nn.ModuleList(Enumerable.Range(0, _nodes * (_nodes - 1) / 2)
+            .Select(_ => nn.Linear(hiddenSize, 2L * hiddenSize, hasBias: false)).ToArray());
+        register_module(nameof(pair_projections), pair_projections);
+    }
+
+    /// <summary>The sub-graph the next forward pass computes.</summary>
+    public EnasCellArchitecture? Child { get; set; }
+
+    /// <summary>The shared matrix node <paramref name="node"/> applies when it reads node <paramref name="previous"/>.</summary>
+    public Linear PairProjection(int node, int previous)
+    {
+        if (node < 1 || node >= _nodes || previous < 0 || previous >= node)
+            throw new ArgumentOutOfRangeException(nameof(node), $"No shared matrix for node {node} reading node {previous} in a {_nodes}-node cell.");
+        return pair_projections[node * (node - 1) / 2 + previous];
+    }
+
+    protected override EnasCellArchitecture CurrentCell =>
+        Child is { } child && child.Nodes.Count == _nodes
+            ? child
+            : throw new InvalidOperationException($"The shared ENAS cell runs a child of its own {_nodes}-node space; set Child before the forward pass.");
+
+    protected override Linear NodeProjection(int node, int previous) => PairProjection(node, previous);
+}

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.EnasCell;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
+
+/// <summary>
+/// Trains the shared network of <see cref="EnasCellSearchSpace"/> (a word language model whose layers hold every
+/// child's weights) as ENAS trains its shared weights: truncated BPTT over the search's training stream with the
+/// children's recipe (<see cref="LanguageModelTrainingOptions"/>: batch, BPTT length, plain SGD with gradient clipping),
+/// a freshly sampled child per segment, the state carried across segments and children. The learning rate stays at
+/// its initial value: the plateau decay of separate training needs a validation pass per epoch of one model, which a
+/// shared network does not have. A shared epoch is a pass over the stream, or MaxStepsPerEpoch segments continuing
+/// where the previous epoch stopped. A segment whose loss is not finite leaves the weights as they were.
+/// <para>
+/// A child is scored by its perplexity on shared weights, with dropout off and from a zero state: on one
+/// EvaluationBatchSize x Bptt segment of the validation stream at a random position (ENAS's validation mini-batch), or
+/// on the whole validation stream (up to MaxEvaluationSteps segments). Its reward is the options' <see cref="RewardKind"/>
+/// of that perplexity, as for separately trained children (the default 80^2/ppl^2; ENAS used c/ppl, which
+/// <see cref="RewardKind.Plain"/> gives with c = 1). Initial weights, dropout masks and validation positions come from
+/// the seed.
+/// </para>
+/// </summary>
+internal sealed class SharedCellTrainer : ISharedWeightTrainer
+{
+    private readonly LanguageModelTrainer _evaluator;
+    private readonly LanguageModelTrainingOptions _options;
+    private readonly WordLanguageModel _network;
+    private readonly IReadOnlyList<TorchSharp.Modules.Parameter> _parameters;
+    private readonly TokenBatches _train;
+    private readonly Generator _dropoutGenerator;
+    private readonly Random _random;
+    private Tensor _h;
+    private Tensor _c;
+    private long _cursor;
+
+    public SharedCellTrainer(EnasCellSearchSpace space, int[] train, int[] validation, int vocabularySize, LanguageModelTrainingOptions options, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        if (space.Options.VocabularySize != vocabularySize)
+            throw new ArgumentException($"The search space predicts {space.Options.VocabularySize} words but the corpus has {vocabularySize}.", nameof(space));
+        _evaluator = new LanguageModelTrainer(new LanguageModelCorpus(train, validation, null, vocabularySize), options);
+        _options = _evaluator.Options;
+        Device device = _evaluator.Device;
+        _network = LanguageModelNetworks.CreateShared(space);
+        using (var initGenerator = new Generator((ulong)(uint)seed))
+            _network.ResetParameters(initGenerator);
+        _network.MoveTo(device);
+        _parameters = _network.UniqueParameters();
+        _dropoutGenerator = new Generator((ulong)(uint)seed + 1, device);
+        _network.DropoutGenerator = _dropoutGenerator;
+        _train = new TokenBatches(train, _options.BatchSize, device, "training");
+        (_h, _c) = _network.InitialState(_train.BatchSize);
+        _random = new Random(seed);
+    }
+
+    /// <summary>The shared network (for tests and inspection).</summary>
+    public WordLanguageModel Network => _network;
+
+    public double TrainEpoch(Func<IArchitecture> sampleChild, Func<bool> stop, CancellationToken cancellationToken)
+    {
+        _network.train();
+        int steps = _options.MaxStepsPerEpoch ?? _train.SegmentCount(_options.Bptt);
+        double lossSum = 0;
+        int lossCount = 0;
+        for (int step = 0; step < steps && !stop(); step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_cursor >= _train.Length - 1)
+            {
+                // Wrapped around the training stream: the carried state belongs to its end, start afresh.
+                _cursor = 0;
+                ResetState();
+            }
+            LanguageModelNetworks.SelectChild(_network, (EnasCellArchitecture)sampleChild());
+            using var scope = NewDisposeScope();
+            var (input, target) = _train.Segment(_cursor, _options.Bptt);
+            double loss = TruncatedBpttStep.Run(_network, _parameters, input, target, ref _h, ref _c, _options.LearningRate, _options.GradientClipNorm);
+            _cursor += input.shape[0];
+            if (!double.IsFinite(loss))
+            {
+                ResetState();
+                continue;
+            }
+            lossSum += loss;
+            lossCount++;
+        }
+        return lossCount == 0 ? double.NaN : lossSum / lossCount;
+    }
+
+    public TrialResult Score(IArchitecture child, bool allValidationRows)
+    {
+        var cell = (EnasCellArchitecture)child;
+        var wall = Stopwatch.StartNew();
+        LanguageModelNetworks.SelectChild(_network, cell);
+        int[] tokens = allValidationRows ? _evaluator.Corpus.Valid : ValidationMiniBatch();
+        double perplexity = _evaluator.Evaluate(_network, tokens, "validation");
+        bool failed = !double.IsFinite(perplexity);
+        return new TrialResult
+        {
+            MetricName = allValidationRows ? "shared-weight perplexity (all validation rows)" : "shared-weight perplexity (validation mini-batch)",
+            Reward = LanguageModelRewards.Compute(_options.Reward, perplexity),
+            ValidationMetricPerEpoch = new[] { perplexity },
+            Failed = failed,
+            FailureReason = failed ? $"Shared-weight validation perplexity is {perplexity}." : null,
+            EpochsCompleted = 0,
+            WallTime = wall.Elapsed,
+            ExamplesPerSecond = tokens.Length / Math.Max(wall.Elapsed.TotalSeconds, 1e-9),
+            ParameterCount = cell.ParameterCount,
+        };
+    }
+
+    public void Dispose()
+    {
+        _network.DropoutGenerator = null;
+        _h.Dispose();
+        _c.Dispose();
+        _train.Dispose();
+        _dropoutGenerator.Dispose();
+        _network.Dispose();
+    }
+
+    /// <summary>EvaluationBatchSize streams of Bptt + 1 tokens (one segment) from a random position of the validation stream.</summary>
+    private int[] ValidationMiniBatch()
+    {
+        int[] valid = _evaluator.Corpus.Valid;
+        int length = _options.EvaluationBatchSize * (_options.Bptt + 1);
+        if (valid.Length <= length)
+            return valid;
+        return valid.AsSpan(_random.Next(valid.Length - length + 1), length).ToArray();
+    }
+
+    private void ResetState()
+    {
+        _h.Dispose();
+        _c.Dispose();
+        (_h, _c) = _network.InitialState(_train.BatchSize);
+    }
+}

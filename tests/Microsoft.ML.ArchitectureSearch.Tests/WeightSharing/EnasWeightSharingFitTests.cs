@@ -1,0 +1,47 @@
+using Microsoft.ML.ArchitectureSearch.Execution;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
+using Microsoft.ML.ArchitectureSearch.Tests.Pipeline;
+
+namespace Microsoft.ML.ArchitectureSearch.Tests.WeightSharing;
+
+/// <summary>A weight-sharing language-model Fit in the ENAS cell space on the Penn Treebank lines of testdata/.</summary>
+public sealed class EnasWeightSharingFitTests
+{
+    private const int FinalCandidates = 10;
+
+    [Theory]
+    [InlineData(SearchStrategy.Reinforce)]
+    [InlineData(SearchStrategy.Random)]
+    [InlineData(SearchStrategy.Evolution)]
+    public void WeightSharingFitScoresChildrenOnSharedWeightsAndItsRetrainedWinnerSavesLoadsAndScores(SearchStrategy strategy)
+    {
+        ArchitectureSearchOptions options = EnasCellFitTests.Options();
+        options.Strategy = strategy;
+        options.WeightSharing = true;
+        options.SharedEpochs = 2;
+        options.MaxTrials = 3;
+
+        ArchitectureSearchTransformer model = EnasCellFitTests.FitSaveLoadAndCompare(options);
+
+        Assert.Equal(2 * 3 + FinalCandidates, model.Trials.Count);
+        Assert.All(model.Trials, t => Assert.Equal(TrialKind.Trained, t.Kind));
+        Assert.All(model.Trials.Take(6), t => Assert.Equal("shared-weight perplexity (validation mini-batch)", t.Result.MetricName));
+        TrialRecord[] finalists = model.Trials.Skip(6).ToArray();
+        Assert.All(finalists, t => Assert.Equal("shared-weight perplexity (all validation rows)", t.Result.MetricName));
+        Assert.All(model.Trials, t => Assert.True(double.IsFinite(t.Result.ValidationMetricPerEpoch[0]) && t.Reward > 0));
+        Assert.Equal(finalists.MaxBy(t => t.Reward)!.Hash, model.Architecture.Hash);
+    }
+
+    [Fact]
+    public void WeightSharingWithTheTreeCellIsRefusedNamingTheEnasSpace()
+    {
+        ArchitectureSearchOptions options = EnasCellFitTests.Options();
+        options.WeightSharing = true;
+        options.RecurrentCellSpace = options.RecurrentCellSpace with { Cell = RecurrentCellKind.Tree };
+        var ml = new MLContext(seed: 1);
+
+        var error = Assert.Throws<ArgumentException>(() => ml.Transforms.ArchitectureSearch(options).Fit(EnasCellFitTests.Lines(ml, "ptb.train.txt", 50)));
+
+        Assert.Contains("RecurrentCellSpace.Cell = RecurrentCellKind.EnasDag", error.Message);
+    }
+}
