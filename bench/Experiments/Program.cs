@@ -9,5 +9,6 @@ var root = new RootCommand("Experiments behind BENCHMARKS.md that drive Architec
     new StrategiesBenchmarkCommand(),
     new CifarRecipeCommand(),
     new OnnxAgreementCommand(),
+    new LanguageModelDefaultsCommand(),
 };
 return Cli.Run(root, args);

@@ -14,10 +14,16 @@ internal sealed class LanguageModelOptions
     private readonly Option<int> _hidden = CommonOptions.Count("--hidden", "Embedding and hidden size.", 200);
     private readonly Option<int> _layers = CommonOptions.Layers("Recurrent layers.", 2);
     private readonly Option<int?> _stepsPerEpoch = CommonOptions.OptionalCount("--steps-per-epoch", "Training steps per epoch at most (default: whole epochs).");
+    private readonly Option<string?> _training = CommonOptions.ExistingFile("--training",
+        "LanguageModelTrainingOptions as JSON (camelCase members; those left out keep their defaults); --steps-per-epoch applies on top.");
+    private readonly Option<bool?> _tieWeights = new("--tie-weights")
+    {
+        Description = "Share the embedding with the decoder: true or false (default: the space's default).", HelpName = "true|false",
+    };
 
     public LanguageModelOptions(System.CommandLine.Command command)
     {
-        foreach (Option option in new Option[] { _leaves, _hidden, _layers, _stepsPerEpoch })
+        foreach (Option option in new Option[] { _leaves, _hidden, _layers, _stepsPerEpoch, _training, _tieWeights })
             command.Options.Add(option);
     }
 
@@ -25,10 +31,18 @@ internal sealed class LanguageModelOptions
     public RecurrentCellSearchSpaceOptions CellShape(RecurrentCellSearchSpaceOptions shape, ParseResult parse)
     {
         int hidden = parse.GetValue(_hidden);
-        return shape with { Leaves = parse.GetValue(_leaves), EmbeddingSize = hidden, HiddenSize = hidden, Layers = parse.GetValue(_layers) };
+        shape = shape with { Leaves = parse.GetValue(_leaves), EmbeddingSize = hidden, HiddenSize = hidden, Layers = parse.GetValue(_layers) };
+        return parse.GetValue(_tieWeights) is { } tie ? shape with { TieWeights = tie } : shape;
     }
 
-    /// <summary>The training options (--steps-per-epoch caps an epoch) over <paramref name="training"/>.</summary>
-    public LanguageModelTrainingOptions Training(LanguageModelTrainingOptions training, ParseResult parse) =>
-        parse.GetValue(_stepsPerEpoch) is { } steps ? training with { MaxStepsPerEpoch = steps } : training;
+    /// <summary>
+    /// The training options: --training's file in place of <paramref name="training"/> (keeping its device), then
+    /// --steps-per-epoch capping an epoch.
+    /// </summary>
+    public LanguageModelTrainingOptions Training(LanguageModelTrainingOptions training, ParseResult parse)
+    {
+        if (parse.ReadJson<LanguageModelTrainingOptions>(_training) is { } file)
+            training = file with { Device = file.Device ?? training.Device };
+        return parse.GetValue(_stepsPerEpoch) is { } steps ? training with { MaxStepsPerEpoch = steps } : training;
+    }
 }

@@ -14,7 +14,8 @@ internal static class LanguageModelMemoryEstimate
         // logits, their log-softmax and its gradient, which dominate with a large vocabulary.
         double perLayer = (double)o.HiddenSize * (2.0 * leaves + 2.0 * (2 * leaves - 1) + 4);
         double perToken = o.EmbeddingSize + o.Layers * perLayer + 3.0 * o.VocabularySize;
-        // Weights, gradients (plain SGD keeps no other state).
-        return TrainingMemoryEstimate.Of(architecture.ParameterCount, 2, 2 * perToken * training.Bptt, training.BatchSize);
+        // Weights and gradients, and Adam's two moments (plain SGD keeps no other state).
+        int copies = training.Optimizer == LanguageModelOptimizer.Adam ? 4 : 2;
+        return TrainingMemoryEstimate.Of(architecture.ParameterCount, copies, 2 * perToken * training.Bptt, training.BatchSize);
     }
 }

@@ -81,6 +81,10 @@ internal sealed class LanguageModelTrainer
         long trainedTokens = 0;
         var trainTime = new Stopwatch();
         var (h, c) = model.InitialState(train.BatchSize);
+        // SGD needs no state, so it stays the plain in-place update it always was (same arithmetic, same results).
+        using var adam = Options.Optimizer == LanguageModelOptimizer.Adam
+            ? optim.Adam(parameters, learningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0)
+            : null;
 
         TrialResult Result(bool failed = false, string? reason = null, double? test = null) => new()
         {
@@ -140,15 +144,10 @@ internal sealed class LanguageModelTrainer
                         model.zero_grad();
                         lossTensor.backward();
                         nn.utils.clip_grad_norm_(parameters, Options.GradientClipNorm);
-                        using (no_grad())
-                        {
-                            foreach (var p in parameters)
-                            {
-                                var grad = p.grad;
-                                if (grad is not null)
-                                    p.add_(grad, alpha: -learningRate);
-                            }
-                        }
+                        if (adam is not null)
+                            adam.step();
+                        else
+                            SgdStep(parameters, learningRate);
                         // Truncated BPTT: the state carries over, its history does not.
                         h.Dispose();
                         c.Dispose();
@@ -170,7 +169,11 @@ internal sealed class LanguageModelTrainer
                 if (validPerplexity < best)
                     best = validPerplexity;
                 else
+                {
                     learningRate /= Options.LearningRateDecay;
+                    if (adam is not null)
+                        foreach (var group in adam.ParamGroups) group.LearningRate = learningRate;
+                }
                 if (settings.ContinueAfterEpoch is { } shouldContinue && !shouldContinue(epoch, validPerplexity))
                     break;
                 if (settings.TimeLimit is { } timeLimit && wall.Elapsed >= timeLimit)
@@ -190,6 +193,17 @@ internal sealed class LanguageModelTrainer
         {
             h.Dispose();
             c.Dispose();
+        }
+    }
+
+    private static void SgdStep(IReadOnlyList<Parameter> parameters, double learningRate)
+    {
+        using var _ = no_grad();
+        foreach (var p in parameters)
+        {
+            var grad = p.grad;
+            if (grad is not null)
+                p.add_(grad, alpha: -learningRate);
         }
     }
 

@@ -17,7 +17,10 @@ public sealed record LanguageModelTrainingOptions
     /// <summary>Parallel streams for validation and test perplexity.</summary>
     public int EvaluationBatchSize { get; init; } = 10;
 
-    /// <summary>Initial SGD learning rate (divided on a validation plateau).</summary>
+    /// <summary>How the weights are updated after each segment.</summary>
+    public LanguageModelOptimizer Optimizer { get; init; } = LanguageModelOptimizer.Sgd;
+
+    /// <summary>Initial learning rate of <see cref="Optimizer"/> (divided on a validation plateau).</summary>
     public double LearningRate { get; init; } = 20;
 
     /// <summary>Global gradient norm is clipped to this before every update.</summary>
@@ -43,6 +46,7 @@ public sealed record LanguageModelTrainingOptions
 
     internal void Validate()
     {
+        if (!Enum.IsDefined(Optimizer)) throw new ArgumentException($"Optimizer {(int)Optimizer} is not a LanguageModelOptimizer.", nameof(Optimizer));
         if (BatchSize < 1) throw new ArgumentException($"BatchSize must be positive, got {BatchSize}.", nameof(BatchSize));
         if (Bptt < 1) throw new ArgumentException($"Bptt must be positive, got {Bptt}.", nameof(Bptt));
         if (EvaluationBatchSize < 1) throw new ArgumentException($"EvaluationBatchSize must be positive, got {EvaluationBatchSize}.", nameof(EvaluationBatchSize));
