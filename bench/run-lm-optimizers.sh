@@ -11,11 +11,11 @@ DATA=${DATA:-../shared/data/ptb}
 OUT=bench/results/lm-optimizers
 mkdir -p "$OUT"
 declare -A CONFIGS=(
-  [sgd]='{"optimizer": "Sgd", "learningRate": 20}'
-  [adam]='{"optimizer": "Adam", "learningRate": 0.002}'
-  [adamtie]='{"optimizer": "Adam", "learningRate": 0.002}|--tie-weights true'
-  [a5]='{"optimizer": "Adam", "learningRate": 0.005}'
-  [a10]='{"optimizer": "Adam", "learningRate": 0.01}'
+  [sgd]='{"optimizer": "Sgd", "learningRate": 20, "batchSize": 20}'
+  [adam]='{"optimizer": "Adam", "learningRate": 0.002, "batchSize": 20}'
+  [adamtie]='{"optimizer": "Adam", "learningRate": 0.002, "batchSize": 20}|--tie-weights true'
+  [a5]='{"optimizer": "Adam", "learningRate": 0.005, "batchSize": 20}'
+  [a10]='{"optimizer": "Adam", "learningRate": 0.01, "batchSize": 20}'
   [a3b10]='{"optimizer": "Adam", "learningRate": 0.003, "batchSize": 10}'
 )
 names=("$@"); [ ${#names[@]} -eq 0 ] && names=(sgd adam adamtie a5 a10 a3b10)
