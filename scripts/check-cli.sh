@@ -51,7 +51,7 @@ expect 1 "--training" "not valid LanguageModelTrainingOptions JSON" "optimiser" 
 rm -f "$bad"
 expect 0 "--objective" "none|parameters|multiply-adds|latency" "--target" "--cost-weight" -- "$examples" cifar10 --help
 expect 0 "--objective" "--target" "--cost-weight" "--tie-weights" -- "$examples" ptb --help
-expect 2 "--objective" "fast" -- "$examples" cifar10 --objective fast --target 2
+expect 2 "fast" "latency" -- "$examples" cifar10 --objective fast --target 2
 expect 2 "--objective latency needs --target" -- "$examples" cifar10 --objective latency
 expect 2 "--target" "-1" -- "$examples" cifar10 --objective latency --target -1
 expect 2 "--cost-weight" "0.5" -- "$examples" cifar10 --objective latency --target 2 --cost-weight 0.5
