@@ -21,7 +21,8 @@ nice -n "$NICE" dotnet build bench/Experiments -c Release -v q -nologo > /dev/nu
 { echo "commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench/Experiments || echo ' + uncommitted changes')"
   echo "DATA=$DATA NODES=$NODES HIDDEN=$HIDDEN LAYERS=$LAYERS STEPS=$STEPS SHARED_EPOCHS=$SHARED_EPOCHS TRIALS=$TRIALS SEARCH_VALID=$SEARCH_VALID FINAL_EPOCHS=$FINAL_EPOCHS SEED=$SEED nice $NICE OMP_NUM_THREADS=1"
   grep -m1 'model name' /proc/cpuinfo; nproc; } > "$OUT/machine.txt"
-MODEL=(--hidden "$HIDDEN" --layers "$LAYERS" --steps-per-epoch "$STEPS" --enas-nodes "$NODES" --device cpu)
+# The recipe the recorded run used (SGD at 20 over 20 streams, the language-model defaults before issue 14 changed them).
+MODEL=(--hidden "$HIDDEN" --layers "$LAYERS" --steps-per-epoch "$STEPS" --enas-nodes "$NODES" --device cpu --training bench/training-lm-sgd.json)
 run() { # name, command...
   local name=$1; shift
   { echo "$name started $(date -u +%FT%TZ)"; uptime; ps -eo ni=,pcpu=,comm= --sort=-pcpu | head -8; } > "$OUT/$name.log"

@@ -48,7 +48,17 @@ bad=$(mktemp --suffix .json); echo '{"batchSise": 3}' > "$bad"
 expect 1 "--training" "not valid CnnTrainingOptions JSON" "batchSise" -- "$examples" cifar10 --training "$bad"
 echo '{"layerCount": "six"}' > "$bad"
 expect 1 "--space" "not valid CnnSearchSpaceOptions JSON" -- "$examples" cifar10 --space "$bad"
+echo '{"optimiser": "Adam"}' > "$bad"
+expect 1 "--training" "not valid LanguageModelTrainingOptions JSON" "optimiser" -- "$examples" ptb --training "$bad"
 rm -f "$bad"
+expect 0 "--objective" "none|parameters|multiply-adds|latency" "--target" "--cost-weight" -- "$examples" cifar10 --help
+expect 0 "--objective" "--target" "--cost-weight" "--tie-weights" -- "$examples" ptb --help
+expect 2 "fast" "latency" -- "$examples" cifar10 --objective fast --target 2
+expect 2 "--objective latency needs --target" -- "$examples" cifar10 --objective latency
+expect 2 "--target" "-1" -- "$examples" cifar10 --objective latency --target -1
+expect 2 "--cost-weight" "0.5" -- "$examples" cifar10 --objective latency --target 2 --cost-weight 0.5
+expect 2 "--target and --cost-weight need --objective" -- "$examples" ptb --target 2
+expect 0 lm-defaults -- "$experiments" --help
 expect 2 "nosuchcommand" -- "$examples" nosuchcommand
 expect 0 ptb-final bench-strategies "--model" -- "$experiments" --help
 expect 2 "--epochs" -- "$experiments" ptb-final --model lstm --epochs 0

@@ -12,5 +12,6 @@ var root = new RootCommand("Experiments behind BENCHMARKS.md that drive Architec
     new SoakCommand(),
     new MemoryEstimateCommand(),
     new OnnxLanguageModelCommand(),
+    new LanguageModelDefaultsCommand(),
 };
 return Cli.Run(root, args);

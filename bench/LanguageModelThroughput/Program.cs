@@ -15,6 +15,8 @@ torch.set_num_threads(threads);
 var corpus = LoadPtb(folder);
 Console.WriteLine($"PTB: {corpus.Train.Length:N0} train tokens, vocabulary {corpus.VocabularySize}, threads {torch.get_num_threads()}");
 var shape = new RecurrentCellSearchSpaceOptions { VocabularySize = corpus.VocabularySize };
+// The PyTorch peer's recipe (batch 20, plain SGD at learning rate 20), not the library's defaults, so the two do the same work.
+var recipe = new LanguageModelTrainingOptions { Optimizer = LanguageModelOptimizer.Sgd, LearningRate = 20, BatchSize = 20, Device = "cpu" };
 var space = new RecurrentCellSearchSpace(shape);
 // A fixed 8-leaf cell: random operations from seed 0 (memory node moved off the inject node if they coincide).
 var random = new Random(0);
@@ -26,7 +28,7 @@ Console.WriteLine(cell.Describe());
 if (args.Length > 3 && args[3] == "epoch")
 {
     // One full epoch of the LSTM baseline with full validation and test: a sanity check against the PyTorch recipe.
-    var full = new LanguageModelChildTrainer(corpus, new LanguageModelTrainingOptions { Device = "cpu" });
+    var full = new LanguageModelChildTrainer(corpus, recipe);
     using var child = full.TrainLstmBaseline(shape, new ChildTrainingSettings { Seed = 1, EvaluateTest = true });
     var r = child.Result;
     Console.WriteLine($"LSTM 2x200, 1 epoch: train loss {r.TrainLossPerEpoch[0]:F3}, valid ppl {r.ValidationMetricPerEpoch[0]:F1}, " +
@@ -39,9 +41,9 @@ Measure("8-leaf cell 2x200", t => t.Train(cell, new ChildTrainingSettings { Seed
 
 void Measure(string name, Func<LanguageModelChildTrainer, TrainedChild> train)
 {
-    var warm = new LanguageModelChildTrainer(corpus, new LanguageModelTrainingOptions { MaxStepsPerEpoch = 3, MaxEvaluationSteps = 1, Device = "cpu" });
+    var warm = new LanguageModelChildTrainer(corpus, recipe with { MaxStepsPerEpoch = 3, MaxEvaluationSteps = 1 });
     using (train(warm)) { }
-    var trainer = new LanguageModelChildTrainer(corpus, new LanguageModelTrainingOptions { MaxStepsPerEpoch = steps, MaxEvaluationSteps = 1, Device = "cpu" });
+    var trainer = new LanguageModelChildTrainer(corpus, recipe with { MaxStepsPerEpoch = steps, MaxEvaluationSteps = 1 });
     var wall = Stopwatch.StartNew();
     using var child = train(trainer);
     var r = child.Result;

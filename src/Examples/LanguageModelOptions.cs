@@ -17,9 +17,16 @@ internal sealed class LanguageModelOptions
     private readonly Option<int?> _enasNodes = CommonOptions.OptionalCount("--enas-nodes",
         "Search ENAS's DAG cell of this many nodes (Pham et al. 2018; 12 in the paper) instead of Zoph & Le's tree cell; needed by --weight-sharing.");
 
+    private readonly Option<string?> _training = CommonOptions.ExistingFile("--training",
+        "LanguageModelTrainingOptions as JSON (camelCase members; those left out keep their defaults); --steps-per-epoch applies on top.");
+    private readonly Option<bool?> _tieWeights = new("--tie-weights")
+    {
+        Description = "Share the embedding with the decoder: true or false (default: the space's default).", HelpName = "true|false",
+    };
+
     public LanguageModelOptions(System.CommandLine.Command command)
     {
-        foreach (Option option in new Option[] { _leaves, _hidden, _layers, _stepsPerEpoch, _enasNodes })
+        foreach (Option option in new Option[] { _leaves, _hidden, _layers, _stepsPerEpoch, _enasNodes, _training, _tieWeights })
             command.Options.Add(option);
     }
 
@@ -28,10 +35,18 @@ internal sealed class LanguageModelOptions
     {
         int hidden = parse.GetValue(_hidden);
         shape = shape with { Leaves = parse.GetValue(_leaves), EmbeddingSize = hidden, HiddenSize = hidden, Layers = parse.GetValue(_layers) };
+        shape = parse.GetValue(_tieWeights) is { } tie ? shape with { TieWeights = tie } : shape;
         return parse.GetValue(_enasNodes) is { } nodes ? shape with { Cell = RecurrentCellKind.EnasDag, Nodes = nodes } : shape;
     }
 
-    /// <summary>The training options (--steps-per-epoch caps an epoch) over <paramref name="training"/>.</summary>
-    public LanguageModelTrainingOptions Training(LanguageModelTrainingOptions training, ParseResult parse) =>
-        parse.GetValue(_stepsPerEpoch) is { } steps ? training with { MaxStepsPerEpoch = steps } : training;
+    /// <summary>
+    /// The training options: --training's file in place of <paramref name="training"/> (keeping its device), then
+    /// --steps-per-epoch capping an epoch.
+    /// </summary>
+    public LanguageModelTrainingOptions Training(LanguageModelTrainingOptions training, ParseResult parse)
+    {
+        if (parse.ReadJson<LanguageModelTrainingOptions>(_training) is { } file)
+            training = file with { Device = file.Device ?? training.Device };
+        return parse.GetValue(_stepsPerEpoch) is { } steps ? training with { MaxStepsPerEpoch = steps } : training;
+    }
 }

@@ -14,6 +14,7 @@ internal sealed class SearchCommandOptions
     private readonly Option<string?> _architecture = CommonOptions.Architecture("No search: train this architecture JSON (a best-architecture.json) for --final-epochs.");
     private readonly Option<string?> _checkpoint = new("--checkpoint") { Description = "Folder that keeps the search's state; a rerun resumes from it.", HelpName = "DIR" };
     private readonly Option<string> _device = CommonOptions.Device();
+    private readonly ObjectiveOptions _objective;
     private readonly Option<bool> _noReferences = new("--no-references")
     {
         Description = "Start the search from nothing: do not train the space's reference architectures (plain and dense 3x3 stacks, LSTM and NAS cells) first.",
@@ -37,6 +38,7 @@ internal sealed class SearchCommandOptions
         foreach (Option option in new Option[] { DataDirectory, Output, _strategy, _trials, _trialEpochs, _finalEpochs, _seed, _parallelism,
                      _maxMinutes, _childrenPerUpdate, _searchSize, _architecture, _checkpoint, _device, _noReferences })
             command.Options.Add(option);
+        _objective = new ObjectiveOptions(command);
     }
 
     public CommonOptions.DataDirectoryOption DataDirectory { get; }
@@ -62,6 +64,7 @@ internal sealed class SearchCommandOptions
         options.CheckpointDirectory = parse.GetValue(_checkpoint);
         options.Device = parse.GetValue(_device)!;
         if (parse.GetValue(_noReferences)) options.InitialArchitectures = Array.Empty<string>();
+        options.Objective = _objective.Objective(parse);
         return options;
     }
 
@@ -71,7 +74,8 @@ internal sealed class SearchCommandOptions
               (o.SearchTrainingRows is null ? "" : $" on the first {o.SearchTrainingRows} training rows") +
               $", final {o.FinalEpochs} epochs, seed {o.Seed}, parallelism {o.Parallelism}" +
               (o.WeightSharing || o.InitialArchitectures is { Count: 0 } ? ", no reference architectures" : ", the space's reference architectures first") +
-              (o.CheckpointDirectory is null ? "" : $", checkpoint {o.CheckpointDirectory}")
+              (o.CheckpointDirectory is null ? "" : $", checkpoint {o.CheckpointDirectory}") +
+              (o.Objective.Cost == Objectives.ObjectiveCost.None ? "" : $", {ObjectiveOptions.Describe(o.Objective)}")
             : $"{title}: no search, the fixed architecture trained for {o.FinalEpochs} epochs, seed {o.Seed}");
 
     /// <summary>

@@ -49,6 +49,7 @@ public sealed class LibraryShapeTests
         "Microsoft.ML.ArchitectureSearch.Strategies.Reinforce.ReinforceOptions",
         "Microsoft.ML.ArchitectureSearch.Training.Cnn.CnnTrainingOptions",
         "Microsoft.ML.ArchitectureSearch.Training.Cnn.LearningRateSchedule",
+        "Microsoft.ML.ArchitectureSearch.Training.LanguageModel.LanguageModelOptimizer",
         "Microsoft.ML.ArchitectureSearch.Training.LanguageModel.LanguageModelTrainingOptions",
         "Microsoft.ML.ArchitectureSearch.Training.RewardKind",
         "Microsoft.ML.ArchitectureSearch.Training.TrialResult",

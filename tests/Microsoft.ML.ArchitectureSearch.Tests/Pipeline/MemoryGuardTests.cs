@@ -2,9 +2,12 @@ using System.Text.Json;
 using Microsoft.ML.ArchitectureSearch.Execution;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell.References;
 using Microsoft.ML.ArchitectureSearch.Tests.Execution;
 using Microsoft.ML.ArchitectureSearch.Training;
 using Microsoft.ML.ArchitectureSearch.Training.Cnn;
+using Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 
 namespace Microsoft.ML.ArchitectureSearch.Tests.Pipeline;
 
@@ -95,5 +98,18 @@ public sealed class MemoryGuardTests
         Assert.Equal(4 * small.Activations, large.Activations);
         // At least the input image and every layer's output, forward and backward, at 4 bytes a value.
         Assert.True(small.Activations >= 16 * 2 * 4 * (3 * 32 * 32 + 2 * 24 * 32 * 32));
+    }
+
+    [Fact]
+    public void TheLanguageModelEstimateCountsAdamsTwoMomentsBesideTheWeightsAndGradients()
+    {
+        var space = new RecurrentCellSearchSpace(new RecurrentCellSearchSpaceOptions { VocabularySize = 1000 });
+        RecurrentCellArchitecture architecture = RecurrentCellReferences.Lstm(space)!;
+        TrainingMemoryEstimate sgd = LanguageModelMemoryEstimate.For(architecture, new LanguageModelTrainingOptions { Optimizer = LanguageModelOptimizer.Sgd });
+        TrainingMemoryEstimate adam = LanguageModelMemoryEstimate.For(architecture, new LanguageModelTrainingOptions { Optimizer = LanguageModelOptimizer.Adam });
+
+        Assert.Equal(8.0 * architecture.ParameterCount, sgd.Weights); // float32 weights and gradients
+        Assert.Equal(16.0 * architecture.ParameterCount, adam.Weights); // and Adam's first and second moments
+        Assert.Equal(sgd.Activations, adam.Activations);
     }
 }

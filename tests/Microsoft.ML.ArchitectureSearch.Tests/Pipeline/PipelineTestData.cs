@@ -78,6 +78,21 @@ public static class PipelineTestData
     public static string[] ReadPtb(string fileName, int maxLines) =>
         File.ReadLines(Path.Combine(TestDataDirectory, "ptb", fileName)).Take(maxLines).ToArray();
 
+    /// <summary>
+    /// Perplexity of the unigram model of <paramref name="trainLines"/>' words on <paramref name="heldOut"/>: words and
+    /// each line's <c>&lt;eos&gt;</c>, a held-out word the training lines lack read as <c>&lt;unk&gt;</c> (as the
+    /// vocabulary reads it), a token never counted given half a count.
+    /// </summary>
+    public static double UnigramPerplexity(IReadOnlyCollection<string> trainLines, IReadOnlyCollection<string> heldOut)
+    {
+        var vocabulary = new HashSet<string>(trainLines.SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+        IEnumerable<string> Tokens(IEnumerable<string> lines) => lines.SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(w => vocabulary.Contains(w) ? w : "<unk>").Append("<eos>"));
+        var counts = Tokens(trainLines).GroupBy(w => w).ToDictionary(g => g.Key, g => (double)g.Count());
+        double total = counts.Values.Sum();
+        return Math.Exp(-Tokens(heldOut).Average(w => Math.Log(counts.GetValueOrDefault(w, 0.5) / total)));
+    }
+
     /// <summary>A prediction as exact text: the key and each score's IEEE bits, so equality means bitwise equality.</summary>
     public static string Format(CifarPrediction prediction) =>
         prediction.PredictedLabel + ":" + string.Join(",", prediction.Score.Select(s => BitConverter.SingleToInt32Bits(s).ToString("x8")));

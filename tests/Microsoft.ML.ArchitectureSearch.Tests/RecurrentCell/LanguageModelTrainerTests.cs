@@ -19,7 +19,7 @@ public class LanguageModelTrainerTests
     private static LanguageModelTrainingOptions Quick(double learningRate = 20) => new()
     {
         BatchSize = 16, Bptt = 20, EvaluationBatchSize = 10, MaxStepsPerEpoch = 15, MaxEvaluationSteps = 4,
-        LearningRate = learningRate, Device = "cpu",
+        Optimizer = LanguageModelOptimizer.Sgd, LearningRate = learningRate, Device = "cpu",
     };
 
     /// <summary>An LSTM-like searched cell: gates from sigmoid leaves, memory path through an added c_(t-1).</summary>
@@ -54,6 +54,17 @@ public class LanguageModelTrainerTests
         Assert.Equal(LanguageModelRewards.Compute(RewardKind.ZophLe, r.BestValidationMetric), r.Reward, 12);
         Assert.True(r.ExamplesPerSecond > 0);
         Assert.False(child.Network!.training);
+    }
+
+    [Fact]
+    public void AdamLowersTheLstmsTrainingLossOnPtb()
+    {
+        var trainer = new LanguageModelChildTrainer(Corpus.Value, Quick() with { Optimizer = LanguageModelOptimizer.Adam, LearningRate = 0.002 });
+        using var child = trainer.TrainLstmBaseline(Shape(), new ChildTrainingSettings { Epochs = 3, Seed = 1 });
+        var r = child.Result;
+        Assert.False(r.Failed, r.FailureReason);
+        Assert.True(r.TrainLossPerEpoch[2] < r.TrainLossPerEpoch[0] - 0.3, string.Join(", ", r.TrainLossPerEpoch));
+        Assert.True(r.BestValidationMetric < 0.5 * Corpus.Value.VocabularySize, $"validation perplexity {r.BestValidationMetric}");
     }
 
     [Fact]

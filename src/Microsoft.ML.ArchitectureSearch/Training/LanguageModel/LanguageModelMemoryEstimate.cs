@@ -17,8 +17,9 @@ internal static class LanguageModelMemoryEstimate
         // beside every saved value gave 11.2 MiB.
         double perLayer = (double)o.HiddenSize * (CellActivationsPerToken(architecture) + 4);
         double perToken = o.EmbeddingSize + o.Layers * perLayer + 4.0 * o.VocabularySize;
-        // Weights, gradients (plain SGD keeps no other state).
-        return TrainingMemoryEstimate.Of(architecture.ParameterCount, 2, perToken * training.Bptt, training.BatchSize);
+        // Weights and gradients, and Adam's two moments (plain SGD keeps no other state).
+        int copies = training.Optimizer == LanguageModelOptimizer.Adam ? 4 : 2;
+        return TrainingMemoryEstimate.Of(architecture.ParameterCount, copies, perToken * training.Bptt, training.BatchSize);
     }
 
     /// <summary>Vectors of width hidden one cell step keeps per token.</summary>

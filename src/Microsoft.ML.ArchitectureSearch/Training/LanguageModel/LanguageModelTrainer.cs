@@ -84,6 +84,10 @@ internal sealed class LanguageModelTrainer
         long trainedTokens = 0;
         var trainTime = new Stopwatch();
         var (h, c) = model.InitialState(train.BatchSize);
+        // SGD needs no state, so it stays the plain in-place update it always was (same arithmetic, same results).
+        using var adam = Options.Optimizer == LanguageModelOptimizer.Adam
+            ? optim.Adam(parameters, learningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0)
+            : null;
 
         TrialResult Result(bool failed = false, string? reason = null, double? test = null) => new()
         {
@@ -132,7 +136,7 @@ internal sealed class LanguageModelTrainer
                     {
                         var (input, target) = train.Segment(cursor, Options.Bptt);
                         tokens = target.numel();
-                        loss = TruncatedBpttStep.Run(model, parameters, input, target, ref h, ref c, learningRate, Options.GradientClipNorm);
+                        loss = TruncatedBpttStep.Run(model, parameters, input, target, ref h, ref c, adam, learningRate, Options.GradientClipNorm);
                         if (!double.IsFinite(loss))
                         {
                             trainTime.Stop();
@@ -154,7 +158,11 @@ internal sealed class LanguageModelTrainer
                 if (validPerplexity < best)
                     best = validPerplexity;
                 else
+                {
                     learningRate /= Options.LearningRateDecay;
+                    if (adam is not null)
+                        foreach (var group in adam.ParamGroups) group.LearningRate = learningRate;
+                }
                 if (settings.ContinueAfterEpoch is { } shouldContinue && !shouldContinue(epoch, validPerplexity))
                     break;
                 if (settings.TimeLimit is { } timeLimit && wall.Elapsed >= timeLimit)

@@ -1,8 +1,11 @@
 using System.Diagnostics;
+using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
 using Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
+using Microsoft.ML.ArchitectureSearch.Randomness;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.EnasCell;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
@@ -10,7 +13,7 @@ namespace Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 /// <summary>
 /// Trains the shared network of <see cref="EnasCellSearchSpace"/> (a word language model whose layers hold every
 /// child's weights) as ENAS trains its shared weights: truncated BPTT over the search's training stream with the
-/// children's recipe (<see cref="LanguageModelTrainingOptions"/>: batch, BPTT length, plain SGD with gradient clipping),
+/// children's recipe (<see cref="LanguageModelTrainingOptions"/>: batch, BPTT length, gradient clipping, its optimizer),
 /// a freshly sampled child per segment, the state carried across segments and children. The learning rate stays at
 /// its initial value: the plateau decay of separate training needs a validation pass per epoch of one model, which a
 /// shared network does not have. A shared epoch is a pass over the stream, or MaxStepsPerEpoch segments continuing
@@ -32,7 +35,9 @@ internal sealed class SharedCellTrainer : ISharedWeightTrainer
     private readonly IReadOnlyList<TorchSharp.Modules.Parameter> _parameters;
     private readonly TokenBatches _train;
     private readonly Generator _dropoutGenerator;
-    private readonly Random _random;
+    private readonly SavableRandom _random;
+    private readonly OptimizerHelper _optimizer;
+    private readonly string _spaceFingerprint;
     private Tensor _h;
     private Tensor _c;
     private long _cursor;
@@ -50,11 +55,17 @@ internal sealed class SharedCellTrainer : ISharedWeightTrainer
             _network.ResetParameters(initGenerator);
         _network.MoveTo(device);
         _parameters = _network.UniqueParameters();
+        // An optimizer object even for SGD (no momentum: the same update as the child trainer's in-place one), so that
+        // its state and the weights are saved together at a checkpoint.
+        _optimizer = _options.Optimizer == LanguageModelOptimizer.Adam
+            ? optim.Adam(_parameters, _options.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0)
+            : optim.SGD(_parameters, _options.LearningRate);
+        _spaceFingerprint = space.Fingerprint;
         _dropoutGenerator = new Generator((ulong)(uint)seed + 1, device);
         _network.DropoutGenerator = _dropoutGenerator;
-        _train = new TokenBatches(train, _options.BatchSize, device, "training");
+        _train = new TokenBatches(train, _options.BatchSize, device, "training", "BatchSize");
         (_h, _c) = _network.InitialState(_train.BatchSize);
-        _random = new Random(seed);
+        _random = new SavableRandom(seed);
     }
 
     /// <summary>The shared network (for tests and inspection).</summary>
@@ -78,7 +89,7 @@ internal sealed class SharedCellTrainer : ISharedWeightTrainer
             LanguageModelNetworks.SelectChild(_network, (EnasCellArchitecture)sampleChild());
             using var scope = NewDisposeScope();
             var (input, target) = _train.Segment(_cursor, _options.Bptt);
-            double loss = TruncatedBpttStep.Run(_network, _parameters, input, target, ref _h, ref _c, _options.LearningRate, _options.GradientClipNorm);
+            double loss = TruncatedBpttStep.Run(_network, _parameters, input, target, ref _h, ref _c, _optimizer, _options.LearningRate, _options.GradientClipNorm);
             _cursor += input.shape[0];
             if (!double.IsFinite(loss))
             {
@@ -113,8 +124,70 @@ internal sealed class SharedCellTrainer : ISharedWeightTrainer
         };
     }
 
+    private const string StateSignature = "shared ENAS cell training state 1";
+
+    public void SaveState(Stream stream)
+    {
+        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        writer.Write(StateSignature);
+        writer.Write(_spaceFingerprint);
+        writer.Write(_cursor);
+        _random.Write(writer);
+        using (Tensor generatorState = _dropoutGenerator.get_state())
+        {
+            byte[] bytes = generatorState.data<byte>().ToArray();
+            writer.Write(bytes.Length);
+            writer.Write(bytes);
+        }
+        NetworkOptimizerState.Write(writer, _network, _optimizer);
+        // The carried recurrent state: training continues from it, as an uninterrupted run would.
+        StateBlock.Write(writer, block =>
+        {
+            using var blockWriter = new BinaryWriter(block, System.Text.Encoding.UTF8, leaveOpen: true);
+            _h.Save(blockWriter);
+            _c.Save(blockWriter);
+        });
+    }
+
+    public void LoadState(Stream stream)
+    {
+        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            if (reader.ReadString() != StateSignature)
+                throw new InvalidDataException("The stream is not a saved shared ENAS cell training state.");
+            string fingerprint = reader.ReadString();
+            if (fingerprint != _spaceFingerprint)
+                throw new InvalidDataException(
+                    $"The saved shared ENAS cell state belongs to another search space (fingerprint {UserText.Quote(fingerprint)}, this space {UserText.Quote(_spaceFingerprint)}).");
+            long cursor = reader.ReadInt64();
+            if (cursor < 0 || cursor >= _train.Length)
+                throw new InvalidDataException($"The saved shared ENAS cell state is at token {cursor}, outside this training stream's 0..{_train.Length - 1}.");
+            _random.Read(reader);
+            int generatorLength = reader.ReadInt32();
+            if (generatorLength is < 0 or > 1 << 20)
+                throw new InvalidDataException($"The saved dropout generator state claims {generatorLength} bytes.");
+            byte[] generatorState = reader.ReadBytes(generatorLength);
+            if (generatorState.Length != generatorLength)
+                throw new EndOfStreamException();
+            NetworkOptimizerState.Read(reader, _network, _optimizer, "shared network");
+            using var block = new MemoryStream(StateBlock.Read(reader, "recurrent state"), writable: false);
+            using var blockReader = new BinaryReader(block);
+            _h.Load(blockReader);
+            _c.Load(blockReader);
+            using (Tensor state = torch.tensor(generatorState, ScalarType.Byte))
+                _dropoutGenerator.set_state(state);
+            _cursor = cursor;
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException("The saved shared ENAS cell training state is truncated.");
+        }
+    }
+
     public void Dispose()
     {
+        _optimizer.Dispose();
         _network.DropoutGenerator = null;
         _h.Dispose();
         _c.Dispose();
