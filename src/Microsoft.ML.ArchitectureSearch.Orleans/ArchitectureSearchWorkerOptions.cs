@@ -11,8 +11,8 @@ public sealed class ArchitectureSearchWorkerOptions
     public int ConcurrentChildren { get; set; } = 1;
 
     /// <summary>
-    /// libtorch intra-op threads, set once for the worker process when it starts. Default 1. Null leaves the process's
-    /// setting alone (a silo hosted in a process that sets it itself).
+    /// libtorch intra-op threads each child trains with, set on the thread that trains it. Default 1. Null leaves the
+    /// training thread's count as it is (a silo hosted in a process that sets it itself).
     /// </summary>
     public int? ThreadsPerChild { get; set; } = 1;
 

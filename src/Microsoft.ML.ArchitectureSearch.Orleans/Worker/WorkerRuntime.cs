@@ -7,7 +7,6 @@ using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.Training;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
-using TorchSharp;
 
 namespace Microsoft.ML.ArchitectureSearch.Orleans.Worker;
 
@@ -20,6 +19,7 @@ internal sealed class WorkerRuntime : IDisposable
     private readonly ConcurrentDictionary<(string Fingerprint, string Settings), Lazy<(ISearchSpace Space, IChildTrainer Trainer)>> _trainers = new();
 
     private readonly ILogger _log;
+    private readonly int? _threadsPerChild;
 
     public WorkerRuntime(ArchitectureSearchWorkerOptions options, ILocalSiloDetails silo, ILogger<WorkerRuntime> log)
     {
@@ -29,8 +29,7 @@ internal sealed class WorkerRuntime : IDisposable
         ConcurrentChildren = options.ConcurrentChildren;
         Slots = new SemaphoreSlim(options.ConcurrentChildren, options.ConcurrentChildren);
         Data = new WorkerDataCache(options.CacheDirectory ?? Path.Combine(Path.GetTempPath(), "architecture-search-worker", Sanitize(Name)));
-        // Process-wide, like the local runner's cores / Parallelism: children on this worker use this many threads.
-        if (options.ThreadsPerChild is { } threads) torch.set_num_threads(threads);
+        _threadsPerChild = options.ThreadsPerChild;
     }
 
     public string Name { get; }
@@ -50,10 +49,15 @@ internal sealed class WorkerRuntime : IDisposable
         IArchitecture architecture = space.FromJson(request.ArchitectureJson);
         var settings = new ChildTrainingSettings { Epochs = request.Epochs, Seed = request.Seed, TimeLimit = request.TimeLimit };
         _log.LogInformation("Worker {Worker}: training child (seed {Seed}) {Architecture}", Name, request.Seed, architecture.Describe());
-        using TrainedChild child = trainer.Train(architecture, settings, cancellationToken);
-        _log.LogInformation("Worker {Worker}: trained child (seed {Seed}) in {Seconds:0.0} s, reward {Reward:0.####}", Name, request.Seed,
-            child.Result.WallTime.TotalSeconds, child.Result.Reward);
-        return new ChildReply(JsonSerializer.Serialize(child.Result, CheckpointJson.Options), Name);
+        // Set on the thread that trains this child, as the local runner does (libtorch keeps the count per thread): the
+        // child's result depends on its architecture, seed and thread count alone (docs/reproducibility.md).
+        using (IntraOpThreads.Use(_threadsPerChild))
+        {
+            using TrainedChild child = trainer.Train(architecture, settings, cancellationToken);
+            _log.LogInformation("Worker {Worker}: trained child (seed {Seed}) in {Seconds:0.0} s, reward {Reward:0.####}", Name, request.Seed,
+                child.Result.WallTime.TotalSeconds, child.Result.Reward);
+            return new ChildReply(JsonSerializer.Serialize(child.Result, CheckpointJson.Options), Name);
+        }
     }
 
     public void Dispose()

@@ -15,6 +15,7 @@ namespace Microsoft.ML.ArchitectureSearch.Tests.Distributed;
 /// Cluster traffic under mutual TLS (Microsoft.Orleans.Connections.Security) with a self-signed certificate made by the
 /// test: silos and the coordinator that hold it train a search; a client without it never gets through the gateway.
 /// </summary>
+[Collection(RunsAloneCollection.Name)]
 public sealed class TlsClusterTests(ITestOutputHelper output)
 {
     private const string CertificateKey = "ArchitectureSearchTests:Certificate";

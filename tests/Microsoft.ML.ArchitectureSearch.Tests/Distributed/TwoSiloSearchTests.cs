@@ -5,6 +5,7 @@ using Microsoft.ML.ArchitectureSearch.Tests.Pipeline;
 namespace Microsoft.ML.ArchitectureSearch.Tests.Distributed;
 
 /// <summary>A search whose children train on a two-silo Orleans cluster, against the same search trained in this process.</summary>
+[Collection(RunsAloneCollection.Name)]
 public sealed class TwoSiloSearchTests(OrleansTestCluster cluster) : IClassFixture<OrleansTestCluster>
 {
     private static readonly CifarImage[] Images = PipelineTestData.ReadCifar("data_batch_1.bin", 160);

@@ -4,6 +4,7 @@ using Orleans.TestingHost;
 namespace Microsoft.ML.ArchitectureSearch.Tests.Distributed;
 
 /// <summary>A worker silo that joins the cluster while a search runs is given children.</summary>
+[Collection(RunsAloneCollection.Name)]
 public sealed class WorkerJoinTests
 {
     /// <summary>After the first batch's report, starts a second silo and waits for it to be up before the search goes on.</summary>

@@ -11,6 +11,7 @@ namespace Microsoft.ML.ArchitectureSearch.Tests.Distributed;
 /// Orleans membership declares it dead, its child is trained again by the other worker, and the search's result is the
 /// local search's, exactly.
 /// </summary>
+[Collection(RunsAloneCollection.Name)]
 public sealed class WorkerProcessKillTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("archsearch-orleans-kill-").FullName;

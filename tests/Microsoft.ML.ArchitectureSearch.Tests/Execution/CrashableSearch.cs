@@ -48,7 +48,11 @@ internal static class CrashableSearch
             CheckpointDirectory = checkpointDirectory,
             DataFingerprint = SharedDataFingerprint,
         });
-        SearchOutcome outcome = search.Run(CancellationToken.None);
+        // One libtorch thread wherever it runs (the probe process, or a test thread whose count other tests may have
+        // set): the shared weights' sums depend on the thread count, and both runs must train alike.
+        SearchOutcome outcome;
+        using (IntraOpThreads.Use(1))
+            outcome = search.Run(CancellationToken.None);
         return new SharedRun(outcome, search.SharedTrainingLoss.ToArray(), search.MeanRewardPerEpoch.ToArray(), search.ControllerEntropyPerEpoch.ToArray());
     }
 
@@ -75,6 +79,9 @@ internal static class CrashableSearch
             CheckpointDirectory = checkpointDirectory,
             ReuseDuplicateResults = false,
             Progress = progress,
+            // One thread wherever it runs (the probe process, or a test thread whose count other tests may have set):
+            // a child's result depends on its thread count.
+            ThreadsPerChild = 1,
         }).Run();
     }
 }

@@ -9,6 +9,7 @@ namespace Microsoft.ML.ArchitectureSearch.Tests.Execution;
 /// A real search process killed with SIGKILL while a child trains, then resumed as it was left, and with the damage a
 /// kill or a user can add: nothing finished is lost or retrained, and what cannot be resumed exactly is refused.
 /// </summary>
+[Collection(RunsAloneCollection.Name)]
 public sealed class KillAndResumeTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("nas-kill-").FullName;

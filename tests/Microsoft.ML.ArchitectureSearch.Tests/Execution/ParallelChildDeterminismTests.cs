@@ -18,6 +18,7 @@ namespace Microsoft.ML.ArchitectureSearch.Tests.Execution;
 /// give each exactly (bit for bit) what it gets trained alone with the same thread count. Random proposals are the same
 /// sequence whatever the batch size, so trial k is the same architecture with the same seed in both runs.
 /// </summary>
+[Collection(RunsAloneCollection.Name)]
 public sealed class ParallelChildDeterminismTests
 {
     private const int Trials = 2;

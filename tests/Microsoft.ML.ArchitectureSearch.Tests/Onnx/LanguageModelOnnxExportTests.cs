@@ -3,6 +3,7 @@ using Microsoft.ML.ArchitectureSearch.Data;
 using Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
 using Microsoft.ML.ArchitectureSearch.Pipeline;
 using Microsoft.ML.ArchitectureSearch.Pipeline.Scoring;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces.EnasCell;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell.References;
 using Microsoft.ML.ArchitectureSearch.Tasks.LanguageModeling;
@@ -78,6 +79,23 @@ public sealed class LanguageModelOnnxExportTests : IClassFixture<LanguageModelOn
         using var stream = new MemoryStream();
         var e = Assert.Throws<NotSupportedException>(() => head.SaveAsOnnx(stream));
         Assert.Contains(nameof(GruLayer), e.Message);
+        Assert.Contains("no ONNX export", e.Message);
+        Assert.Equal(0, stream.Length);
+    }
+
+    [Fact]
+    public void AnEnasCellModelIsRefusedNamingItsLayerAndNothingIsWritten()
+    {
+        Vocabulary vocabulary = Vocabulary.Build(new[] { "a b c" });
+        var space = new EnasCellSearchSpace(new RecurrentCellSearchSpaceOptions
+        {
+            Cell = RecurrentCellKind.EnasDag, Nodes = 3, VocabularySize = vocabulary.Count, EmbeddingSize = 8, HiddenSize = 8, Layers = 1,
+        });
+        WordLanguageModel model = LanguageModelNetworks.Create(space.DecodeCell(space.Steps.Select(_ => 0).ToArray()));
+        var head = new LanguageModelHead(Columns, vocabulary, new SharedNetwork(new LanguageModelScoringNetwork(model), CPU));
+        using var stream = new MemoryStream();
+        var e = Assert.Throws<NotSupportedException>(() => head.SaveAsOnnx(stream));
+        Assert.Contains(model.Layers[0].GetType().Name, e.Message);
         Assert.Contains("no ONNX export", e.Message);
         Assert.Equal(0, stream.Length);
     }

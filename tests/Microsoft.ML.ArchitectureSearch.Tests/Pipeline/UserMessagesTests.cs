@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.ML.ArchitectureSearch.Data;
 using Microsoft.ML.ArchitectureSearch.Execution;
+using Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML.ArchitectureSearch.Tests.Pipeline;
@@ -90,8 +91,8 @@ public sealed class UserMessagesTests
         var error = Assert.Throws<ArgumentException>(() => _ml.Transforms.ArchitectureSearch(options).Fit(twoSentences));
         // One sentence is held out; the other is 3 words and its end-of-sentence marker.
         Assert.Contains("The training text has 4 tokens (words and end-of-sentence markers)", error.Message);
-        Assert.Contains("(BatchSize 20)", error.Message);
-        Assert.Contains("at least 40 tokens", error.Message);
+        Assert.Contains($"(BatchSize {new LanguageModelTrainingOptions().BatchSize})", error.Message);
+        Assert.Contains($"at least {2 * new LanguageModelTrainingOptions().BatchSize} tokens", error.Message);
     }
 
     [Fact]

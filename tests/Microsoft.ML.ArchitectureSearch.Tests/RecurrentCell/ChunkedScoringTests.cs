@@ -9,15 +9,11 @@ namespace Microsoft.ML.ArchitectureSearch.Tests.RecurrentCell;
 /// Sentences are scored in chunks with the recurrent state carried across: the same perplexities as one pass over the
 /// whole sentence, in memory that does not grow with its length (the probe: one 200,000-word row took 15 GB).
 /// </summary>
-[Collection(ChunkedScoringTests.Alone)]
+// Alone: the memory test reads the process's working set, which concurrently training tests grow (it failed at
+// 250-476 MB in full and filtered runs, and passed alone).
+[Collection(RunsAloneCollection.Name)]
 public sealed class ChunkedScoringTests
 {
-    /// <summary>
-    /// Runs with no other test class: the memory test reads the process's working set, which concurrently training tests
-    /// grow (it failed at 250-476 MB in full and filtered runs, and passed alone).
-    /// </summary>
-    public const string Alone = "Chunked scoring, alone (working-set measurement)";
-
     private static LanguageModelScoringNetwork Network(int vocabulary)
     {
         var space = new RecurrentCellSearchSpace(new RecurrentCellSearchSpaceOptions { Leaves = 4, EmbeddingSize = 32, HiddenSize = 32, Layers = 2, VocabularySize = vocabulary });
@@ -97,10 +93,4 @@ public sealed class ChunkedScoringTests
         using var noGrad = no_grad();
         return network.Score(inputs, targets, chunkLength);
     }
-}
-
-/// <summary>The collection <see cref="ChunkedScoringTests"/> runs in, not in parallel with any other.</summary>
-[CollectionDefinition(ChunkedScoringTests.Alone, DisableParallelization = true)]
-public sealed class ChunkedScoringAloneCollection
-{
 }

@@ -9,6 +9,7 @@ namespace Microsoft.ML.ArchitectureSearch.Tests.WeightSharing;
 /// A real weight-sharing search process killed with SIGKILL while its second shared epoch trains (at its fourth
 /// mini-batch), then resumed from its checkpoint directory: it ends exactly as the same search run without interruption.
 /// </summary>
+[Collection(RunsAloneCollection.Name)]
 public sealed class SharedWeightsKillAndResumeTests : IDisposable
 {
     private const int Seed = 4;
