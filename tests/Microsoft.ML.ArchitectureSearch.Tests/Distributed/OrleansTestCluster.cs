@@ -7,8 +7,9 @@ namespace Microsoft.ML.ArchitectureSearch.Tests.Distributed;
 
 /// <summary>
 /// An in-process Orleans cluster of two worker silos (Orleans' TestingHost), each training one child at a time with a
-/// data cache of its own under a fresh folder. Its silos leave libtorch's thread count to the test, which sets it to 1
-/// while it compares a distributed search with a local one.
+/// data cache of its own under a fresh folder. Its silos train each child with one libtorch thread, set on the training
+/// thread (as the local search's children are when the test sets its thread's count to 1): whatever count earlier tests
+/// left to new threads, both sides then train alike.
 /// </summary>
 public sealed class OrleansTestCluster : IAsyncLifetime
 {
@@ -49,12 +50,12 @@ public sealed class OrleansTestCluster : IAsyncLifetime
         }
     }
 
-    /// <summary>A worker silo leaving the thread count alone, its cache in a new folder under the cluster's <see cref="CacheRootKey"/>.</summary>
+    /// <summary>A worker silo training with one thread per child, its cache in a new folder under the cluster's <see cref="CacheRootKey"/>.</summary>
     internal sealed class WorkerSilo : ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder) => siloBuilder.AddArchitectureSearchWorker(o =>
         {
-            o.ThreadsPerChild = null;
+            o.ThreadsPerChild = 1;
             o.CacheDirectory = Path.Combine(siloBuilder.Configuration[CacheRootKey]!, Guid.NewGuid().ToString("N"));
         });
     }
