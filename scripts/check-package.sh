@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Packs the library and proves that a brand-new application outside the repo, referencing only the package and the CPU
 # backend, builds, runs a TorchSharp training step (so the package's buildTransitive loader fix worked) and publishes.
+# Then packs the Orleans package the same way and proves that a second application referencing only it (and the CPU
+# backend) hosts a worker silo on loopback and runs a search whose children the silo trains.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 # A unique version per run: the NuGet cache can never serve a stale copy of an earlier pack.
 version="0.1.0-ci.$(date +%s)"
-cache="${NUGET_PACKAGES:-$HOME/.nuget/packages}/microsoft.ml.architecturesearch/$version"
-trap 'rm -rf "$work" "$cache"' EXIT
+packages="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
+trap 'rm -rf "$work" "$packages/microsoft.ml.architecturesearch/$version" "$packages/microsoft.ml.architecturesearch.orleans/$version"' EXIT
 dotnet pack "$repo/src/Microsoft.ML.ArchitectureSearch/Microsoft.ML.ArchitectureSearch.csproj" -c Release \
   -p:Version="$version" -o "$work/feed" --nologo -v q
 unzip -l "$work/feed/Microsoft.ML.ArchitectureSearch.$version.nupkg" | grep -q "buildTransitive/Microsoft.ML.ArchitectureSearch.targets" \
@@ -76,4 +78,58 @@ dotnet run -c Release --no-build | tee run.txt
 grep -q "package consumer ok" run.txt
 dotnet publish -c Release -o "$work/published" --nologo -v q 2>&1 | tail -n 3
 "$work/published/app" | grep "package consumer ok"
+
+# The Orleans package: its nuspec must depend on this very version of the library.
+dotnet pack "$repo/src/Microsoft.ML.ArchitectureSearch.Orleans/Microsoft.ML.ArchitectureSearch.Orleans.csproj" -c Release \
+  -p:Version="$version" -o "$work/feed" --nologo -v q
+unzip -p "$work/feed/Microsoft.ML.ArchitectureSearch.Orleans.$version.nupkg" Microsoft.ML.ArchitectureSearch.Orleans.nuspec \
+  | grep -q "id=\"Microsoft.ML.ArchitectureSearch\" version=\"$version\"" \
+  || { echo "the Orleans package does not depend on Microsoft.ML.ArchitectureSearch $version" >&2; exit 1; }
+mkdir "$work/orleans-app"
+cd "$work/orleans-app"
+cp "$work/app/nuget.config" .
+sed -e "s|Include=\"Microsoft.ML.ArchitectureSearch\"|Include=\"Microsoft.ML.ArchitectureSearch.Orleans\"|" "$work/app/app.csproj" > app.csproj
+cat > Program.cs <<'CS'
+// A user's program: one worker silo on loopback in this process, and a search whose children it trains.
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML;
+using Microsoft.ML.ArchitectureSearch;
+using Microsoft.ML.Data;
+
+HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.UseOrleans(silo => silo.UseLocalhostClustering().AddArchitectureSearchWorker(w => w.Name = "packaged-worker"));
+using IHost host = builder.Build();
+await host.StartAsync();
+
+var ml = new MLContext(seed: 1);
+var rows = Enumerable.Range(0, 40).Select(i => new Row
+{
+    Image = Enumerable.Range(0, Row.Size).Select(j => (float)((i * 7 + j) % 13) / 13f + i % 2).ToArray(),
+    Label = i % 2 == 0 ? "even" : "odd",
+}).ToArray();
+IDataView data = ml.Data.LoadFromEnumerable(rows);
+var options = new ArchitectureSearchOptions
+{
+    FeatureColumnName = "Image", ImageChannels = 3, ImageHeight = 8, ImageWidth = 8,
+    Strategy = SearchStrategy.Random, MaxTrials = 2, FinalEpochs = 1, InitialArchitectures = [],
+    ConvolutionalSpace = new() { LayerCount = 2, FilterCounts = new[] { 4 } },
+}.UseOrleansCluster(host.Services.GetRequiredService<IClusterClient>());
+var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.ArchitectureSearch(options)).Fit(data);
+string workers = string.Join(",", model.LastTransformer.Trials.Select(t => t.Worker).Distinct());
+Console.WriteLine($"orleans package consumer ok: {model.LastTransformer.Trials.Count} trials trained by {workers}");
+await host.StopAsync();
+
+sealed class Row
+{
+    public const int Size = 3 * 8 * 8;
+    [VectorType(Size)] public float[] Image { get; set; } = [];
+    public string Label { get; set; } = "";
+}
+CS
+dotnet build -c Release --nologo -v q 2>&1 | grep -E 'error|Error' | sort -u | head -n 10
+dotnet run -c Release --no-build | tee run.txt
+grep -q "orleans package consumer ok: 2 trials trained by packaged-worker" run.txt
 echo "check-package: OK ($version)"
