@@ -84,21 +84,17 @@ public sealed class LanguageModelOnnxExportTests : IClassFixture<LanguageModelOn
     }
 
     [Fact]
-    public void AnEnasCellModelIsRefusedNamingItsLayerAndNothingIsWritten()
-    {
-        Vocabulary vocabulary = Vocabulary.Build(new[] { "a b c" });
-        var space = new EnasCellSearchSpace(new RecurrentCellSearchSpaceOptions
+    public void EnasCellWithEveryActivationAndTwoLooseEndsExportsAndAgreesOverTwoLayers() =>
+        AssertHeadExportAgrees(options =>
         {
-            Cell = RecurrentCellKind.EnasDag, Nodes = 3, VocabularySize = vocabulary.Count, EmbeddingSize = 8, HiddenSize = 8, Layers = 1,
-        });
-        WordLanguageModel model = LanguageModelNetworks.Create(space.DecodeCell(space.Steps.Select(_ => 0).ToArray()));
-        var head = new LanguageModelHead(Columns, vocabulary, new SharedNetwork(new LanguageModelScoringNetwork(model), CPU));
-        using var stream = new MemoryStream();
-        var e = Assert.Throws<NotSupportedException>(() => head.SaveAsOnnx(stream));
-        Assert.Contains(model.Layers[0].GetType().Name, e.Message);
-        Assert.Contains("no ONNX export", e.Message);
-        Assert.Equal(0, stream.Length);
-    }
+            var space = new EnasCellSearchSpace(options with { Cell = RecurrentCellKind.EnasDag, Nodes = 5 });
+            // Node n reads: 1 <- 0, 2 <- 1, 3 <- 0, 4 <- 2, so nodes 3 and 4 are the loose ends the output averages; the
+            // activation tokens 0, 1, 2, 3, 0 take every activation the space offers.
+            EnasCellArchitecture cell = space.DecodeCell(new[] { 0, 0, 1, 1, 2, 0, 3, 2, 0 });
+            Assert.Equal(space.Options.Activations.Distinct().Count(), cell.Nodes.Select(n => n.Activation).Distinct().Count());
+            Assert.Equal(new[] { 3, 4 }, cell.LooseEnds);
+            return LanguageModelNetworks.Create(cell);
+        }, seed: 5);
 
     [Fact]
     public void ConvertToOnnxOfALanguageModelPipelineIsRefusedNamingWhyAndPointingToSaveAsOnnx()

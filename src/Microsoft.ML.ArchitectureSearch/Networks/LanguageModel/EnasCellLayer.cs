@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Networks.Onnx;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.EnasCell;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -12,7 +13,7 @@ namespace Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
 /// stand-alone cell holds one per node, the shared network one per (node, node it reads) pair. No biases, as in ENAS.
 /// The cell has no memory besides h: c passes through unchanged.
 /// </summary>
-internal abstract class EnasCellLayer : RecurrentLayer
+internal abstract class EnasCellLayer : RecurrentLayer, IOnnxRecurrentStep
 {
     private readonly Linear input_projection;
     private readonly Linear hidden_projection;
@@ -68,6 +69,39 @@ internal abstract class EnasCellLayer : RecurrentLayer
         for (int i = 1; i < ends.Count; i++)
             sum = sum + states[ends[i]];
         return ends.Count == 1 ? sum : sum / ends.Count;
+    }
+
+    /// <summary><see cref="Step"/> as ONNX nodes, operation for operation in the same order.</summary>
+    public (string H, string C) ExportOnnxStep(OnnxGraphBuilder onnx, string x, string h, string c, string name)
+    {
+        EnasCellArchitecture cell = CurrentCell;
+        IReadOnlyList<EnasCellNode> nodes = cell.Nodes;
+        var states = new string[nodes.Count];
+        string projected0 = onnx.Binary("Add", onnx.Linear(x, input_projection.weight!, name + ".input_projection"),
+            onnx.Linear(h, hidden_projection.weight!, name + ".hidden_projection"), name + ".node0.projection");
+        states[0] = ExportHighway(onnx, nodes[0], projected0, h, name + ".node0");
+        for (int n = 1; n < nodes.Count; n++)
+        {
+            string read = states[nodes[n].Previous];
+            string node = $"{name}.node{n}";
+            states[n] = ExportHighway(onnx, nodes[n], onnx.Linear(read, NodeProjection(n, nodes[n].Previous).weight!, node + ".projection"), read, node);
+        }
+        IReadOnlyList<int> ends = cell.LooseEnds;
+        string sum = states[ends[0]];
+        for (int i = 1; i < ends.Count; i++)
+            sum = onnx.Binary("Add", sum, states[ends[i]], $"{name}.loose_ends.add{i}");
+        string output = ends.Count == 1 ? sum : onnx.Binary("Div", sum, onnx.Scalar(ends.Count, name + ".loose_ends.count"), name + ".loose_ends.mean");
+        return (output, c);
+    }
+
+    /// <summary><see cref="Highway"/> as ONNX nodes: candidate and gate are the two halves of the projection's columns.</summary>
+    private string ExportHighway(OnnxGraphBuilder onnx, EnasCellNode node, string projection, string input, string name)
+    {
+        string candidate = onnx.Slice(projection, 0, HiddenSize, 1, 1, name + ".candidate");
+        string gate = onnx.Unary("Sigmoid", onnx.Slice(projection, HiddenSize, 2L * HiddenSize, 1, 1, name + ".gate"), name + ".gate.sigmoid");
+        string activated = SearchedRecurrentCell.ExportActivate(onnx, node.Activation, candidate, name);
+        string change = onnx.Binary("Mul", gate, onnx.Binary("Sub", activated, input, name + ".difference"), name + ".gated");
+        return onnx.Binary("Add", input, change, name + ".highway");
     }
 
     /// <summary>c ⊙ f(candidate) + (1 - c) ⊙ input, written as input + c ⊙ (f(candidate) - input), with c = sigmoid(gate).</summary>

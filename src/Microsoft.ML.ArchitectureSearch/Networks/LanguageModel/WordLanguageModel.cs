@@ -173,7 +173,7 @@ internal sealed class WordLanguageModel : nn.Module<Tensor, Tensor, Tensor, (Ten
         var steps = new IOnnxRecurrentStep[LayerCount];
         for (int l = 0; l < LayerCount; l++)
             steps[l] = layers[l] as IOnnxRecurrentStep ?? throw new NotSupportedException(
-                $"The recurrent layer {layers[l].GetType().Name} (layer {l}) has no ONNX export; the searched tree cell and the LSTM export.");
+                $"The recurrent layer {layers[l].GetType().Name} (layer {l}) has no ONNX export; the searched tree cell, the ENAS cell and the LSTM export.");
         string x = onnx.Reshape(onnx.Gather(encoder.weight!, tokens, "encoder"), new long[] { -1, EmbeddingSize }, "encoder.rows");
         string LayerState(string state, int l, string part) =>
             onnx.Reshape(onnx.Slice(state, l, l + 1, 1, 1, $"layers.{l}.{part}"), new long[] { -1, HiddenSize }, $"layers.{l}.{part}.rows");

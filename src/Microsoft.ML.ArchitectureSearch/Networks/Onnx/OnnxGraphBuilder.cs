@@ -96,6 +96,11 @@ internal sealed class OnnxGraphBuilder
     /// <summary>nn.functional.linear on [N, in]: x W^T + b.</summary>
     public string Linear(string x, Linear linear, string name) => Linear(x, linear.weight!, linear.bias!, name);
 
+    /// <summary>nn.functional.linear on [N, in] without a bias: x W^T (Gemm's C input is optional from opset 11).</summary>
+    public string Linear(string x, Tensor weight, string name) => Node("Gemm", name,
+        new[] { x, Weight(weight, name + ".weight") },
+        new OnnxAttribute("transB", 1L));
+
     /// <summary>nn.functional.linear on [N, in] with a weight [out, in] and bias [out] that are not a Linear module's.</summary>
     public string Linear(string x, Tensor weight, Tensor bias, string name) => Node("Gemm", name,
         new[] { x, Weight(weight, name + ".weight"), Weight(bias, name + ".bias") },
