@@ -41,19 +41,31 @@ cat > app.csproj <<XML
   </ItemGroup>
 </Project>
 XML
+# The data both consumer apps search: 8x8 RGB rows in two classes.
+cat > Row.cs <<'CS'
+using Microsoft.ML.Data;
+
+sealed class Row
+{
+    public const int Size = 3 * 8 * 8;
+    [VectorType(Size)] public float[] Image { get; set; } = [];
+    public string Label { get; set; } = "";
+
+    public static Row[] Sample(int count) => Enumerable.Range(0, count).Select(i => new Row
+    {
+        Image = Enumerable.Range(0, Size).Select(j => (float)((i * 7 + j) % 13) / 13f + i % 2).ToArray(),
+        Label = i % 2 == 0 ? "even" : "odd",
+    }).ToArray();
+}
+CS
 cat > Program.cs <<'CS'
 // A user's program: a tiny real search through the public API, saved to a model zip and loaded back.
 using Microsoft.ML;
 using Microsoft.ML.ArchitectureSearch;
-using Microsoft.ML.Data;
+using Microsoft.ML.Data; // GetColumn
 
 var ml = new MLContext(seed: 1);
-var rows = Enumerable.Range(0, 40).Select(i => new Row
-{
-    Image = Enumerable.Range(0, Row.Size).Select(j => (float)((i * 7 + j) % 13) / 13f + i % 2).ToArray(),
-    Label = i % 2 == 0 ? "even" : "odd",
-}).ToArray();
-IDataView data = ml.Data.LoadFromEnumerable(rows);
+IDataView data = ml.Data.LoadFromEnumerable(Row.Sample(40));
 var options = new ArchitectureSearchOptions
 {
     FeatureColumnName = "Image", ImageChannels = 3, ImageHeight = 8, ImageWidth = 8,
@@ -65,13 +77,6 @@ ml.Model.Save(model, data.Schema, "model.zip");
 ITransformer loaded = new MLContext().Model.Load("model.zip", out _);
 float[] score = loaded.Transform(data).GetColumn<float[]>("Score").First();
 Console.WriteLine($"package consumer ok: {model.LastTransformer.Architecture.Description}; score {string.Join(",", score.Select(s => s.ToString("0.00")))}");
-
-sealed class Row
-{
-    public const int Size = 3 * 8 * 8;
-    [VectorType(Size)] public float[] Image { get; set; } = [];
-    public string Label { get; set; } = "";
-}
 CS
 dotnet build -c Release --nologo -v q 2>&1 | tail -n 3
 dotnet run -c Release --no-build | tee run.txt
@@ -87,7 +92,7 @@ unzip -p "$work/feed/Microsoft.ML.ArchitectureSearch.Orleans.$version.nupkg" Mic
   || { echo "the Orleans package does not depend on Microsoft.ML.ArchitectureSearch $version" >&2; exit 1; }
 mkdir "$work/orleans-app"
 cd "$work/orleans-app"
-cp "$work/app/nuget.config" .
+cp "$work/app/nuget.config" "$work/app/Row.cs" .
 sed -e "s|Include=\"Microsoft.ML.ArchitectureSearch\"|Include=\"Microsoft.ML.ArchitectureSearch.Orleans\"|" "$work/app/app.csproj" > app.csproj
 cat > Program.cs <<'CS'
 // A user's program: one worker silo on loopback in this process, and a search whose children it trains.
@@ -96,7 +101,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML;
 using Microsoft.ML.ArchitectureSearch;
-using Microsoft.ML.Data;
 
 HostApplicationBuilder builder = Host.CreateApplicationBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -105,12 +109,7 @@ using IHost host = builder.Build();
 await host.StartAsync();
 
 var ml = new MLContext(seed: 1);
-var rows = Enumerable.Range(0, 40).Select(i => new Row
-{
-    Image = Enumerable.Range(0, Row.Size).Select(j => (float)((i * 7 + j) % 13) / 13f + i % 2).ToArray(),
-    Label = i % 2 == 0 ? "even" : "odd",
-}).ToArray();
-IDataView data = ml.Data.LoadFromEnumerable(rows);
+IDataView data = ml.Data.LoadFromEnumerable(Row.Sample(40));
 var options = new ArchitectureSearchOptions
 {
     FeatureColumnName = "Image", ImageChannels = 3, ImageHeight = 8, ImageWidth = 8,
@@ -121,13 +120,6 @@ var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms
 string workers = string.Join(",", model.LastTransformer.Trials.Select(t => t.Worker).Distinct());
 Console.WriteLine($"orleans package consumer ok: {model.LastTransformer.Trials.Count} trials trained by {workers}");
 await host.StopAsync();
-
-sealed class Row
-{
-    public const int Size = 3 * 8 * 8;
-    [VectorType(Size)] public float[] Image { get; set; } = [];
-    public string Label { get; set; } = "";
-}
 CS
 dotnet build -c Release --nologo -v q 2>&1 | grep -E 'error|Error' | sort -u | head -n 10
 dotnet run -c Release --no-build | tee run.txt
