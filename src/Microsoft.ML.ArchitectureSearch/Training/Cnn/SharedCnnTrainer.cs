@@ -138,39 +138,22 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
         };
     }
 
-    public void SaveState(Stream stream)
+    public void SaveState(Stream stream) => SharedTrainingStateFile.Save(stream, StateSignature, network.Space.Fingerprint, writer =>
     {
-        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        writer.Write(StateSignature);
-        writer.Write(network.Space.Fingerprint);
         writer.Write(step);
         random.Write(writer);
         NetworkOptimizerState.Write(writer, network, optimizer);
-    }
+    });
 
-    public void LoadState(Stream stream)
+    public void LoadState(Stream stream) => SharedTrainingStateFile.Load(stream, StateSignature, network.Space.Fingerprint, "shared-CNN", reader =>
     {
-        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        try
-        {
-            if (reader.ReadString() != StateSignature)
-                throw new InvalidDataException("The stream is not a saved shared-CNN training state.");
-            string fingerprint = reader.ReadString();
-            if (fingerprint != network.Space.Fingerprint)
-                throw new InvalidDataException(
-                    $"The saved shared-CNN state belongs to another search space (fingerprint {UserText.Quote(fingerprint)}, this space {UserText.Quote(network.Space.Fingerprint)}).");
-            long savedStep = reader.ReadInt64();
-            if (savedStep < 0 || savedStep > totalSteps)
-                throw new InvalidDataException($"The saved shared-CNN state is at step {savedStep}, outside this schedule's 0..{totalSteps}.");
-            random.Read(reader);
-            NetworkOptimizerState.Read(reader, network, optimizer, "shared network");
-            step = savedStep;
-        }
-        catch (EndOfStreamException)
-        {
-            throw new InvalidDataException("The saved shared-CNN training state is truncated.");
-        }
-    }
+        long savedStep = reader.ReadInt64();
+        if (savedStep < 0 || savedStep > totalSteps)
+            throw new InvalidDataException($"The saved shared-CNN state is at step {savedStep}, outside this schedule's 0..{totalSteps}.");
+        random.Read(reader);
+        NetworkOptimizerState.Read(reader, network, optimizer, "shared network");
+        step = savedStep;
+    });
 
     public void Dispose()
     {

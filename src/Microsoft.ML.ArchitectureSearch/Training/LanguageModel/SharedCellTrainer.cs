@@ -126,11 +126,8 @@ internal sealed class SharedCellTrainer : ISharedWeightTrainer
 
     private const string StateSignature = "shared ENAS cell training state 1";
 
-    public void SaveState(Stream stream)
+    public void SaveState(Stream stream) => SharedTrainingStateFile.Save(stream, StateSignature, _spaceFingerprint, writer =>
     {
-        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        writer.Write(StateSignature);
-        writer.Write(_spaceFingerprint);
         writer.Write(_cursor);
         _random.Write(writer);
         using (Tensor generatorState = _dropoutGenerator.get_state())
@@ -147,43 +144,29 @@ internal sealed class SharedCellTrainer : ISharedWeightTrainer
             _h.Save(blockWriter);
             _c.Save(blockWriter);
         });
-    }
+    });
 
-    public void LoadState(Stream stream)
+    public void LoadState(Stream stream) => SharedTrainingStateFile.Load(stream, StateSignature, _spaceFingerprint, "shared ENAS cell", reader =>
     {
-        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        try
-        {
-            if (reader.ReadString() != StateSignature)
-                throw new InvalidDataException("The stream is not a saved shared ENAS cell training state.");
-            string fingerprint = reader.ReadString();
-            if (fingerprint != _spaceFingerprint)
-                throw new InvalidDataException(
-                    $"The saved shared ENAS cell state belongs to another search space (fingerprint {UserText.Quote(fingerprint)}, this space {UserText.Quote(_spaceFingerprint)}).");
-            long cursor = reader.ReadInt64();
-            if (cursor < 0 || cursor >= _train.Length)
-                throw new InvalidDataException($"The saved shared ENAS cell state is at token {cursor}, outside this training stream's 0..{_train.Length - 1}.");
-            _random.Read(reader);
-            int generatorLength = reader.ReadInt32();
-            if (generatorLength is < 0 or > 1 << 20)
-                throw new InvalidDataException($"The saved dropout generator state claims {generatorLength} bytes.");
-            byte[] generatorState = reader.ReadBytes(generatorLength);
-            if (generatorState.Length != generatorLength)
-                throw new EndOfStreamException();
-            NetworkOptimizerState.Read(reader, _network, _optimizer, "shared network");
-            using var block = new MemoryStream(StateBlock.Read(reader, "recurrent state"), writable: false);
-            using var blockReader = new BinaryReader(block);
-            _h.Load(blockReader);
-            _c.Load(blockReader);
-            using (Tensor state = torch.tensor(generatorState, ScalarType.Byte))
-                _dropoutGenerator.set_state(state);
-            _cursor = cursor;
-        }
-        catch (EndOfStreamException)
-        {
-            throw new InvalidDataException("The saved shared ENAS cell training state is truncated.");
-        }
-    }
+        long cursor = reader.ReadInt64();
+        if (cursor < 0 || cursor >= _train.Length)
+            throw new InvalidDataException($"The saved shared ENAS cell state is at token {cursor}, outside this training stream's 0..{_train.Length - 1}.");
+        _random.Read(reader);
+        int generatorLength = reader.ReadInt32();
+        if (generatorLength is < 0 or > 1 << 20)
+            throw new InvalidDataException($"The saved dropout generator state claims {generatorLength} bytes.");
+        byte[] generatorState = reader.ReadBytes(generatorLength);
+        if (generatorState.Length != generatorLength)
+            throw new EndOfStreamException();
+        NetworkOptimizerState.Read(reader, _network, _optimizer, "shared network");
+        using var block = new MemoryStream(StateBlock.Read(reader, "recurrent state"), writable: false);
+        using var blockReader = new BinaryReader(block);
+        _h.Load(blockReader);
+        _c.Load(blockReader);
+        using (Tensor state = torch.tensor(generatorState, ScalarType.Byte))
+            _dropoutGenerator.set_state(state);
+        _cursor = cursor;
+    });
 
     public void Dispose()
     {
