@@ -35,6 +35,7 @@ public sealed class LibraryShapeTests
         "Microsoft.ML.ArchitectureSearch.Reporting.SearchReportFiles",
         "Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn.CnnActivation",
         "Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn.CnnGlobalPooling",
+        "Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn.CnnOperation",
         "Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn.CnnPooling",
         "Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn.CnnSearchSpaceOptions",
         "Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn.CnnSkipResize",

@@ -208,7 +208,7 @@ internal sealed class ChildCnn : nn.Module<Tensor, Tensor>, IOnnxExportable
 
     /// <summary>
     /// PyTorch's defaults drawn from <paramref name="generator"/>: conv and linear weights use kaiming_uniform with
-    /// a = sqrt 5, which is uniform(+-1/sqrt(fan_in)); the linear bias uses the same bound. BatchNorm starts at scale 1,
+    /// a = sqrt 5, which is uniform(+-1/sqrt(fan_in)) (a depthwise filter's fan-in is its kernel's cells alone); the linear bias uses the same bound. BatchNorm starts at scale 1,
     /// shift 0 regardless.
     /// </summary>
     private void InitializeWeights(Generator generator)
@@ -216,7 +216,7 @@ internal sealed class ChildCnn : nn.Module<Tensor, Tensor>, IOnnxExportable
         using var noGrad = no_grad();
         foreach (var (name, parameter) in named_parameters())
         {
-            if (name.EndsWith("conv.weight", StringComparison.Ordinal) || name == "classifier.weight")
+            if (name.EndsWith("conv.weight", StringComparison.Ordinal) || name.EndsWith("depthwise.weight", StringComparison.Ordinal) || name == "classifier.weight")
             {
                 long fanIn = parameter.numel() / parameter.shape[0];
                 double bound = 1 / Math.Sqrt(fanIn);

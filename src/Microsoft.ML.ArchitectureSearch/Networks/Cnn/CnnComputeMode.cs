@@ -44,15 +44,18 @@ internal static class ComputeOps
         old.Dispose();
     }
 
-    /// <summary><paramref name="conv"/> applied to <paramref name="x"/>, in bfloat16 when asked (the output is then bfloat16).</summary>
-    public static Tensor Conv(Conv2d conv, Tensor x, bool bfloat16, long[] stride, long[] padding)
+    /// <summary>
+    /// <paramref name="conv"/> applied to <paramref name="x"/>, in bfloat16 when asked (the output is then bfloat16);
+    /// <paramref name="stride"/>, <paramref name="padding"/> and <paramref name="groups"/> must be the module's own.
+    /// </summary>
+    public static Tensor Conv(Conv2d conv, Tensor x, bool bfloat16, long[] stride, long[] padding, long groups = 1)
     {
         if (!bfloat16)
             return conv.forward(x);
         Tensor input = x.dtype == ScalarType.BFloat16 ? x : x.to_type(ScalarType.BFloat16);
         using Tensor weight = conv.weight!.to_type(ScalarType.BFloat16);
         using Tensor? bias = conv.bias?.to_type(ScalarType.BFloat16);
-        Tensor y = nn.functional.conv2d(input, weight, bias, stride, padding);
+        Tensor y = nn.functional.conv2d(input, weight, bias, stride, padding, groups: groups);
         if (!ReferenceEquals(input, x))
             input.Dispose();
         return y;

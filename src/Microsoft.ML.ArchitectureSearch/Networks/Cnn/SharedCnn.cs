@@ -10,7 +10,8 @@ namespace Microsoft.ML.ArchitectureSearch.Networks.Cnn;
 /// weights of every child, so that a child is scored by running its sub-graph instead of training it. Each layer keeps,
 /// for every (filter height, filter width) choice, one convolution bank of the layer's largest filter count over the
 /// channels of every input it may read (the image, then each earlier layer's largest filter count), with its own batch
-/// norm; the classifier keeps a column block per layer. A child uses the first <c>Filters</c> output channels of its
+/// norm, and the same for every other operation the space offers (<see cref="SharedCnnLayer"/>); the classifier keeps a
+/// column block per layer. A child uses the first <c>Filters</c> output channels of its
 /// kernel's bank and, for each input it reads, the input-channel block of that input, so its sub-graph computes what a
 /// stand-alone <see cref="ChildCnn"/> computes with those slices as weights (<see cref="ExtractChild"/>).
 /// <para>
@@ -110,9 +111,10 @@ internal sealed class SharedCnn : nn.Module<Tensor, CnnArchitecture, Tensor>
         for (int i = 0; i < child.Layers.Count; i++)
         {
             CnnLayer layer = child.Layers[i];
-            (Tensor weight, BatchNorm2d norm) = layers[i].Slices(layer, KernelChoice(child, i), InputBlocks(child, i));
-            using (weight)
-                parameters[$"layers.{i}.conv.weight"].copy_(weight);
+            (IReadOnlyList<(string Module, Tensor Weight)> weights, BatchNorm2d norm) = layers[i].Slices(layer, KernelChoice(child, i), InputBlocks(child, i));
+            foreach ((string module, Tensor weight) in weights)
+                using (weight)
+                    parameters[$"layers.{i}.{module}.weight"].copy_(weight);
             parameters[$"layers.{i}.norm.weight"].copy_(norm.weight!.narrow(0, 0, layer.Filters));
             parameters[$"layers.{i}.norm.bias"].copy_(norm.bias!.narrow(0, 0, layer.Filters));
             buffers[$"layers.{i}.norm.running_mean"].copy_(norm.running_mean!.narrow(0, 0, layer.Filters));

@@ -6,14 +6,21 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.ArchitectureSearch.Networks.Cnn;
 
 /// <summary>
-/// One layer of a <see cref="SharedCnn"/>: a <see cref="SharedKernelBranch"/> per (filter height, filter width) choice of
-/// the space. It computes what <see cref="CnnLayerBlock"/> computes for the chosen layer, with the weights sliced out of
-/// the chosen branch: conv, the fixed reduction if the space has one after this layer, batch norm, the activation, the
-/// layer's searched pooling.
+/// One layer of a <see cref="SharedCnn"/>: the weights of every operation the space offers, each held once. A
+/// <see cref="SharedKernelBranch"/> per (filter height, filter width) choice for the convolution, a
+/// <see cref="SharedSeparableBranch"/> per choice for the separable convolution, and a 1x1 <see cref="SharedKernelBranch"/>
+/// per pooling operation (max and average keep their own, as in ENAS, where every branch has its own weights). It
+/// computes what <see cref="CnnLayerBlock"/> computes for the chosen layer, with the weights sliced out of the chosen
+/// branch: the operation's convolutions, the fixed reduction if the space has one after this layer, batch norm, the
+/// activation, a pooling operation's 3x3 window, the layer's searched pooling.
 /// </summary>
 internal sealed class SharedCnnLayer : nn.Module
 {
+    private static readonly long[] Ones = { 1, 1 }, Zeros = { 0, 0 };
     private readonly ModuleList<SharedKernelBranch> branches = new();
+    private readonly ModuleList<SharedSeparableBranch> separable = new();
+    private readonly ModuleList<SharedKernelBranch> pooling = new();
+    private readonly CnnOperation[] poolingOperations;
     private readonly bool reduce;
     private readonly CnnActivation activation;
 
@@ -28,28 +35,67 @@ internal sealed class SharedCnnLayer : nn.Module
     {
         reduce = options.ReducesAfter(index);
         activation = options.Activation;
-        foreach (int height in options.FilterHeights)
-            foreach (int width in options.FilterWidths)
-                branches.Add(new SharedKernelBranch(inputChannels, filters, height, width, oneInputChannels, generator));
+        // Drawn in this order (convolutions first, as before other operations existed), so a convolution-only space's
+        // shared network starts from the weights it always had.
+        if (options.Operations.Contains(CnnOperation.Convolution))
+            foreach (int height in options.FilterHeights)
+                foreach (int width in options.FilterWidths)
+                    branches.Add(new SharedKernelBranch(inputChannels, filters, height, width, oneInputChannels, generator));
+        if (options.Operations.Contains(CnnOperation.SeparableConvolution))
+            foreach (int height in options.FilterHeights)
+                foreach (int width in options.FilterWidths)
+                    separable.Add(new SharedSeparableBranch(inputChannels, filters, height, width, oneInputChannels, generator));
+        poolingOperations = options.Operations.Where(op => op.IsPooling()).ToArray();
+        foreach (CnnOperation _ in poolingOperations)
+            pooling.Add(new SharedKernelBranch(inputChannels, filters, 1, 1, oneInputChannels, generator));
         RegisterComponents();
     }
 
     /// <summary>The layer's output map for the child's <paramref name="layer"/> choices.</summary>
     /// <param name="input">The joined input (or the image at the layer's stage).</param>
     /// <param name="layer">The child's layer.</param>
-    /// <param name="kernel">Index of the layer's (height, width) pair.</param>
+    /// <param name="kernel">Index of the layer's (height, width) pair (not used by the pooling operations).</param>
     /// <param name="blocks">(offset, channels) of each joined input's block in the bank's input axis.</param>
     public Tensor forward(Tensor input, CnnLayer layer, int kernel, IReadOnlyList<(int Offset, int Channels)> blocks)
     {
-        SharedKernelBranch branch = branches[kernel];
-        using Tensor weight = branch.Weight(layer.Filters, blocks);
         long[] stride = { layer.Stride, layer.Stride };
         long[] padding = { (layer.FilterHeight - 1) / 2, (layer.FilterWidth - 1) / 2 };
-        Tensor x = nn.functional.conv2d(input, weight, null, stride, padding);
+        Tensor x;
+        SharedKernelBranch normalized; // the branch whose batch norm follows
+        switch (layer.Operation)
+        {
+            case CnnOperation.Convolution:
+            {
+                normalized = branches[kernel];
+                using Tensor weight = normalized.Weight(layer.Filters, blocks);
+                x = nn.functional.conv2d(input, weight, null, stride, padding);
+                break;
+            }
+            case CnnOperation.SeparableConvolution:
+            {
+                SharedSeparableBranch branch = separable[kernel];
+                normalized = branch.Pointwise;
+                using Tensor depthwise = branch.Depthwise(blocks);
+                Tensor spatial = nn.functional.conv2d(input, depthwise, null, stride, padding, groups: depthwise.shape[0]);
+                using Tensor pointwise = normalized.Weight(layer.Filters, blocks);
+                x = nn.functional.conv2d(spatial, pointwise, null, Ones, Zeros).DisposingInput(spatial);
+                break;
+            }
+            default:
+            {
+                normalized = pooling[PoolingBranch(layer.Operation)];
+                using Tensor weight = normalized.Weight(layer.Filters, blocks);
+                x = nn.functional.conv2d(input, weight, null, stride, Zeros);
+                break;
+            }
+        }
+
         if (reduce)
             x = FeatureMaps.Halve(x).DisposingInput(x);
-        x = branch.Normalize(x, layer.Filters).DisposingInput(x);
+        x = normalized.Normalize(x, layer.Filters).DisposingInput(x);
         x = Activations.Apply(x, activation).DisposingInput(x);
+        if (layer.Operation.IsPooling())
+            x = OperationWindow.Apply(x, layer.Operation).DisposingInput(x);
         return layer.Pool switch
         {
             CnnPooling.None => x,
@@ -59,9 +105,57 @@ internal sealed class SharedCnnLayer : nn.Module
         };
     }
 
-    /// <summary>The convolution weight (a new tensor) and the batch norm the child's layer uses.</summary>
-    public (Tensor Weight, BatchNorm2d Norm) Slices(CnnLayer layer, int kernel, IReadOnlyList<(int Offset, int Channels)> blocks) =>
-        (branches[kernel].Weight(layer.Filters, blocks), branches[kernel].Norm);
+    /// <summary>
+    /// The convolution weights (new tensors, named after the <see cref="CnnLayerBlock"/> modules they belong in: "conv",
+    /// and "depthwise" for a separable convolution) and the batch norm the child's layer uses.
+    /// </summary>
+    public (IReadOnlyList<(string Module, Tensor Weight)> Weights, BatchNorm2d Norm) Slices(
+        CnnLayer layer, int kernel, IReadOnlyList<(int Offset, int Channels)> blocks)
+    {
+        switch (layer.Operation)
+        {
+            case CnnOperation.Convolution:
+                return (new[] { ("conv", branches[kernel].Weight(layer.Filters, blocks)) }, branches[kernel].Norm);
+            case CnnOperation.SeparableConvolution:
+                SharedSeparableBranch branch = separable[kernel];
+                return (new[] { ("depthwise", branch.Depthwise(blocks)), ("conv", branch.Pointwise.Weight(layer.Filters, blocks)) }, branch.Pointwise.Norm);
+            default:
+                SharedKernelBranch pool = pooling[PoolingBranch(layer.Operation)];
+                return (new[] { ("conv", pool.Weight(layer.Filters, blocks)) }, pool.Norm);
+        }
+    }
+
+    private int PoolingBranch(CnnOperation operation)
+    {
+        int index = Array.IndexOf(poolingOperations, operation);
+        return index >= 0 ? index : throw new ArgumentException($"The space offers no {operation.ToText()} operation.", nameof(operation));
+    }
+}
+
+/// <summary>
+/// The weights of one kernel choice of a shared layer's separable convolution: a depthwise bank (one filter per channel
+/// of the bank's input axis) and a 1x1 <see cref="SharedKernelBranch"/> for the pointwise convolution and batch norm.
+/// </summary>
+internal sealed class SharedSeparableBranch : nn.Module
+{
+    private readonly Parameter depthwise;
+    private readonly SharedKernelBranch pointwise;
+
+    public SharedSeparableBranch(int inputChannels, int filters, int height, int width, int oneInputChannels, Generator generator)
+        : base(nameof(SharedSeparableBranch))
+    {
+        depthwise = new Parameter(zeros(inputChannels, 1, height, width));
+        // PyTorch's default for a depthwise convolution: its fan-in is one channel's kernel.
+        double bound = 1 / Math.Sqrt((double)height * width);
+        SeededInit.Uniform(depthwise, -bound, bound, generator);
+        pointwise = new SharedKernelBranch(inputChannels, filters, 1, 1, oneInputChannels, generator);
+        RegisterComponents();
+    }
+
+    public SharedKernelBranch Pointwise => pointwise;
+
+    /// <summary>The depthwise filters of the given input blocks, concatenated in order [channels, 1, height, width].</summary>
+    public Tensor Depthwise(IReadOnlyList<(int Offset, int Channels)> blocks) => SharedKernelBranch.Blocks(depthwise, 0, blocks);
 }
 
 /// <summary>The weights of one kernel choice of a shared layer: a convolution bank and its batch norm.</summary>
@@ -87,10 +181,16 @@ internal sealed class SharedKernelBranch : nn.Module
     public Tensor Weight(int filters, IReadOnlyList<(int Offset, int Channels)> blocks)
     {
         using Tensor rows = weight.narrow(0, 0, filters);
+        return Blocks(rows, 1, blocks);
+    }
+
+    /// <summary>The given blocks of <paramref name="bank"/> along <paramref name="axis"/>, concatenated in order (a new tensor or view).</summary>
+    internal static Tensor Blocks(Tensor bank, int axis, IReadOnlyList<(int Offset, int Channels)> blocks)
+    {
         if (blocks.Count == 1)
-            return rows.narrow(1, blocks[0].Offset, blocks[0].Channels);
-        Tensor[] parts = blocks.Select(b => rows.narrow(1, b.Offset, b.Channels)).ToArray();
-        Tensor joined = cat(parts, 1);
+            return bank.narrow(axis, blocks[0].Offset, blocks[0].Channels);
+        Tensor[] parts = blocks.Select(b => bank.narrow(axis, b.Offset, b.Channels)).ToArray();
+        Tensor joined = cat(parts, axis);
         foreach (Tensor part in parts)
             part.Dispose();
         return joined;

@@ -45,16 +45,21 @@ internal sealed class OnnxGraphBuilder
     public string Node(string opType, string name, string[] inputs, params OnnxAttribute[] attributes) =>
         _graph.AddNode(opType, inputs, name, attributes);
 
-    /// <summary>nn.functional.conv2d with symmetric zero padding.</summary>
-    public string Conv(string x, Tensor weight, Tensor? bias, long[] stride, long[] padding, string name)
+    /// <summary>nn.functional.conv2d with symmetric zero padding; <paramref name="groups"/> &gt; 1 for a grouped (depthwise) one.</summary>
+    public string Conv(string x, Tensor weight, Tensor? bias, long[] stride, long[] padding, string name, long groups = 1)
     {
         var inputs = new List<string> { x, Weight(weight, name + ".weight") };
         if (bias is not null)
             inputs.Add(Weight(bias, name + ".bias"));
-        return Node("Conv", name, inputs.ToArray(),
-            new OnnxAttribute("kernel_shape", new[] { weight.shape[2], weight.shape[3] }),
-            new OnnxAttribute("strides", stride),
-            new OnnxAttribute("pads", new[] { padding[0], padding[1], padding[0], padding[1] }));
+        var attributes = new List<OnnxAttribute>
+        {
+            new("kernel_shape", new[] { weight.shape[2], weight.shape[3] }),
+            new("strides", stride),
+            new("pads", new[] { padding[0], padding[1], padding[0], padding[1] }),
+        };
+        if (groups != 1)
+            attributes.Add(new OnnxAttribute("group", groups));
+        return Node("Conv", name, inputs.ToArray(), attributes.ToArray());
     }
 
     /// <summary>BatchNorm2d in eval mode (running statistics).</summary>
@@ -66,12 +71,28 @@ internal sealed class OnnxGraphBuilder
         },
         new OnnxAttribute("epsilon", (float)norm.eps));
 
-    /// <summary>max_pool2d / avg_pool2d, no padding, ceil_mode as given (avg divides by the cells inside the map, as PyTorch does without padding).</summary>
-    public string Pool(string opType, string x, long kernelHeight, long kernelWidth, long strideHeight, long strideWidth, bool ceilMode, string name) =>
-        Node(opType, name, new[] { x },
-        new OnnxAttribute("kernel_shape", new[] { kernelHeight, kernelWidth }),
-        new OnnxAttribute("strides", new[] { strideHeight, strideWidth }),
-        new OnnxAttribute("ceil_mode", ceilMode ? 1L : 0L));
+    /// <summary>
+    /// max_pool2d / avg_pool2d, ceil_mode as given, with <paramref name="padding"/> pixels on every side (none by
+    /// default). Average pooling divides by the cells inside the map: as PyTorch does without padding, and as
+    /// avg_pool2d with count_include_pad = false does with it (ONNX's count_include_pad = 0, written out).
+    /// </summary>
+    public string Pool(string opType, string x, long kernelHeight, long kernelWidth, long strideHeight, long strideWidth, bool ceilMode, string name, long padding = 0)
+    {
+        var attributes = new List<OnnxAttribute>
+        {
+            new("kernel_shape", new[] { kernelHeight, kernelWidth }),
+            new("strides", new[] { strideHeight, strideWidth }),
+            new("ceil_mode", ceilMode ? 1L : 0L),
+        };
+        if (padding != 0)
+        {
+            attributes.Add(new OnnxAttribute("pads", new[] { padding, padding, padding, padding }));
+            if (opType == "AveragePool")
+                attributes.Add(new OnnxAttribute("count_include_pad", 0L));
+        }
+
+        return Node(opType, name, new[] { x }, attributes.ToArray());
+    }
 
     /// <summary>Zero padding of an NCHW map: <paramref name="bottom"/> rows below, <paramref name="right"/> columns on the right.</summary>
     public string PadBottomRight(string x, long bottom, long right, string name) =>

@@ -29,9 +29,32 @@ internal sealed class CnnArchitecture : IArchitecture, IDrawableArchitecture
         {
             CnnLayer layer = layers[i] ?? throw new ArchitectureValidationException($"Layer {i} is null.");
             int k = space.FirstStepOfLayer(i);
-            tokens[k] = IndexOf(options.FilterHeights, layer.FilterHeight, space.Steps[k]); k++;
-            tokens[k] = IndexOf(options.FilterWidths, layer.FilterWidth, space.Steps[k]); k++;
+            if (layer.Operation.IsPooling())
+            {
+                // The window is fixed, so the kernel tokens mean nothing here: recorded as 0, so one network has one hash.
+                if (layer.FilterHeight != CnnOperationNames.PoolWindow || layer.FilterWidth != CnnOperationNames.PoolWindow)
+                    throw new ArchitectureValidationException(
+                        $"Layer {i}: {layer.Operation.ToText()} has a fixed 3x3 window; its filter height and width must be 3, got {layer.FilterHeight}x{layer.FilterWidth}.");
+                k += 2;
+            }
+            else
+            {
+                tokens[k] = IndexOf(options.FilterHeights, layer.FilterHeight, space.Steps[k]); k++;
+                tokens[k] = IndexOf(options.FilterWidths, layer.FilterWidth, space.Steps[k]); k++;
+            }
+
             tokens[k] = IndexOf(options.FilterCountsOf(i), layer.Filters, space.Steps[k]); k++;
+            if (options.SearchOperations)
+            {
+                tokens[k] = IndexOf(options.Operations, layer.Operation, space.Steps[k]);
+                k++;
+            }
+            else if (layer.Operation != options.Operations[0])
+            {
+                throw new ArchitectureValidationException(
+                    $"Layer {i}: operation {layer.Operation.ToText()} is not in this space, whose layers all use {options.Operations[0].ToText()}.");
+            }
+
             if (options.SearchStrides)
             {
                 tokens[k] = IndexOf(options.Strides, layer.Stride, space.Steps[k]);
@@ -141,7 +164,12 @@ internal sealed class CnnArchitecture : IArchitecture, IDrawableArchitecture
                 return t;
         }
 
-        string shown = value is CnnPooling pooling ? pooling.ToText() : Convert.ToString(value, CultureInfo.InvariantCulture)!;
+        string shown = value switch
+        {
+            CnnPooling pooling => pooling.ToText(),
+            CnnOperation operation => operation.ToText(),
+            _ => Convert.ToString(value, CultureInfo.InvariantCulture)!,
+        };
         throw new ArchitectureValidationException(
             $"Step '{step.Name}': {shown} is not one of the choices {string.Join(", ", step.Choices)}.");
     }

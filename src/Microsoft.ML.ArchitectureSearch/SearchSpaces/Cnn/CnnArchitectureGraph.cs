@@ -1,7 +1,7 @@
 namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 
 /// <summary>
-/// The diagram of a CNN: image, one box per layer (filter size, count, stride, pooling), a box for each fixed reduction
+/// The diagram of a CNN: image, one box per layer (operation, filter size, count, stride, pooling), a box for each fixed reduction
 /// (which every reader of its layer reads through), skips, and the head.
 /// </summary>
 internal static class CnnArchitectureGraph
@@ -21,7 +21,14 @@ internal static class CnnArchitectureGraph
         {
             CnnLayer l = layers[i];
             string extra = (l.Stride > 1 ? $" /{l.Stride}" : "") + (l.Pool != CnnPooling.None ? $" {l.Pool}" : "");
-            nodes.Add(new GraphNode($"L{i}", $"{i}: conv {l.FilterHeight}x{l.FilterWidth}, {l.Filters}{extra}", ++rank));
+            string operation = l.Operation switch
+            {
+                CnnOperation.Convolution => $"conv {l.FilterHeight}x{l.FilterWidth}",
+                CnnOperation.SeparableConvolution => $"sep conv {l.FilterHeight}x{l.FilterWidth}",
+                CnnOperation.MaxPool3x3 => "max pool 3x3",
+                _ => "avg pool 3x3",
+            };
+            nodes.Add(new GraphNode($"L{i}", $"{i}: {operation}, {l.Filters}{extra}", ++rank));
             int stage = o.StageOf(i);
             if (l.Inputs.Count == 0) edges.Add(new GraphEdge("image", $"L{i}", stage == 0 ? null : $"max pool /{1 << stage}"));
             foreach (int j in l.Inputs)

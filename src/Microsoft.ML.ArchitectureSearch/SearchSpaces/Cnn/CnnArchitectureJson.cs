@@ -21,8 +21,10 @@ internal static class CnnArchitectureJson
     };
 
     /// <summary>
-    /// The stage and network options (stem, activation, global pooling, logit scale) are written only when set, so the document of a
-    /// space without them stays byte for byte what it was before they existed (reading fills in their defaults).
+    /// The stage, network and operation options (stem, activation, global pooling, logit scale, operations other than
+    /// convolution alone) are written only when set, so the document of a space without them stays byte for byte what it
+    /// was before they existed (reading fills in their defaults). A layer's operation is written only when it is not a
+    /// convolution, for the same reason.
     /// </summary>
     private static void OmitUnsetOptions(JsonTypeInfo type)
     {
@@ -42,6 +44,8 @@ internal static class CnnArchitectureJson
                 property.ShouldSerialize = (_, value) => value is not CnnGlobalPooling.Average;
             else if (property.Name == JsonName(nameof(CnnSearchSpaceOptions.LogitScale)))
                 property.ShouldSerialize = (_, value) => value is not 1.0;
+            else if (property.Name == JsonName(nameof(CnnSearchSpaceOptions.Operations)))
+                property.ShouldSerialize = (_, value) => value is not IReadOnlyList<CnnOperation> { Count: 1 } only || only[0] != CnnOperation.Convolution;
         }
     }
 
@@ -59,6 +63,7 @@ internal static class CnnArchitectureJson
                 Filters = l.Filters,
                 Stride = l.Stride,
                 Pool = l.Pool.ToText(),
+                Operation = l.Operation == CnnOperation.Convolution ? null : l.Operation.ToText(),
                 Inputs = l.Inputs.ToArray(),
             }).ToArray(),
             Settings = ((CnnSearchSpace)architecture.Space).Options,
@@ -110,7 +115,10 @@ internal static class CnnArchitectureJson
         {
             LayerDocument l = document.Layers[i] ?? throw new ArchitectureValidationException($"Layer {i} of the architecture JSON is null.");
             layers[i] = new CnnLayer(l.FilterHeight, l.FilterWidth, l.Filters, l.Stride,
-                CnnPoolingNames.Parse(l.Pool, $"Layer {i}"), l.Inputs ?? throw new ArchitectureValidationException($"Layer {i} of the architecture JSON has no 'inputs'."));
+                CnnPoolingNames.Parse(l.Pool, $"Layer {i}"), l.Inputs ?? throw new ArchitectureValidationException($"Layer {i} of the architecture JSON has no 'inputs'."))
+            {
+                Operation = l.Operation is null ? CnnOperation.Convolution : CnnOperationNames.Parse(l.Operation, $"Layer {i}"),
+            };
         }
 
         return new CnnArchitecture(space, layers);
@@ -136,6 +144,10 @@ internal static class CnnArchitectureJson
         public int Stride { get; init; } = 1;
 
         public string Pool { get; init; } = "none";
+
+        /// <summary>Absent for a convolution (documents from before operations existed have none).</summary>
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public string? Operation { get; init; }
 
         public required int[] Inputs { get; init; }
     }

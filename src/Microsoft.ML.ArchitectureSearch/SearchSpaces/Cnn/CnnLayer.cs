@@ -1,9 +1,10 @@
 namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 
 /// <summary>
-/// One convolution layer of a child CNN: conv (FilterHeight x FilterWidth, Filters output channels, Stride, "same"
-/// padding) then BatchNorm, ReLU and the optional <see cref="Pool"/>. <see cref="Inputs"/> are the earlier layers whose
-/// outputs are concatenated along depth to form this layer's input; none means the image.
+/// One layer of a child CNN: its <see cref="Operation"/> (by default a FilterHeight x FilterWidth convolution with
+/// Filters output channels, Stride and "same" padding) then BatchNorm, the activation and the optional <see cref="Pool"/>.
+/// <see cref="Inputs"/> are the earlier layers whose outputs are concatenated along depth to form this layer's input;
+/// none means the image. A pooling operation's FilterHeight and FilterWidth are its 3x3 window.
 /// </summary>
 internal sealed record CnnLayer(int FilterHeight, int FilterWidth, int Filters, int Stride, CnnPooling Pool, IReadOnlyList<int> Inputs)
 {
@@ -13,18 +14,29 @@ internal sealed record CnnLayer(int FilterHeight, int FilterWidth, int Filters, 
     {
     }
 
+    /// <summary>What the layer computes (<see cref="CnnOperation.Convolution"/> unless set).</summary>
+    public CnnOperation Operation { get; init; }
+
     /// <summary>Value equality, including the input list (records compare lists by reference otherwise).</summary>
     public bool Equals(CnnLayer? other) =>
         other is not null && FilterHeight == other.FilterHeight && FilterWidth == other.FilterWidth && Filters == other.Filters &&
-        Stride == other.Stride && Pool == other.Pool && Inputs.SequenceEqual(other.Inputs);
+        Stride == other.Stride && Pool == other.Pool && Operation == other.Operation && Inputs.SequenceEqual(other.Inputs);
 
     public override int GetHashCode() =>
-        HashCode.Combine(FilterHeight, FilterWidth, Filters, Stride, Pool, string.Join(",", Inputs));
+        HashCode.Combine(FilterHeight, FilterWidth, Filters, Stride, Pool, Operation, string.Join(",", Inputs));
 
-    /// <summary>"3x3x36", with "/s2", " max2x2" and " [from 0,2]" when they apply.</summary>
+    /// <summary>
+    /// "3x3x36" for a convolution, "sep 3x3x36", "max_pool3x3 x36" and "avg_pool3x3 x36" for the other operations, with
+    /// "/s2", " max2x2" and " [from 0,2]" when they apply.
+    /// </summary>
     public override string ToString()
     {
-        string text = $"{FilterHeight}x{FilterWidth}x{Filters}";
+        string text = Operation switch
+        {
+            CnnOperation.Convolution => $"{FilterHeight}x{FilterWidth}x{Filters}",
+            CnnOperation.SeparableConvolution => $"sep {FilterHeight}x{FilterWidth}x{Filters}",
+            _ => $"{Operation.ToText()} x{Filters}",
+        };
         if (Stride != 1)
             text += $"/s{Stride}";
         if (Pool != CnnPooling.None)

@@ -36,9 +36,14 @@ internal sealed record CnnLayerShape(
 /// biases, and (H - 1) * (W - 1) * StemChannels * 2 * 2 * InputChannels multiply-adds.</item>
 /// <item>Convolutions have no bias (BatchNorm follows): FilterHeight * FilterWidth * InputChannels * Filters weights,
 /// plus 2 * Filters BatchNorm scale/shift parameters. The classifier has FinalChannels * Classes + Classes.</item>
+/// <item>The other <see cref="CnnOperation"/>s: a separable convolution has FilterHeight * FilterWidth * InputChannels
+/// depthwise and InputChannels * Filters pointwise weights; a 3x3 pooling operation has its 1x1 convolution's
+/// InputChannels * Filters; both have the 2 * Filters of BatchNorm. All keep ConvHeight x ConvWidth.</item>
 /// <item>Multiply-adds count convolutions (ConvHeight * ConvWidth * Filters * InputChannels * FilterHeight *
-/// FilterWidth, zero padding included) and the classifier (FinalChannels * Classes); BatchNorm, ReLU, pooling (searched,
-/// fixed or joining), padding and global averaging are not multiply-adds and count zero.</item>
+/// FilterWidth, zero padding included; for a separable one ConvHeight * ConvWidth * InputChannels * (FilterHeight *
+/// FilterWidth + Filters); for a pooling operation its 1x1 convolution's ConvHeight * ConvWidth * InputChannels * Filters)
+/// and the classifier (FinalChannels * Classes); BatchNorm, ReLU, pooling (searched, fixed, joining or the 3x3
+/// operations'), padding and global averaging are not multiply-adds and count zero.</item>
 /// </list>
 /// </summary>
 internal sealed class CnnLayout
@@ -105,9 +110,10 @@ internal sealed class CnnLayout
                 shapes[i] = new CnnLayerShape(channels, height, width, convHeight, convWidth, layer.Filters,
                     Halve(convHeight, halvings), Halve(convWidth, halvings));
 
-                long kernel = (long)layer.FilterHeight * layer.FilterWidth * channels;
-                parameters += kernel * layer.Filters + 2L * layer.Filters;
-                multiplyAdds += (long)convHeight * convWidth * layer.Filters * kernel;
+                long weights = OperationWeights(layer, channels);
+                parameters += weights + 2L * layer.Filters;
+                // Every weight of these operations is applied once at each output position.
+                multiplyAdds += (long)convHeight * convWidth * weights;
             }
 
             int[] finalInputs = Enumerable.Range(0, layers.Count).Where(i => !feedsLater[i]).ToArray();
@@ -117,6 +123,18 @@ internal sealed class CnnLayout
             multiplyAdds += (long)finalChannels * options.ClassCount;
             return new CnnLayout(shapes, finalInputs, finalChannels, finalHeight, finalWidth, parameters, multiplyAdds);
         }
+    }
+
+    /// <summary>The convolution weights of <paramref name="layer"/>'s operation over <paramref name="channels"/> input channels.</summary>
+    private static long OperationWeights(CnnLayer layer, int channels)
+    {
+        long kernel = (long)layer.FilterHeight * layer.FilterWidth;
+        return layer.Operation switch
+        {
+            CnnOperation.Convolution => kernel * channels * layer.Filters,
+            CnnOperation.SeparableConvolution => kernel * channels + (long)channels * layer.Filters,
+            _ => (long)channels * layer.Filters, // a pooling operation's 1x1 convolution
+        };
     }
 
     /// <summary>The size maps of the given layers take when joined: the largest (padding) or the smallest (pooling).</summary>

@@ -4,11 +4,13 @@ using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn.References;
 namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 
 /// <summary>
-/// Zoph &amp; Le's CNN search space. Steps for layer i, in order: filter_height, filter_width, filters, [stride],
-/// [pool], then one <see cref="DecisionStep.Skip"/> from every earlier layer j = 0..i-1 (token 1 = layer j's output is
+/// Zoph &amp; Le's CNN search space. Steps for layer i, in order: filter_height, filter_width, filters, [operation],
+/// [stride], [pool], then one <see cref="DecisionStep.Skip"/> from every earlier layer j = 0..i-1 (token 1 = layer j's output is
 /// an input of layer i). Layer 0 has no skip steps and always reads the image. With downsampling stages
 /// (<see cref="CnnSearchSpaceOptions.ReductionAfterLayers"/>) the steps are the same; a layer's filters step offers its
-/// stage's filter counts, and the reductions themselves are fixed, not decisions.
+/// stage's filter counts, and the reductions themselves are fixed, not decisions. The operation step exists when the
+/// space offers several <see cref="CnnSearchSpaceOptions.Operations"/> (ENAS's macro space); a layer that chooses a 3x3
+/// pooling ignores its filter height and width tokens, and its architecture records them as 0.
 /// </summary>
 internal sealed class CnnSearchSpace : ISearchSpace
 {
@@ -30,6 +32,8 @@ internal sealed class CnnSearchSpace : ISearchSpace
             steps.Add(DecisionStep.Choice($"layer{i}.filter_height", i, Labels(Options.FilterHeights)));
             steps.Add(DecisionStep.Choice($"layer{i}.filter_width", i, Labels(Options.FilterWidths)));
             steps.Add(DecisionStep.Choice($"layer{i}.filters", i, Labels(Options.FilterCountsOf(i))));
+            if (Options.SearchOperations)
+                steps.Add(DecisionStep.Choice($"layer{i}.operation", i, Options.Operations.Select(op => op.ToText())));
             if (Options.SearchStrides)
                 steps.Add(DecisionStep.Choice($"layer{i}.stride", i, Labels(Options.Strides)));
             if (Options.SearchPooling)
@@ -59,8 +63,8 @@ internal sealed class CnnSearchSpace : ISearchSpace
     /// <summary>Index in <see cref="Steps"/> of layer <paramref name="layer"/>'s filter_height step.</summary>
     public int FirstStepOfLayer(int layer) => layerFirstStep[layer];
 
-    /// <summary>Choice steps (filter height, width, count, optional stride and pool) each layer starts with.</summary>
-    internal int ChoiceStepsPerLayer => 3 + (Options.SearchStrides ? 1 : 0) + (Options.SearchPooling ? 1 : 0);
+    /// <summary>Choice steps (filter height, width, count, optional operation, stride and pool) each layer starts with.</summary>
+    internal int ChoiceStepsPerLayer => 3 + (Options.SearchOperations ? 1 : 0) + (Options.SearchStrides ? 1 : 0) + (Options.SearchPooling ? 1 : 0);
 
     /// <summary>Tokens to a typed architecture; throws <see cref="ArchitectureValidationException"/> naming the bad step.</summary>
     public CnnArchitecture Decode(IReadOnlyList<int> tokens)
@@ -84,6 +88,9 @@ internal sealed class CnnSearchSpace : ISearchSpace
             int height = Options.FilterHeights[tokens[k++]];
             int width = Options.FilterWidths[tokens[k++]];
             int filters = Options.FilterCountsOf(i)[tokens[k++]];
+            CnnOperation operation = Options.Operations[Options.SearchOperations ? tokens[k++] : 0];
+            if (operation.IsPooling())
+                height = width = CnnOperationNames.PoolWindow;
             int stride = Options.SearchStrides ? Options.Strides[tokens[k++]] : 1;
             CnnPooling pool = Options.SearchPooling ? Options.Poolings[tokens[k++]] : CnnPooling.None;
             var inputs = new List<int>();
@@ -93,7 +100,7 @@ internal sealed class CnnSearchSpace : ISearchSpace
                     inputs.Add(j);
             }
 
-            layers[i] = new CnnLayer(height, width, filters, stride, pool, inputs);
+            layers[i] = new CnnLayer(height, width, filters, stride, pool, inputs) { Operation = operation };
         }
 
         return new CnnArchitecture(this, layers);

@@ -40,6 +40,14 @@ public sealed record CnnSearchSpaceOptions
     public IReadOnlyList<CnnPooling> Poolings { get; init; } = new[] { CnnPooling.None, CnnPooling.Max2x2, CnnPooling.Avg2x2 };
 
     /// <summary>
+    /// The operations a layer chooses from (ENAS's macro space offers all four, with 3x3 and 5x5 kernels). With more
+    /// than one, each layer has an operation decision after its filter count; with one, every layer uses it. The
+    /// convolutions take the layer's filter height and width; the 3x3 poolings ignore them. The default, convolution
+    /// only, is Zoph &amp; Le's space, whose architectures, documents and hashes stay what they were.
+    /// </summary>
+    public IReadOnlyList<CnnOperation> Operations { get; init; } = new[] { CnnOperation.Convolution };
+
+    /// <summary>
     /// Layers after which a fixed 2x2 max pooling with stride 2 (ceil mode, as <see cref="CnnPooling.Max2x2"/>) halves
     /// the resolution: part of the space, not a searched decision. The pooling follows the layer's own block (and its
     /// searched pooling, if any), so every later layer and the classifier read the reduced map. The list splits the
@@ -116,6 +124,12 @@ public sealed record CnnSearchSpaceOptions
             throw new ArgumentException($"{nameof(Poolings)} lists a pooling kind twice.");
         if (Poolings.Any(p => !Enum.IsDefined(p)))
             throw new ArgumentException($"{nameof(Poolings)} holds an unknown pooling kind.");
+        if (Operations is null || Operations.Count == 0)
+            throw new ArgumentException($"{nameof(Operations)} must list at least one operation.");
+        if (Operations.Distinct().Count() != Operations.Count)
+            throw new ArgumentException($"{nameof(Operations)} lists an operation twice: {string.Join(", ", Operations)}.");
+        if (Operations.Any(op => !Enum.IsDefined(op)))
+            throw new ArgumentException($"{nameof(Operations)} holds an unknown operation; the known ones are {string.Join(", ", Enum.GetNames<CnnOperation>())}.");
         if (InputChannels < 1 || InputHeight < 1 || InputWidth < 1)
             throw new ArgumentException($"Input shape must be positive; got {InputChannels}x{InputHeight}x{InputWidth}.");
         if (!Enum.IsDefined(Stem))
@@ -173,6 +187,12 @@ public sealed record CnnSearchSpaceOptions
     /// <summary>Filters of the patch-whitening stem: one per eigenvector of the 2x2 x channels patch covariance, and its negation.</summary>
     internal int PatchWhiteningChannels => 2 * 2 * 2 * InputChannels;
 
+    /// <summary>Whether each layer decides its operation (more than one is offered).</summary>
+    internal bool SearchOperations => Operations.Count > 1;
+
+    /// <summary>Whether the space is Zoph &amp; Le's convolution-only one (no operation in documents, fingerprints or diagrams).</summary>
+    internal bool ConvolutionOnly => Operations.Count == 1 && Operations[0] == CnnOperation.Convolution;
+
     /// <summary>Stages of the layers: one more than the reductions.</summary>
     internal int StageCount => ReductionAfterLayers.Count + 1;
 
@@ -200,17 +220,26 @@ public sealed record CnnSearchSpaceOptions
         FilterCounts = FilterCounts?.ToArray()!,
         Strides = Strides?.ToArray()!,
         Poolings = Poolings?.ToArray()!,
+        Operations = Operations?.ToArray()!,
         ReductionAfterLayers = ReductionAfterLayers?.ToArray()!,
         StageFilterCounts = StageFilterCounts?.Select(counts => (IReadOnlyList<int>)counts?.ToArray()!).ToArray(),
     };
 
     /// <summary>
-    /// Canonical text of every option: equal text, equal meaning of tokens and equal limits. The stage and network
-    /// options are appended only when they change the space (reductions, stage filter counts, joins by pooling, a stem,
-    /// another activation, global pooling or logit scale), so a space without them keeps the text, and the architecture hashes and
+    /// Canonical text of every option: equal text, equal meaning of tokens and equal limits. The stage, network and
+    /// operation options are appended only when they change the space (reductions, stage filter counts, joins by pooling, a stem,
+    /// another activation, global pooling or logit scale, operations other than convolution alone), so a space without them keeps the text, and the architecture hashes and
     /// checkpoints made from it, that it always had.
     /// </summary>
-    internal string ToCanonicalText() => string.Join(";", CanonicalParts().Concat(CanonicalStageParts()).Concat(CanonicalNetworkParts()));
+    internal string ToCanonicalText() =>
+        string.Join(";", CanonicalParts().Concat(CanonicalStageParts()).Concat(CanonicalNetworkParts()).Concat(CanonicalOperationParts()));
+
+    /// <summary>The operations, only when they are not convolution alone (so Zoph &amp; Le's spaces keep their text).</summary>
+    private IEnumerable<string> CanonicalOperationParts()
+    {
+        if (!ConvolutionOnly)
+            yield return $"operations={string.Join(",", Operations.Select(op => op.ToText()))}";
+    }
 
     private IEnumerable<string> CanonicalNetworkParts()
     {

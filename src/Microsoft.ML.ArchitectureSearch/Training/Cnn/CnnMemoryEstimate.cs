@@ -28,6 +28,7 @@ internal static class CnnMemoryEstimate
             if (architecture.Layers[i].Inputs.Count > 1)
                 perExample += JoinedInput(layer);
             perExample += 2 * ConvMap(layer);
+            perExample += OperationExtra(architecture.Layers[i].Operation, layer);
             if (layer.OutputHeight != layer.ConvHeight || layer.OutputWidth != layer.ConvWidth)
                 perExample += OutputMap(layer);
         }
@@ -64,6 +65,18 @@ internal static class CnnMemoryEstimate
         }
         return peak;
     }
+
+    /// <summary>
+    /// The map an operation keeps beyond a convolution's: a separable convolution's depthwise output (the pointwise
+    /// convolution's input, input channels at the strided size); a pooling operation's window output, counted at the
+    /// size before any fixed reduction, which it never exceeds.
+    /// </summary>
+    private static double OperationExtra(CnnOperation operation, CnnLayerShape layer) => operation switch
+    {
+        CnnOperation.SeparableConvolution => (double)layer.InputChannels * layer.ConvHeight * layer.ConvWidth,
+        CnnOperation.MaxPool3x3 or CnnOperation.AvgPool3x3 => ConvMap(layer),
+        _ => 0,
+    };
 
     private static double ConvMap(CnnLayerShape layer) => (double)layer.OutputChannels * layer.ConvHeight * layer.ConvWidth;
 
