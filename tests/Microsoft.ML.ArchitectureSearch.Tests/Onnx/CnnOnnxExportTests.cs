@@ -54,6 +54,30 @@ public sealed class CnnOnnxExportTests
         new(7, 7, 8, 0, 3),
     };
 
+    // ENAS's operations on an odd, non-square input: separable convolutions (depthwise Conv with group = channels, strided
+    // and asymmetric), 3x3 max and average pooling with one pixel of padding (the average not counting it), before and
+    // after a fixed reduction, followed by searched 2x2 pooling, and read by skips.
+    private static readonly CnnSearchSpaceOptions OperationsSpace = new()
+    {
+        LayerCount = 6, InputHeight = 11, InputWidth = 9, FilterCounts = new[] { 4, 6 }, ClassCount = 5, SearchStrides = true, SearchPooling = true,
+        ReductionAfterLayers = new[] { 2 },
+        Operations = new[] { CnnOperation.Convolution, CnnOperation.SeparableConvolution, CnnOperation.MaxPool3x3, CnnOperation.AvgPool3x3 },
+    };
+
+    private static readonly CnnLayer[] OperationsLayers =
+    {
+        new(3, 5, 4, 1, CnnPooling.None, Array.Empty<int>()) { Operation = CnnOperation.SeparableConvolution },
+        new(3, 3, 6, 1, CnnPooling.None, new[] { 0 }) { Operation = CnnOperation.AvgPool3x3 },
+        new(3, 3, 4, 2, CnnPooling.Max2x2, new[] { 0, 1 }) { Operation = CnnOperation.MaxPool3x3 },
+        new(5, 5, 6, 2, CnnPooling.None, new[] { 1, 2 }) { Operation = CnnOperation.SeparableConvolution },
+        new(3, 3, 4, 1, CnnPooling.Avg2x2, new[] { 2 }) { Operation = CnnOperation.AvgPool3x3 },
+        new(3, 3, 6, 1, CnnPooling.None, new[] { 0, 3, 4 }),
+    };
+
+    [Fact]
+    public void SeparableConvolutionsAndThreeByThreePoolingOperationsExportAndOnnxRuntimeAgreesWithTorchSharp() =>
+        AssertOnnxRuntimeAgrees(new CnnArchitecture(new CnnSearchSpace(OperationsSpace), OperationsLayers), testTimeFlip: false, seed: 4);
+
     [Fact]
     public void EveryOperatorOfAPaddedSkipNetworkExportsAndOnnxRuntimeAgreesWithTorchSharp() =>
         AssertOnnxRuntimeAgrees(new CnnArchitecture(new CnnSearchSpace(PaddedSpace), PaddedLayers), testTimeFlip: false, seed: 1);
