@@ -15,7 +15,7 @@ mkdir -p "$OUT"
 nice -n "$NICE" dotnet build src/Examples -c Release -m:1 -v q -nologo > /dev/null
 { echo "commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench/space-enas-macro.json || echo ' + uncommitted changes')"
   echo "SHARED_EPOCHS=$SHARED_EPOCHS TRIALS=$TRIALS FINAL_EPOCHS=$FINAL_EPOCHS STRATEGY=$STRATEGY SEED=$SEED nice $NICE OMP_NUM_THREADS=$OMP_NUM_THREADS"
-  grep -m1 'model name' /proc/cpuinfo; nproc; echo "started $(date -u +%FT%TZ)"; uptime; ps -eo ni=,pcpu=,rss=,comm= --sort=-pcpu | head -8; } > "$OUT/machine.txt"
+  grep -m1 "model name" /proc/cpuinfo; nproc --all; echo "started $(date -u +%FT%TZ)"; uptime; ps -eo ni=,pcpu=,rss=,comm= --sort=-pcpu | head -8; } > "$OUT/machine.txt"
 /usr/bin/time -v nice -n "$NICE" dotnet src/Examples/bin/Release/net10.0/Examples.dll cifar10 --weight-sharing \
   --space bench/space-enas-macro.json --strategy "$STRATEGY" --shared-epochs "$SHARED_EPOCHS" --trials "$TRIALS" \
   --final-epochs "$FINAL_EPOCHS" --seed "$SEED" --out "$OUT/out" > "$OUT/run.log" 2>&1
