@@ -96,52 +96,40 @@ public class SharedCnnTests
     public void ATrainingStepThroughAChildOfPoolingAndSeparableLayersChangesOnlyTheirBranches()
     {
         CnnSearchSpace space = Space("operations");
-        using var generator = new Generator(3);
-        using var shared = new SharedCnn(space, generator);
-        shared.train();
         // Tokens all 0 (1x3 kernels, 3 filters, stride 1, no pooling, no skips), then layers 0-2 average-pool and 3-4 are
         // separable: only the average-pooling branch (the second pooling branch) of layers 0-2 and separable branch 0 of 3-4 train.
         int[] tokens = new int[space.Steps.Count];
         for (int i = 0; i < space.Options.LayerCount; i++)
             tokens[space.FirstStepOfLayer(i) + 3] = Array.IndexOf(AllOperations, i < 3 ? CnnOperation.AvgPool3x3 : CnnOperation.SeparableConvolution);
-        CnnArchitecture child = space.Decode(tokens);
-        var before = shared.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
-        using var optimizer = optim.SGD(shared.parameters(), 0.1, 0.9, weight_decay: 5e-4, nesterov: true);
-        using (var scope = NewDisposeScope())
-        {
-            Tensor loss = nn.functional.cross_entropy(shared.forward(rand(new long[] { 4, 3, 9, 9 }, generator: generator), child),
-                tensor(new long[] { 0, 1, 2, 3 }));
-            shared.zero_grad(set_to_none: true);
-            loss.backward();
-            optimizer.step();
-        }
-
-        foreach (var (name, parameter) in shared.named_parameters())
-        {
-            bool used = !name.StartsWith("layers.", StringComparison.Ordinal)
-                || (int.Parse(name.Split('.')[1], System.Globalization.CultureInfo.InvariantCulture) < 3
-                    ? name.Contains(".pooling.1.", StringComparison.Ordinal)
-                    : name.Contains(".separable.0.", StringComparison.Ordinal));
-            bool changed = !parameter.detach().eq(before[name]).all().item<bool>();
-            Assert.True(used == changed, $"{name}: used {used}, changed {changed}");
-        }
+        AssertTrainingChangesExactlyTheUsedParameters(space, space.Decode(tokens), name =>
+            !name.StartsWith("layers.", StringComparison.Ordinal)
+            || (int.Parse(name.Split('.')[1], System.Globalization.CultureInfo.InvariantCulture) < 3
+                ? name.Contains(".pooling.1.", StringComparison.Ordinal)
+                : name.Contains(".separable.0.", StringComparison.Ordinal)));
     }
 
     [Fact]
     public void ATrainingStepThroughOneChildLeavesTheWeightsOfUnusedKernelsUnchanged()
     {
         CnnSearchSpace space = Space("plain");
+        // Every layer uses kernel 1x3 (height token 0, width token 0), so the other three kernel banks are unused.
+        AssertTrainingChangesExactlyTheUsedParameters(space, space.Decode(space.Steps.Select(_ => 0).ToArray()),
+            name => name.StartsWith("layers.", StringComparison.Ordinal) ? name.Contains(".branches.0.", StringComparison.Ordinal) : true);
+    }
+
+    /// <summary>Two SGD steps (momentum, weight decay) through <paramref name="child"/> change exactly the parameters <paramref name="used"/> names.</summary>
+    private static void AssertTrainingChangesExactlyTheUsedParameters(CnnSearchSpace space, CnnArchitecture child, Func<string, bool> used)
+    {
         using var generator = new Generator(3);
         using var shared = new SharedCnn(space, generator);
         shared.train();
-        // Every layer uses kernel 1x3 (height token 0, width token 0), so the other three kernel banks are unused.
-        CnnArchitecture child = space.Decode(space.Steps.Select(_ => 0).ToArray());
+        CnnSearchSpaceOptions o = space.Options;
         var before = shared.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
         using var optimizer = optim.SGD(shared.parameters(), 0.1, 0.9, weight_decay: 5e-4, nesterov: true);
         for (int step = 0; step < 2; step++)
         {
             using var scope = NewDisposeScope();
-            Tensor loss = nn.functional.cross_entropy(shared.forward(rand(new long[] { 4, 3, 8, 8 }, generator: generator), child),
+            Tensor loss = nn.functional.cross_entropy(shared.forward(rand(new long[] { 4, o.InputChannels, o.InputHeight, o.InputWidth }, generator: generator), child),
                 tensor(new long[] { 0, 1, 2, 3 }));
             optimizer.zero_grad();
             loss.backward();
@@ -150,9 +138,8 @@ public class SharedCnnTests
 
         foreach (var (name, parameter) in shared.named_parameters())
         {
-            bool used = name.StartsWith("layers.", StringComparison.Ordinal) ? name.Contains(".branches.0.", StringComparison.Ordinal) : true;
             bool changed = !parameter.detach().eq(before[name]).all().item<bool>();
-            Assert.True(used == changed, $"{name}: used {used}, changed {changed}");
+            Assert.True(used(name) == changed, $"{name}: used {used(name)}, changed {changed}");
         }
     }
 }
