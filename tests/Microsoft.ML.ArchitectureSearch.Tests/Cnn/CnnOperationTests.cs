@@ -44,6 +44,8 @@ public class CnnOperationTests
         Assert.Equal(64L * (27 + 24) + 64L * 128 + 64L * 192 + 64L * 3200 + 160, a.MultiplyAdds);
         Assert.Equal(new CnnLayerShape(24, 8, 8, 8, 8, 8, 8, 8), a.Layout.Layers[2]);
         Assert.StartsWith("4 layers: sep 3x3x8, max_pool3x3 x16 [from 0], avg_pool3x3 x8 [from 0,1], 5x5x16 [from 2];", a.Describe());
+        Assert.Equal(new[] { "0: sep conv 3x3, 8", "1: max pool 3x3, 16", "2: avg pool 3x3, 8", "3: conv 5x5, 16" },
+            a.ToGraph().Nodes.Where(n => n.Id.StartsWith('L')).Select(n => n.Label));
         using var scope = NewDisposeScope();
         CnnNetworkTests.AssertBuiltNetworkMatchesLayout(a, randn(2, 3, 8, 8));
     }
