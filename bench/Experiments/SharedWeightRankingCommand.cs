@@ -72,7 +72,7 @@ internal sealed class SharedWeightRankingCommand : System.CommandLine.Command
             using TrainedChild child = alone.Train(candidates[i], new ChildTrainingSettings { Epochs = aloneEpochs, Seed = seed + 1 + i });
             aloneAccuracy[i] = child.Result.ValidationMetricPerEpoch[^1];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"architecture {i + 1} shared_acc={sharedAccuracy[i]:0.0000} alone_acc={aloneAccuracy[i]:0.0000} params={candidates[i].ParameterCount} minutes={clock.Elapsed.TotalMinutes:0.0} {candidates[i].Description}"));
+                $"architecture {i + 1} shared_acc={sharedAccuracy[i]:0.0000} alone_acc={aloneAccuracy[i]:0.0000} params={candidates[i].ParameterCount} minutes={clock.Elapsed.TotalMinutes:0.0} {candidates[i].Describe()}"));
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
