@@ -13,5 +13,7 @@ var root = new RootCommand("Experiments behind BENCHMARKS.md that drive Architec
     new MemoryEstimateCommand(),
     new OnnxLanguageModelCommand(),
     new LanguageModelDefaultsCommand(),
+    new SharedCnnProbeCommand(),
+    new SharedWeightRankingCommand(),
 };
 return Cli.Run(root, args);

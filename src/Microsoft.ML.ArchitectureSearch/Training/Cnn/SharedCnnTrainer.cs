@@ -64,6 +64,9 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
     /// <summary>The shared network (for tests and inspection).</summary>
     public SharedCnn Network => network;
 
+    /// <summary>Clips the shared weights' gradient norm per step to this (null: no clipping).</summary>
+    public double? GradientClipNorm { get; init; }
+
     public double TrainEpoch(Func<IArchitecture> sampleChild, Func<bool> stop, CancellationToken cancellationToken)
     {
         network.train();
@@ -91,6 +94,8 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
             // whether a branch has a gradient tensor is no hidden state that a checkpoint would have to carry.
             network.zero_grad(set_to_none: true);
             loss.backward();
+            if (GradientClipNorm is double clip)
+                nn.utils.clip_grad_norm_(network.parameters().Where(p => p.grad is not null), clip);
             optimizer.step();
             lossSum.add_(loss.detach(), alpha: size);
             examples += size;
