@@ -151,6 +151,11 @@ internal sealed class WeightSharingSearch
             reason = SearchStopReason.Cancelled;
         }
 
+        // Only the time budget ends the epochs early without cancelling; a run resumed after that reads it from the
+        // saved state (the epochs are over, fewer than planned), not from its own clock.
+        if (reason == SearchStopReason.SharedEpochsCompleted && _state.EpochsDone < _options.SharedEpochs)
+            reason = SearchStopReason.MaxSearchTimeReached;
+
         // The final sampling runs unless cancelled: it is what the time budget was spent for, and it is short. The
         // epochs are over from here on, also for a resumed run whose time budget had not run out.
         var finalists = new List<TrialRecord>();
