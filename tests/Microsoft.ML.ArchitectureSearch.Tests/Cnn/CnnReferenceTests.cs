@@ -63,6 +63,28 @@ public sealed class CnnReferenceTests
     }
 
     [Fact]
+    public void InASpaceThatFixesEveryStagesWidthTheStacksTakeThoseWidths()
+    {
+        // bench/space-enas-macro.json's shape, smaller: widths 8 | 16 | 32 fixed per stage, every operation offered.
+        var space = new CnnSearchSpace(new CnnSearchSpaceOptions
+        {
+            LayerCount = 5, FilterHeights = new[] { 3, 5 }, FilterWidths = new[] { 3, 5 }, ReductionAfterLayers = new[] { 1, 3 },
+            StageFilterCounts = new[] { new[] { 8 }, new[] { 16 }, new[] { 32 } },
+            Operations = new[] { CnnOperation.Convolution, CnnOperation.SeparableConvolution, CnnOperation.MaxPool3x3, CnnOperation.AvgPool3x3 },
+        });
+
+        var plain = (CnnArchitecture)Named(space, "plain 3x3 stack").Architecture;
+        var dense = (CnnArchitecture)Named(space, "dense 3x3 stack").Architecture;
+
+        Assert.Equal(new[] { 8, 8, 16, 16, 32 }, plain.Layers.Select(l => l.Filters));
+        Assert.All(plain.Layers, l => Assert.Equal((3, 3, CnnOperation.Convolution), (l.FilterHeight, l.FilterWidth, l.Operation)));
+        Assert.Equal(new[] { "", "0", "1", "2", "3" }, plain.Layers.Select(l => string.Join(",", l.Inputs)));
+        Assert.Equal(new[] { 8, 8, 16, 16, 32 }, dense.Layers.Select(l => l.Filters));
+        Assert.Equal("0,1,2,3", string.Join(",", dense.Layers[4].Inputs));
+        Assert.Contains("8 | 16 | 32 filters", Named(space, "plain 3x3 stack").Claim);
+    }
+
+    [Fact]
     public void TheDenseStackBuildsConvolutionsThatReadEveryEarlierLayer()
     {
         var dense = (CnnArchitecture)Named(new CnnSearchSpace(), "dense 3x3 stack").Architecture;

@@ -13,7 +13,10 @@ namespace Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn.References;
 /// global pooling and logit scale, skip inputs pooled to the smallest), e.g. <c>bench/space-airbench.json</c>; in a
 /// space without them the same layers would build a different network, so it is not offered there.</item>
 /// </list>
-/// The stacks take the space's layer count, so a 3-layer space gets 3-layer stacks.
+/// The stacks take the space's layer count, so a 3-layer space gets 3-layer stacks. In a space that fixes every stage's
+/// width (<see cref="CnnSearchSpaceOptions.StageFilterCounts"/> with one count each, as ENAS's macro space,
+/// <c>bench/space-enas-macro.json</c>) the stacks take those widths instead of 64: the plain (dense) network of that
+/// space, what its user would type by hand.
 /// </summary>
 internal static class CnnReferences
 {
@@ -21,17 +24,29 @@ internal static class CnnReferences
     public const int StackFilters = 64;
 
     public static IReadOnlyList<ReferenceArchitecture> For(CnnSearchSpace space) => ReferenceArchitecture.Members(
-        ("plain 3x3 stack", $"{space.Options.LayerCount} layers of 3x3 convolutions with {StackFilters} filters, each reading the layer before it.",
+        ("plain 3x3 stack", $"{space.Options.LayerCount} layers of 3x3 convolutions with {Widths(space.Options)} filters, each reading the layer before it.",
             () => Stack(space, dense: false)),
-        ("dense 3x3 stack", $"{space.Options.LayerCount} layers of 3x3 convolutions with {StackFilters} filters, each reading every earlier layer.",
+        ("dense 3x3 stack", $"{space.Options.LayerCount} layers of 3x3 convolutions with {Widths(space.Options)} filters, each reading every earlier layer.",
             () => Stack(space, dense: true)),
         ("airbench-like", "airbench94's shape: patch-whitening stem, GELU, widths 64 | 64, 256 | 256, 256 | 256 in four stages, max-pooled head with logits x 1/9.",
             () => Airbench(space)));
 
     private static CnnArchitecture Stack(CnnSearchSpace space, bool dense) => new(space,
         Enumerable.Range(0, space.Options.LayerCount)
-            .Select(i => new CnnLayer(3, 3, StackFilters, dense ? Enumerable.Range(0, i).ToArray() : i == 0 ? Array.Empty<int>() : new[] { i - 1 }))
+            .Select(i => new CnnLayer(3, 3, StackWidth(space.Options, i), dense ? Enumerable.Range(0, i).ToArray() : i == 0 ? Array.Empty<int>() : new[] { i - 1 }))
             .ToArray());
+
+    /// <summary>"64", or the fixed widths per stage ("24 | 48 | 96") when the space fixes them.</summary>
+    private static string Widths(CnnSearchSpaceOptions options)
+    {
+        int[] widths = Enumerable.Range(0, options.LayerCount).Select(i => StackWidth(options, i)).ToArray();
+        return widths.Distinct().Count() == 1 ? widths[0].ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : string.Join(" | ", Enumerable.Range(0, options.LayerCount).GroupBy(options.StageOf).Select(g => string.Join("/", g.Select(i => widths[i]).Distinct())));
+    }
+
+    /// <summary>The stacks' width at layer <paramref name="layer"/>: its stage's width when the space fixes every stage's, else 64.</summary>
+    private static int StackWidth(CnnSearchSpaceOptions options, int layer) =>
+        options.StageFilterCounts is { } stages && stages.All(s => s.Count == 1) ? stages[options.StageOf(layer)][0] : StackFilters;
 
     /// <summary>The network settings the airbench-like layers need to be that network (the choice lists are free).</summary>
     internal static readonly CnnSearchSpaceOptions AirbenchSettings = new()
