@@ -39,8 +39,8 @@ public sealed class PostgresMembershipTests(ITestOutputHelper output) : IDisposa
         ArchitectureSearchTransformer local = OrleansTestCluster.WithOneThread(() => TwoSiloSearchTests.Fit(TwoSiloSearchTests.Options()));
 
         string[] membership = { "--postgres", TestPostgres.ConnectionString, "--cluster", _clusterId };
-        using WorkerProcess a = WorkerProcess.Start("pg-a", Path.Combine(_root, "a"), WorkerProcess.FreePort(), WorkerProcess.FreePort(), membership);
-        using WorkerProcess b = WorkerProcess.Start("pg-b", Path.Combine(_root, "b"), WorkerProcess.FreePort(), WorkerProcess.FreePort(), membership);
+        using ExamplesProcess a = ExamplesProcess.Start("pg-a", Path.Combine(_root, "a"), ExamplesProcess.FreePort(), ExamplesProcess.FreePort(), membership);
+        using ExamplesProcess b = ExamplesProcess.Start("pg-b", Path.Combine(_root, "b"), ExamplesProcess.FreePort(), ExamplesProcess.FreePort(), membership);
         await a.WaitForLineAsync("worker ready", TimeSpan.FromSeconds(90));
         await b.WaitForLineAsync("worker ready", TimeSpan.FromSeconds(90));
         Assert.Contains("membership in PostgreSQL", a.Output);

@@ -19,8 +19,8 @@ public sealed class WorkerAddressTests : IDisposable
     [Fact]
     public async Task AWorkerGivenNoAddressListensOnLoopbackOnly()
     {
-        int silo = WorkerProcess.FreePort(), gateway = WorkerProcess.FreePort();
-        using WorkerProcess worker = WorkerProcess.Start("default", _root, silo, gateway, "--primary-port", silo.ToString());
+        int silo = ExamplesProcess.FreePort(), gateway = ExamplesProcess.FreePort();
+        using ExamplesProcess worker = ExamplesProcess.Start("default", _root, silo, gateway, "--primary-port", silo.ToString());
         await worker.WaitForLineAsync("worker ready", TimeSpan.FromSeconds(90));
 
         Assert.Equal(new[] { IPAddress.Loopback }, ListenersOn(silo));
@@ -31,8 +31,8 @@ public sealed class WorkerAddressTests : IDisposable
     public async Task AWorkerGivenAnAddressOfThisMachineListensThereOnly()
     {
         IPAddress address = NonLoopbackAddressFactAttribute.Address!;
-        int silo = WorkerProcess.FreePort(), gateway = WorkerProcess.FreePort();
-        using WorkerProcess worker = WorkerProcess.Start("exposed", _root, silo, gateway, "--primary-port", silo.ToString(), "--address", address.ToString());
+        int silo = ExamplesProcess.FreePort(), gateway = ExamplesProcess.FreePort();
+        using ExamplesProcess worker = ExamplesProcess.Start("exposed", _root, silo, gateway, "--primary-port", silo.ToString(), "--address", address.ToString());
         await worker.WaitForLineAsync("worker ready", TimeSpan.FromSeconds(90));
 
         Assert.Equal(new[] { address }, ListenersOn(silo));
@@ -46,7 +46,7 @@ public sealed class WorkerAddressTests : IDisposable
     [InlineData("0.0.0.0", "--address: 0.0.0.0 is not an address of this machine")]
     public void AWorkerRefusesAnAddressThatIsNotOneOfThisMachinesNamingTheOption(string address, string error)
     {
-        (int exitCode, string output) = WorkerProcess.RunToExit(TimeSpan.FromSeconds(60), "--address", address, "--cache-dir", _root);
+        (int exitCode, string output) = ExamplesProcess.RunToExit(TimeSpan.FromSeconds(60), "--address", address, "--cache-dir", _root);
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains(error, output);
