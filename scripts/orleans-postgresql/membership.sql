@@ -8,8 +8,8 @@
 -- changes the membership table succeeds only if the caller read the current version, and bumps it (optimistic
 -- concurrency; the provider retries after re-reading). Writes return one integer, > 0 meaning success.
 --
--- Each version-checked write takes the version row FOR UPDATE first, so two silos writing at once are serialized on
--- it: the second sees the bumped version, changes nothing and reports 0.
+-- Each version-checked write starts with LockMembershipVersion, so two silos writing at once are serialized on the
+-- version row: the second sees the bumped version, changes nothing and reports 0.
 
 CREATE TABLE OrleansQuery
 (
@@ -42,6 +42,11 @@ CREATE TABLE OrleansMembershipTable
     PRIMARY KEY (DeploymentId, Address, Port, Generation)
 );
 
+-- The cluster's version row, locked until the transaction ends, if its version still is the one expected; else nothing.
+CREATE FUNCTION LockMembershipVersion(deployment text, expected integer) RETURNS SETOF varchar LANGUAGE sql AS $$
+    SELECT DeploymentId FROM OrleansMembershipVersionTable WHERE DeploymentId = deployment AND Version = expected FOR UPDATE
+$$;
+
 INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
 
 -- A cluster's version row, created by the first silo; 1 when created, 0 when it existed.
@@ -54,10 +59,7 @@ SELECT count(*)::integer FROM created;'),
 
 -- A silo joins: its row is added and the version bumped, only if @Version is still current and the row is new.
 ('InsertMembershipKey', '
-WITH current_version AS (
-    SELECT DeploymentId FROM OrleansMembershipVersionTable
-    WHERE DeploymentId = @DeploymentId AND Version = @Version
-    FOR UPDATE),
+WITH current_version AS (SELECT locked AS DeploymentId FROM LockMembershipVersion(@DeploymentId, @Version) AS locked),
 added AS (
     INSERT INTO OrleansMembershipTable
         (DeploymentId, Address, Port, Generation, SiloName, HostName, Status, ProxyPort, StartTime, IAmAliveTime)
@@ -73,10 +75,7 @@ SELECT count(*)::integer FROM bumped;'),
 
 -- A silo's status or suspicions change: the row is updated and the version bumped, only if @Version is still current.
 ('UpdateMembershipKey', '
-WITH current_version AS (
-    SELECT DeploymentId FROM OrleansMembershipVersionTable
-    WHERE DeploymentId = @DeploymentId AND Version = @Version
-    FOR UPDATE),
+WITH current_version AS (SELECT locked AS DeploymentId FROM LockMembershipVersion(@DeploymentId, @Version) AS locked),
 changed AS (
     UPDATE OrleansMembershipTable m
     SET Status = @Status, SuspectTimes = @SuspectTimes, IAmAliveTime = @IAmAliveTime
