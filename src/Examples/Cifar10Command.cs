@@ -22,6 +22,7 @@ internal sealed class Cifar10Command : System.CommandLine.Command
     }
 
     private readonly SearchCommandOptions _search;
+    private readonly OrleansClientOptions _orleans;
     private readonly Option<int?> _trainSize = CommonOptions.TrainSize("images");
     private readonly Option<int?> _testSize = CommonOptions.TestSize("images");
     private readonly Option<int> _layers = CommonOptions.Layers("Layers of the CNN search space (an --architecture document with settings brings its own).", new CnnSearchSpaceOptions().LayerCount);
@@ -35,7 +36,6 @@ internal sealed class Cifar10Command : System.CommandLine.Command
     };
     private readonly Option<int> _sharedEpochs = CommonOptions.Count("--shared-epochs", "With --weight-sharing: passes of the shared network over the search's training rows.",
         new ArchitectureSearchOptions().SharedEpochs);
-    private readonly Option<int[]> _orleans = OrleansCluster.GatewaysOption();
     private readonly Option<string?> _images = new("--images")
     {
         Description = "Folder of class subfolders of image files to score (default: 'images' beside the data folder; skipped when missing).",
@@ -53,8 +53,9 @@ internal sealed class Cifar10Command : System.CommandLine.Command
             ImageChannels = 3, ImageHeight = 32, ImageWidth = 32,
             MaxTrials = 8, TrialEpochs = 1, FinalEpochs = 10,
         });
-        foreach (Option option in new Option[] { _trainSize, _testSize, _layers, _space, _training, _weightSharing, _sharedEpochs, _orleans, _images })
+        foreach (Option option in new Option[] { _trainSize, _testSize, _layers, _space, _training, _weightSharing, _sharedEpochs, _images })
             Options.Add(option);
+        _orleans = new OrleansClientOptions(this);
         SetAction(Run);
     }
 
@@ -77,7 +78,7 @@ internal sealed class Cifar10Command : System.CommandLine.Command
         if (options.WeightSharing)
             Console.WriteLine($"weight sharing: {options.SharedEpochs} shared epochs, {options.MaxTrials} children scored per shared epoch, then 10 final candidates");
 
-        using IHost? cluster = OrleansCluster.Connect(parse.GetValue(_orleans));
+        using IHost? cluster = _orleans.Connect(parse);
         OrleansCluster.Use(cluster, options);
 
         var display = new SearchProgressDisplay("CIFAR-10 architecture search");

@@ -7,14 +7,19 @@ namespace Microsoft.ML.ArchitectureSearch.Examples;
 
 /// <summary>
 /// An Orleans worker silo that trains architecture-search children for coordinators (e.g. <c>cifar10 --orleans</c>).
-/// Loopback only: localhost clustering, the first worker (no --primary-port) holds the membership table.
+/// Loopback only unless --address names another address of this machine. Membership: localhost clustering (the first
+/// worker, without --primary-port, holds the table) or, with --postgres, a PostgreSQL table shared by several machines.
 /// </summary>
 internal sealed class WorkerCommand : System.CommandLine.Command
 {
-    private readonly Option<int> _siloPort = CommonOptions.Count("--silo-port", "Port for silo-to-silo traffic (loopback).", OrleansCluster.DefaultSiloPort);
-    private readonly Option<int> _gatewayPort = CommonOptions.Count("--gateway-port", "Port coordinators connect to (loopback).", OrleansCluster.DefaultGatewayPort);
+    private readonly Option<int> _siloPort = CommonOptions.Count("--silo-port", "Port for silo-to-silo traffic.", OrleansCluster.DefaultSiloPort);
+    private readonly Option<int> _gatewayPort = CommonOptions.Count("--gateway-port", "Port coordinators connect to.", OrleansCluster.DefaultGatewayPort);
     private readonly Option<int?> _primaryPort = CommonOptions.OptionalCount("--primary-port",
-        "Silo port of the first worker, which this one joins (default: this worker is the first).");
+        "Without --postgres: silo port of the first worker (same address), which this one joins (default: this worker is the first).");
+    private readonly Option<IPAddress> _address = OrleansCluster.AddressOption();
+    private readonly Option<string?> _postgres = OrleansCluster.PostgresOption("--postgres",
+        "Keep the cluster's membership in this PostgreSQL database (Npgsql connection string; schema: scripts/orleans-postgresql/membership.sql) instead of on the first worker.");
+    private readonly Option<string> _clusterId = OrleansCluster.ClusterIdOption();
     private readonly Option<int> _children = CommonOptions.Count("--children", "Children this worker trains at the same time.", 1);
     private readonly Option<int> _threads = CommonOptions.Count("--threads-per-child", "libtorch threads per child (keep equal on every worker for reproducible results).", 1);
     private readonly Option<string?> _name = new("--name") { Description = "Worker name in progress and reports (default: the silo's name).", HelpName = "NAME" };
@@ -25,8 +30,13 @@ internal sealed class WorkerCommand : System.CommandLine.Command
     public WorkerCommand()
         : base("worker", "Run an Orleans worker silo on this machine that trains the children coordinators send it (Ctrl+C stops it).")
     {
-        foreach (Option option in new Option[] { _siloPort, _gatewayPort, _primaryPort, _children, _threads, _name, _cache, _probeSeconds })
+        foreach (Option option in new Option[] { _siloPort, _gatewayPort, _primaryPort, _address, _postgres, _clusterId, _children, _threads, _name, _cache, _probeSeconds })
             Options.Add(option);
+        Validators.Add(result =>
+        {
+            if (result.GetValue(_postgres) != null && result.GetValue(_primaryPort) != null)
+                result.AddError("--primary-port joins a worker's own membership table; with --postgres the table is in PostgreSQL: give one or the other.");
+        });
         SetAction(Run);
     }
 
@@ -34,11 +44,14 @@ internal sealed class WorkerCommand : System.CommandLine.Command
     {
         int siloPort = parse.GetValue(_siloPort), gatewayPort = parse.GetValue(_gatewayPort);
         int primaryPort = parse.GetValue(_primaryPort) ?? siloPort;
+        IPAddress address = parse.GetValue(_address)!;
+        string? postgres = parse.GetValue(_postgres);
+        string clusterId = parse.GetValue(_clusterId)!;
         HostApplicationBuilder builder = Host.CreateApplicationBuilder();
         OrleansCluster.QuietLogging(builder.Logging);
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(siloPort, gatewayPort, new IPEndPoint(IPAddress.Loopback, primaryPort), OrleansCluster.ServiceId, OrleansCluster.ClusterId);
+            OrleansCluster.Join(silo, address, siloPort, gatewayPort, primaryPort, postgres, clusterId);
             if (parse.GetValue(_probeSeconds) is { } seconds)
                 silo.Configure<ClusterMembershipOptions>(o => OrleansCluster.ProbeEvery(o, seconds));
             silo.AddArchitectureSearchWorker(o =>
@@ -51,7 +64,9 @@ internal sealed class WorkerCommand : System.CommandLine.Command
         });
         using IHost host = builder.Build();
         host.Start();
-        Console.WriteLine($"worker ready: silo port {siloPort}, gateway port {gatewayPort}, primary silo port {primaryPort} (loopback)");
+        string membership = postgres is null ? $"primary silo port {primaryPort}" : "membership in PostgreSQL";
+        Console.WriteLine($"worker ready: cluster '{clusterId}', address {address}{(IPAddress.IsLoopback(address) ? " (loopback)" : "")}, " +
+            $"silo port {siloPort}, gateway port {gatewayPort}, {membership}");
         host.WaitForShutdown();
         return 0;
     }

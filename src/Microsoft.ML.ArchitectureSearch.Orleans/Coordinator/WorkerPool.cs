@@ -28,6 +28,10 @@ internal sealed class WorkerPool : IDisposable
     private readonly Task _membership;
     private TaskCompletionSource _changed = NewSignal();
 
+    // Set once membership was read the first time and the silos then active were asked whether they are workers: no child
+    // is sent before, so one that a worker already holds (a resumed search) finds that worker.
+    private readonly TaskCompletionSource _firstRead = NewSignal();
+
     private static readonly TimeSpan MembershipReadTimeout = TimeSpan.FromSeconds(5);
 
     public WorkerPool(IClusterClient client, OrleansTrialOptions options, ChildWorkload workload, ISearchLog log)
@@ -44,9 +48,13 @@ internal sealed class WorkerPool : IDisposable
     public async Task<ChildReply> TrainAsync(ChildRequest request, string description, CancellationToken cancellationToken)
     {
         request = request with { DataPath = _data.SharedPath };
+        await _firstRead.Task.WaitAsync(cancellationToken);
         for (int dispatch = 1; ; dispatch++)
         {
-            RemoteWorker worker = await AcquireAsync(cancellationToken);
+            RemoteWorker? holder = await FindHolderAsync(request);
+            if (holder != null)
+                _log.Info($"Worker {holder.Name} is training or trained this child already (for a coordinator that stopped); its result is reused: {description}");
+            RemoteWorker worker = await AcquireAsync(holder, cancellationToken);
             try
             {
                 await worker.DataReady(() => _data.ShipAsync(worker, _log, cancellationToken));
@@ -74,7 +82,31 @@ internal sealed class WorkerPool : IDisposable
     private static bool IsLostWorker(Exception e) =>
         e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or ConnectionFailedException;
 
-    private async Task<RemoteWorker> AcquireAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// A worker that is training or has trained this very request (sent by an earlier coordinator of a resumed search),
+    /// or null. Workers that do not answer within <see cref="HolderQueryTimeout"/> count as not holding it.
+    /// </summary>
+    private async Task<RemoteWorker?> FindHolderAsync(ChildRequest request)
+    {
+        RemoteWorker[] live;
+        lock (_gate) live = _workers.Values.Where(w => !w.Left.IsCompleted).ToArray();
+        Task<bool>[] asks = live.Select(w => w.Call(g => g.Holds(request)).WaitAsync(HolderQueryTimeout)).ToArray();
+        try
+        {
+            await Task.WhenAll(asks);
+        }
+        catch (Exception)
+        {
+            // A worker that cannot say is not the holder; the child goes to any worker as usual.
+        }
+        int index = Array.FindIndex(asks, a => a.IsCompletedSuccessfully && a.Result);
+        return index < 0 ? null : live[index];
+    }
+
+    private static readonly TimeSpan HolderQueryTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>A free slot: on <paramref name="preferred"/> when it has one, else on the worker with most free slots.</summary>
+    private async Task<RemoteWorker> AcquireAsync(RemoteWorker? preferred, CancellationToken cancellationToken)
     {
         var waited = Stopwatch.StartNew();
         while (true)
@@ -82,7 +114,7 @@ internal sealed class WorkerPool : IDisposable
             Task changed;
             lock (_gate)
             {
-                RemoteWorker? free = _workers.Values.Where(w => !w.Left.IsCompleted && w.FreeSlots > 0)
+                RemoteWorker? free = preferred is { FreeSlots: > 0, Left.IsCompleted: false } ? preferred : _workers.Values.Where(w => !w.Left.IsCompleted && w.FreeSlots > 0)
                     .OrderByDescending(w => w.FreeSlots).ThenBy(w => w.Joined).FirstOrDefault();
                 if (free != null)
                 {
@@ -157,6 +189,7 @@ internal sealed class WorkerPool : IDisposable
                 // Membership is read again next round (the management grain itself may have been on a silo that died).
                 _log.Warning($"Reading the Orleans cluster's membership failed ({e.GetType().Name}: {e.Message}); trying again.");
             }
+            _firstRead.TrySetResult();
             try
             {
                 await Task.Delay(_options.MembershipRefreshInterval, _stop.Token);

@@ -20,16 +20,7 @@ internal sealed class ChildWorkerGrain(WorkerRuntime runtime) : Grain, IChildWor
 
     public Task CommitData(string fingerprint, long length) => Task.Run(() => runtime.Data.Commit(fingerprint, length));
 
-    public async Task<ChildReply> Train(ChildRequest request, CancellationToken cancellationToken)
-    {
-        await runtime.Slots.WaitAsync(cancellationToken);
-        try
-        {
-            return await Task.Run(() => runtime.Train(request, cancellationToken), CancellationToken.None);
-        }
-        finally
-        {
-            runtime.Slots.Release();
-        }
-    }
+    public Task<ChildReply> Train(ChildRequest request, CancellationToken cancellationToken) => runtime.Children.Run(request, cancellationToken);
+
+    public Task<bool> Holds(ChildRequest request) => Task.FromResult(runtime.Children.Holds(request));
 }

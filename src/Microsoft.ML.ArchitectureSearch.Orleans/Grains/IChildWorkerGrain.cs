@@ -27,9 +27,16 @@ internal interface IChildWorkerGrain : IGrainWithStringKey
     [Alias("CommitData")]
     Task CommitData(string fingerprint, long length);
 
-    /// <summary>Trains one child (waiting for a free slot) and returns its result. A child may train for hours.</summary>
+    /// <summary>
+    /// Trains one child (waiting for a free slot) and returns its result; a child this worker is training or trained for
+    /// the same request (a resumed coordinator's) is not trained again. A child may train for hours.
+    /// </summary>
     [Alias("Train"), AlwaysInterleave, ResponseTimeout("1.00:00:00")]
     Task<ChildReply> Train(ChildRequest request, CancellationToken cancellationToken);
+
+    /// <summary>True when this worker is training or has trained the child of this request.</summary>
+    [Alias("Holds"), AlwaysInterleave]
+    Task<bool> Holds(ChildRequest request);
 }
 
 /// <summary>One child to train: what the local trainer gets (architecture, epochs, seed, time limit) and the workload it belongs to.</summary>

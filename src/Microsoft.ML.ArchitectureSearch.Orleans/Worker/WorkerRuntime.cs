@@ -21,25 +21,45 @@ internal sealed class WorkerRuntime : IDisposable
     private readonly ILogger _log;
     private readonly int? _threadsPerChild;
 
+    /// <summary>A child holds one slot while it trains.</summary>
+    private readonly SemaphoreSlim _slots;
+
     public WorkerRuntime(ArchitectureSearchWorkerOptions options, ILocalSiloDetails silo, ILogger<WorkerRuntime> log)
     {
         _log = log;
         options.Validate();
         Name = options.Name ?? silo.Name;
         ConcurrentChildren = options.ConcurrentChildren;
-        Slots = new SemaphoreSlim(options.ConcurrentChildren, options.ConcurrentChildren);
+        _slots = new SemaphoreSlim(options.ConcurrentChildren, options.ConcurrentChildren);
         Data = new WorkerDataCache(options.CacheDirectory ?? Path.Combine(Path.GetTempPath(), "architecture-search-worker", Sanitize(Name)));
         _threadsPerChild = options.ThreadsPerChild;
+        Children = new ChildTrainings(TrainInSlotAsync, request => _log.LogInformation(
+            "Worker {Worker}: child (seed {Seed}) is training or trained here already; its result is reused", Name, request.Seed));
     }
 
     public string Name { get; }
 
     public int ConcurrentChildren { get; }
 
-    /// <summary>A child holds one slot while it trains.</summary>
-    public SemaphoreSlim Slots { get; }
 
     public WorkerDataCache Data { get; }
+
+    /// <summary>Children training or trained here, by request (a resumed coordinator's requests reuse them).</summary>
+    public ChildTrainings Children { get; }
+
+    /// <summary>Waits for a slot, then trains the child on a thread-pool thread (never on the grain's scheduler).</summary>
+    private async Task<ChildReply> TrainInSlotAsync(ChildRequest request, CancellationToken cancellationToken)
+    {
+        await _slots.WaitAsync(cancellationToken);
+        try
+        {
+            return await Task.Run(() => Train(request, cancellationToken), CancellationToken.None);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
 
     /// <summary>Trains the child on this thread (a thread-pool thread, not the grain's) and returns its result.</summary>
     public ChildReply Train(ChildRequest request, CancellationToken cancellationToken)
@@ -67,7 +87,7 @@ internal sealed class WorkerRuntime : IDisposable
             if (trainer.IsValueCreated && trainer.Value.Trainer is IDisposable disposable)
                 disposable.Dispose();
         }
-        Slots.Dispose();
+        _slots.Dispose();
     }
 
     /// <summary>A name made safe as a file or folder name (fingerprints hold ':').</summary>

@@ -26,8 +26,8 @@ public sealed class WorkerProcessKillTests(ITestOutputHelper output) : IDisposab
 
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: local search done");
         // Both start at once: the second joins the first (the primary) as soon as it is up.
-        using WorkerProcess first = WorkerProcess.Start("first", null, Path.Combine(_root, "first"), out int primaryPort);
-        using WorkerProcess second = WorkerProcess.Start("second", primaryPort, Path.Combine(_root, "second"), out _);
+        using ExamplesProcess first = ExamplesProcess.Start("first", null, Path.Combine(_root, "first"), out int primaryPort);
+        using ExamplesProcess second = ExamplesProcess.Start("second", primaryPort, Path.Combine(_root, "second"), out _);
         await first.WaitForLineAsync("worker ready", TimeSpan.FromSeconds(60));
         await second.WaitForLineAsync("worker ready", TimeSpan.FromSeconds(60));
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: workers ready");
