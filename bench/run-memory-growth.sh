@@ -4,8 +4,10 @@
 # Usage: bash bench/run-memory-growth.sh [RUN...]
 #   RUN is NAME:ARCHITECTURE[:TRAINING]:SIZE, e.g. cnn:bench/reference-cnn.json:10000 or
 #   airbench:bench/reference-airbench.json:bench/training-airbench.json:50000, or main (the main job as the README
-#   runs it: testdata, 8 children, 10 final epochs). Without arguments: the main job, then the tiny and the plain
-#   reference at 5,000/10,000/20,000/50,000 images.
+#   runs it: testdata, 8 children, 10 final epochs), or search:SIZE (a full-data search process in small: children of
+#   the 1-layer space, 4 of them, trained 1 epoch on the first 5,000 training rows, the best trained 1 epoch on SIZE
+#   images, the test images scored, save/load, ONNX export). Without arguments: the main job, then the tiny and the
+#   plain reference at 5,000/10,000/20,000/50,000 images.
 # Environment: DATA (default /work/shared/data/cifar10), TEST_SIZE (10000), EPOCHS (1), TAG (appended to the names,
 # e.g. for runs under another setting the runs inherit), OMP_NUM_THREADS (1 unless set).
 # Every run: <name>-<size><TAG>.log (output), .time (/usr/bin/time -v), .rss (VmRSS of the application every second:
@@ -36,6 +38,10 @@ for run in "${runs[@]}"; do
   if [ "$name" = main ]; then
     base="$OUT/main$TAG"
     args=(cifar10 --out "$scratch/main")
+  elif [ "$name" = search ]; then
+    size=$arch base="$OUT/search-$size$TAG"
+    args=(cifar10 --data-dir "$DATA" --train-size "$size" --test-size "$TEST_SIZE" --search-size 5000 --layers 1
+          --trials 4 --trial-epochs 1 --final-epochs "$EPOCHS" --out "$scratch/search-$size")
   else
     if [ -n "${fourth:-}" ]; then training=$third; size=$fourth; else training=; size=$third; fi
     base="$OUT/$name-$size$TAG"
