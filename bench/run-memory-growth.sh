@@ -28,10 +28,11 @@ if [ ${#runs[@]} -eq 0 ]; then
   for n in 5000 10000 20000 50000; do runs+=("tiny:bench/reference-cnn-tiny.json:$n"); done
   for n in 5000 10000 20000 50000; do runs+=("cnn:bench/reference-cnn.json:$n"); done
 fi
-nice -n 19 dotnet build src/Examples -c Release -m:1 -v q -nologo > "$OUT/build$TAG.log" 2>&1
-echo "revision $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + uncommitted changes in src')" > "$OUT/revision$TAG.txt"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
+# Built into the scratch folder, so that a rebuild of the working tree cannot touch the program while it runs.
+nice -n 19 dotnet build src/Examples -c Release -m:1 -v q -nologo -o "$scratch/bin" > "$OUT/build$TAG.log" 2>&1
+echo "revision $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + uncommitted changes in src')" > "$OUT/revision$TAG.txt"
 
 for run in "${runs[@]}"; do
   IFS=: read -r name arch third fourth <<< "$run"
@@ -51,7 +52,7 @@ for run in "${runs[@]}"; do
   fi
   { echo "# $(date -u +%FT%TZ) OMP_NUM_THREADS=$OMP_NUM_THREADS ${args[*]}"; uptime; } > "$base.log"
   echo "$base: ${args[*]}" >&2
-  nice -n 19 /usr/bin/time -v -o "$base.time" dotnet src/Examples/bin/Release/net10.0/Examples.dll "${args[@]}" >> "$base.log" 2>&1 &
+  nice -n 19 /usr/bin/time -v -o "$base.time" dotnet "$scratch/bin/Examples.dll" "${args[@]}" >> "$base.log" 2>&1 &
   job=$! start=$SECONDS pid=
   : > "$base.rss"
   while kill -0 "$job" 2>/dev/null; do
