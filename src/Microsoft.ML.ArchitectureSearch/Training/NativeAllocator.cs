@@ -9,10 +9,10 @@ namespace Microsoft.ML.ArchitectureSearch.Training;
 /// system only the free space at the heap's top. After the first few batches its dynamic mmap threshold has risen to
 /// the size of the largest freed map (up to 32 MiB), so every feature map of a batch comes from the heap; when the shapes
 /// change (a new child, evaluation after training, another batch size) the freed maps of the last phase stay resident
-/// beside the new ones. The main job's process held 0.9 GB in glibc's main heap for 0.04 GB of .NET objects
-/// (BENCHMARKS.md, "Memory (issue 13, fifth session)"). <c>malloc_trim(0)</c> hands every free page inside the heap back
-/// (madvise), so a phase starts from what is live; the trainers call it between epochs, evaluations and trainings, a
-/// few times per epoch at most, where refaulting the pages once costs nothing measurable.</item>
+/// beside the new ones: most of the main job's resident size was glibc's main heap (BENCHMARKS.md, "Memory (issue 13,
+/// fifth session)": 1.36 -> 1.18 GB peak with the trims). <c>malloc_trim(0)</c> hands every free page inside the heap back
+/// (madvise), so a phase starts from what is live; CnnChildTrainer calls it between trainings, epochs and evaluations,
+/// a few times per epoch at most (the refaulted pages cost the main job about 4% more CPU time).</item>
 /// <item><see cref="KeepFreedMemoryMapped"/> (ArchitectureSearchOptions.TuneNativeAllocator, off by default): switching
 /// off mmap for large blocks (M_MMAP_MAX 0) and the trimming of the heap's top (M_TRIM_THRESHOLD max) keeps freed maps
 /// in the heap for the next batch instead of page-faulting them in again: 231,000 -> 2,500 minor faults per inference
