@@ -45,7 +45,14 @@ internal static class ImageRowReader
                 row++;
             }
         }
-        return new ImageData(pixels.Build(), null, labels.ToArray());
+        var images = new ImageData(pixels.Build(), null, labels.ToArray());
+        // When the row count is unknown (a streamed IDataView), the builder filled 1 MB blocks and Build copied them into
+        // one array: the blocks, as large as the data set, are now garbage on the large-object heap, which only a full
+        // collection frees, and a Fit that trains in native memory allocates too little on the managed heap to cause
+        // one. They stayed resident through the whole training: about 30 MB per 10,000 CIFAR-10 images, half of the
+        // process's growth with the data set (BENCHMARKS.md, "Memory (issue 13, fifth session)"). Once per data set read.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        return images;
     }
 
     /// <summary>Throws unless at least two distinct classes appear in the training labels.</summary>

@@ -95,6 +95,9 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
 
         var wall = Stopwatch.StartNew();
         var run = new RunState();
+        // Each phase (this child, an epoch's training, an evaluation) starts from the memory that is live, not from
+        // the freed maps of the last phase's shapes, which glibc would otherwise keep resident (NativeAllocator).
+        NativeAllocator.ReturnFreedMemory();
         // Weights come from a private generator and shuffling/augmentation from a private Random, so concurrent work
         // on torch's global generator cannot change this child's result.
         var random = new Random(settings.Seed);
@@ -114,6 +117,7 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
             {
                 EpochOutcome outcome = TrainEpoch(network, optimizer, lookahead, random, epoch * stepsPerEpoch, settings.Epochs * stepsPerEpoch,
                     settings, wall, run, cancellationToken);
+                NativeAllocator.ReturnFreedMemory();
                 if (outcome.FailureReason is not null)
                     return Finish(network, cnn, run, wall, $"Epoch {epoch + 1}: {outcome.FailureReason}");
                 if (outcome.TimedOut)
@@ -121,6 +125,7 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
 
                 run.TrainLoss.Add(outcome.MeanLoss);
                 double accuracy = Evaluate(network, validation);
+                NativeAllocator.ReturnFreedMemory();
                 run.ValidationAccuracy.Add(accuracy);
                 if (settings.ContinueAfterEpoch is { } shouldContinue && !shouldContinue(epoch, accuracy))
                     break;
