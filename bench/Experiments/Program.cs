@@ -13,5 +13,6 @@ var root = new RootCommand("Experiments behind BENCHMARKS.md that drive Architec
     new MemoryEstimateCommand(),
     new OnnxLanguageModelCommand(),
     new LanguageModelDefaultsCommand(),
+    new LanguageModelSentenceStateCommand(),
 };
 return Cli.Run(root, args);

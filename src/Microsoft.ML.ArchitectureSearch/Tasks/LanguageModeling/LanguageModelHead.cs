@@ -11,7 +11,8 @@ namespace Microsoft.ML.ArchitectureSearch.Tasks.LanguageModeling;
 /// Language-model outputs for a row's sentence: Perplexity, exp of the mean negative log-likelihood of its words and
 /// the closing <c>&lt;eos&gt;</c>, each predicted from the words before it (the context starts at <c>&lt;eos&gt;</c>, as after
 /// the previous sentence in Penn Treebank); PredictedNextWord, the most probable word after the sentence's last word
-/// (may be <c>&lt;eos&gt;</c>). Unknown words read as <c>&lt;unk&gt;</c>.
+/// (may be <c>&lt;eos&gt;</c>). Unknown words read as <c>&lt;unk&gt;</c>. Every row starts from a zero state, which
+/// is how training reads sentences by default (docs/language-model-scoring.md).
 /// </summary>
 internal sealed class LanguageModelHead : IOutputHead
 {

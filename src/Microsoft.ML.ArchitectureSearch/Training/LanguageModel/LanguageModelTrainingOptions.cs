@@ -12,13 +12,23 @@ namespace Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 /// </summary>
 public sealed record LanguageModelTrainingOptions
 {
-    /// <summary>Parallel streams the training tokens are cut into.</summary>
+    /// <summary>
+    /// False (the default): every sentence is read on its own from a zero state, its first input the end-of-sentence
+    /// word, in training and validation as in scoring (the transformer's Perplexity, the ONNX driver), so the model is
+    /// trained for the situation it is used in; sentences are batched <see cref="BatchSize"/> at a time. True: PyTorch's
+    /// word_language_model recipe, one stream cut into <see cref="BatchSize"/> parallel streams with the state carried
+    /// across sentences (stream perplexity, what Penn Treebank results report). Scoring is per sentence either way
+    /// (docs/language-model-scoring.md). The ENAS shared network always trains on streams, as ENAS did.
+    /// </summary>
+    public bool CarryStateAcrossSentences { get; init; }
+
+    /// <summary>Sentences per training batch, or parallel streams the training tokens are cut into (<see cref="CarryStateAcrossSentences"/>).</summary>
     public int BatchSize { get; init; } = 10;
 
     /// <summary>Steps of truncated backpropagation through time (segment length).</summary>
     public int Bptt { get; init; } = 35;
 
-    /// <summary>Parallel streams for validation and test perplexity.</summary>
+    /// <summary>Sentences per batch, or parallel streams, for validation and test perplexity.</summary>
     public int EvaluationBatchSize { get; init; } = 10;
 
     /// <summary>How the weights are updated after each segment.</summary>
