@@ -17,7 +17,7 @@ namespace Microsoft.ML.ArchitectureSearch.Experiments;
 /// reference cell (default size) trained with the default options twice, with the state carried across sentences
 /// (PyTorch's recipe) and with every sentence from a zero state, each scored on the test sentences four ways: as one
 /// carried stream (evaluation batch), per sentence from a zero state with &lt;eos&gt; first (the transformer's
-/// Perplexity, through <see cref="LanguageModelScoringNetwork.Score"/>), per sentence from the state after reading
+/// Perplexity, through <see cref="LanguageModelScoringNetwork.ScoreSentence"/>), per sentence from the state after reading
 /// &lt;eos&gt; from zero (then &lt;eos&gt; again, the sentence's own start), and per sentence from the state the
 /// previous test sentences left (what a sentence sees mid-stream, batch 1). Plus the add-one unigram model.
 /// </summary>
@@ -70,7 +70,7 @@ internal sealed class LanguageModelSentenceStateCommand : System.CommandLine.Com
             double stream = trainer.Trainer.Evaluate(model, test, "test", options with { CarryStateAcrossSentences = true });
             Console.WriteLine($"RESULT training={training} scoring=stream-batch-{options.EvaluationBatchSize} test_ppl={stream:0.00}");
             var scorer = new LanguageModelScoringNetwork(model);
-            Console.WriteLine($"RESULT training={training} scoring=sentence-zero-state-eos-first test_ppl={PerSentence(testRows, row => scorer.Score(Inputs(row, eos), row, 256).NegativeLogLikelihood):0.00}");
+            Console.WriteLine($"RESULT training={training} scoring=sentence-zero-state-eos-first test_ppl={PerSentence(testRows, row => scorer.ScoreSentence(row, eos, LanguageModelHead.ScoringChunkLength).NegativeLogLikelihood):0.00}");
             Console.WriteLine($"RESULT training={training} scoring=sentence-after-eos-from-zero test_ppl={PerSentence(testRows, row => Primed(model, row, eos)):0.00}");
             Console.WriteLine($"RESULT training={training} scoring=sentence-after-previous-sentences test_ppl={Sequential(model, testRows, eos):0.00}");
             Console.WriteLine($"RESULT training={training} scoring=trainer-per-sentence-batches test_ppl={trainer.Trainer.Evaluate(model, test, "test", options with { CarryStateAcrossSentences = false }):0.00}");

@@ -40,8 +40,7 @@ public sealed class LanguageModelDefaultsTests
         foreach (string line in heldOut)
         {
             int[] targets = vocabulary.Encode(line, out _);
-            long[] inputs = targets.SkipLast(1).Prepend(vocabulary.EndOfSentenceId).Select(t => (long)t).ToArray();
-            negativeLogLikelihood += scoring.Score(inputs, targets, LanguageModelHead.ScoringChunkLength).NegativeLogLikelihood;
+            negativeLogLikelihood += scoring.ScoreSentence(targets, vocabulary.EndOfSentenceId, LanguageModelHead.ScoringChunkLength).NegativeLogLikelihood;
             tokens += targets.Length;
         }
         double perplexity = Math.Exp(negativeLogLikelihood / tokens);

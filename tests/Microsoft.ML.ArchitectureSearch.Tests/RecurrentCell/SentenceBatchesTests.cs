@@ -64,8 +64,7 @@ public sealed class SentenceBatchesTests
 
         using var scoring = new LanguageModelScoringNetwork(model);
         scoring.eval();
-        double negativeLogLikelihood = sentences.Sum(targets => scoring.Score(
-            targets.SkipLast(1).Prepend(Eos).Select(t => (long)t).ToArray(), targets, LanguageModelHead.ScoringChunkLength).NegativeLogLikelihood);
+        double negativeLogLikelihood = sentences.Sum(targets => scoring.ScoreSentence(targets, Eos, LanguageModelHead.ScoringChunkLength).NegativeLogLikelihood);
         double rows = Math.Exp(negativeLogLikelihood / stream.Length);
         Assert.True(Math.Abs(validation - rows) <= 1e-5 * rows, $"trainer {validation} vs row scoring {rows}");
         // The carried-state stream reads other contexts, so it differs: the test would notice the two modes swapped.

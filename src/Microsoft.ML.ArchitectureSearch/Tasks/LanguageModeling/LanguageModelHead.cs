@@ -112,14 +112,10 @@ internal sealed class LanguageModelHead : IOutputHead
         {
             _text(ref _textBuffer);
             int[] targets = _head._vocabulary.Encode(_textBuffer.ToString());
-            var inputs = new long[targets.Length];
-            inputs[0] = _head._vocabulary.EndOfSentenceId;
-            for (int t = 1; t < targets.Length; t++)
-                inputs[t] = targets[t - 1];
             // The last position has read every word of the sentence (its target is the closing <eos>), so the word it
             // predicts is the next word after the sentence.
             (double nll, int next) = _head._shared.Use(network =>
-                ((LanguageModelScoringNetwork)network).Score(inputs, targets, ScoringChunkLength));
+                ((LanguageModelScoringNetwork)network).ScoreSentence(targets, _head._vocabulary.EndOfSentenceId, ScoringChunkLength));
             _perplexity = (float)Math.Exp(nll / targets.Length);
             _nextWord = _head._vocabulary.Words[next];
         }
