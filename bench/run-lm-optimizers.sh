@@ -11,12 +11,12 @@ DATA=${DATA:-../shared/data/ptb}
 OUT=bench/results/lm-optimizers
 mkdir -p "$OUT"
 declare -A CONFIGS=(
-  [sgd]='{"optimizer": "Sgd", "learningRate": 20, "batchSize": 20}'
-  [adam]='{"optimizer": "Adam", "learningRate": 0.002, "batchSize": 20}'
-  [adamtie]='{"optimizer": "Adam", "learningRate": 0.002, "batchSize": 20}|--tie-weights true'
-  [a5]='{"optimizer": "Adam", "learningRate": 0.005, "batchSize": 20}'
-  [a10]='{"optimizer": "Adam", "learningRate": 0.01, "batchSize": 20}'
-  [a3b10]='{"optimizer": "Adam", "learningRate": 0.003, "batchSize": 10}'
+  [sgd]='{"optimizer": "Sgd", "learningRate": 20, "batchSize": 20, "carryStateAcrossSentences": true}'
+  [adam]='{"optimizer": "Adam", "learningRate": 0.002, "batchSize": 20, "carryStateAcrossSentences": true}'
+  [adamtie]='{"optimizer": "Adam", "learningRate": 0.002, "batchSize": 20, "carryStateAcrossSentences": true}|--tie-weights true'
+  [a5]='{"optimizer": "Adam", "learningRate": 0.005, "batchSize": 20, "carryStateAcrossSentences": true}'
+  [a10]='{"optimizer": "Adam", "learningRate": 0.01, "batchSize": 20, "carryStateAcrossSentences": true}'
+  [a3b10]='{"optimizer": "Adam", "learningRate": 0.003, "batchSize": 10, "carryStateAcrossSentences": true}'
 )
 names=("$@"); [ ${#names[@]} -eq 0 ] && names=(sgd adam adamtie a5 a10 a3b10)
 dotnet build bench/Experiments -c Release -v q -nologo > /dev/null

@@ -94,8 +94,8 @@ internal sealed class MemoryEstimateCommand : System.CommandLine.Command
         int hidden = parse.GetValue(_hidden);
         var space = new RecurrentCellSearchSpace(new RecurrentCellSearchSpaceOptions { EmbeddingSize = hidden, HiddenSize = hidden, VocabularySize = vocabulary.Count });
         var cell = (RecurrentCellArchitecture)space.References[0].Architecture;
-        var options = new LanguageModelTrainingOptions { BatchSize = batch, EvaluationBatchSize = batch, MaxStepsPerEpoch = 5, MaxEvaluationSteps = 2, Device = "cpu" };
-        var trainer = new LanguageModelChildTrainer(tokens, valid, null, vocabulary.Count, options);
+        var options = new LanguageModelTrainingOptions { CarryStateAcrossSentences = true, BatchSize = batch, EvaluationBatchSize = batch, MaxStepsPerEpoch = 5, MaxEvaluationSteps = 2, Device = "cpu" };
+        var trainer = new LanguageModelChildTrainer(tokens, valid, null, vocabulary.Count, vocabulary.EndOfSentenceId, options);
         return ($"model=lm parameters={cell.ParameterCount} vocabulary={vocabulary.Count} hidden={hidden} bptt={options.Bptt}",
             LanguageModelMemoryEstimate.For(cell, options),
             () => trainer.Train(cell, new ChildTrainingSettings { Epochs = 1, Seed = 1 }));

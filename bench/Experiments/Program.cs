@@ -15,5 +15,6 @@ var root = new RootCommand("Experiments behind BENCHMARKS.md that drive Architec
     new LanguageModelDefaultsCommand(),
     new SharedCnnProbeCommand(),
     new SharedWeightRankingCommand(),
+    new LanguageModelSentenceStateCommand(),
 };
 return Cli.Run(root, args);

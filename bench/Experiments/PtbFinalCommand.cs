@@ -12,7 +12,8 @@ namespace Microsoft.ML.ArchitectureSearch.Experiments;
 
 /// <summary>
 /// Penn Treebank's standard measurement of one model: train on ptb.train only, report validation and test perplexity
-/// over each whole file as one stream (state carried across sentences, as published PTB numbers are). The model is a
+/// over each whole file as one stream (state carried across sentences, as published PTB numbers are; the model is
+/// trained that way too unless a --training file sets carryStateAcrossSentences to false). The model is a
 /// searched cell (--architecture, the best-architecture.json a ptb search writes) or the LSTM baseline (--model lstm)
 /// of the same size, so the two are trained by the same code with the same budget.
 /// </summary>
@@ -63,8 +64,8 @@ internal sealed class PtbFinalCommand : System.CommandLine.Command
             Console.WriteLine($"{validUnknown} validation and {testUnknown} test words are not in the training vocabulary and are scored as <unk>.");
 
         RecurrentCellSearchSpaceOptions shape = _model.CellShape(new RecurrentCellSearchSpaceOptions(), parse) with { VocabularySize = vocabulary.Count };
-        LanguageModelTrainingOptions training = _model.Training(new LanguageModelTrainingOptions { Device = parse.GetValue(_device)! }, parse);
-        var trainer = new LanguageModelChildTrainer(train, valid, test, vocabulary.Count, training);
+        LanguageModelTrainingOptions training = _model.Training(new LanguageModelTrainingOptions { Device = parse.GetValue(_device)!, CarryStateAcrossSentences = true }, parse);
+        var trainer = new LanguageModelChildTrainer(train, valid, test, vocabulary.Count, vocabulary.EndOfSentenceId, training);
         var settings = new ChildTrainingSettings { Epochs = parse.GetValue(_epochs), Seed = parse.GetValue(_seed), EvaluateTest = true };
 
         string model = parse.GetValue(_modelKind)!;

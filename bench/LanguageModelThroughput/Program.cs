@@ -16,7 +16,7 @@ var corpus = LoadPtb(folder);
 Console.WriteLine($"PTB: {corpus.Train.Length:N0} train tokens, vocabulary {corpus.VocabularySize}, threads {torch.get_num_threads()}");
 var shape = new RecurrentCellSearchSpaceOptions { VocabularySize = corpus.VocabularySize };
 // The PyTorch peer's recipe (batch 20, plain SGD at learning rate 20), not the library's defaults, so the two do the same work.
-var recipe = new LanguageModelTrainingOptions { Optimizer = LanguageModelOptimizer.Sgd, LearningRate = 20, BatchSize = 20, Device = "cpu" };
+var recipe = new LanguageModelTrainingOptions { Optimizer = LanguageModelOptimizer.Sgd, LearningRate = 20, BatchSize = 20, CarryStateAcrossSentences = true, Device = "cpu" };
 var space = new RecurrentCellSearchSpace(shape);
 // A fixed 8-leaf cell: random operations from seed 0 (memory node moved off the inject node if they coincide).
 var random = new Random(0);
@@ -60,5 +60,5 @@ static LanguageModelCorpus LoadPtb(string folder)
         ids.TryAdd(w, ids.Count);
     int[] Encode(string file) => Words(file).Select(w => ids.TryGetValue(w, out int id) ? id
         : throw new InvalidDataException($"{file}: word '{w}' is not in the training vocabulary")).ToArray();
-    return new LanguageModelCorpus(Encode("ptb.train.txt"), Encode("ptb.valid.txt"), Encode("ptb.test.txt"), ids.Count);
+    return new LanguageModelCorpus(Encode("ptb.train.txt"), Encode("ptb.valid.txt"), Encode("ptb.test.txt"), ids.Count, ids["<eos>"]);
 }

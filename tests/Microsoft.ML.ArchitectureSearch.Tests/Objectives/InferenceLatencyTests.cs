@@ -47,7 +47,7 @@ public sealed class InferenceLatencyTests
             new RecurrentCellSearchSpaceOptions { VocabularySize = 2000, EmbeddingSize = hidden, HiddenSize = hidden, Layers = 2 }))!;
         RecurrentCellArchitecture small = Lstm(100), large = Lstm(160);
         Assert.InRange((double)large.MultiplyAdds / small.MultiplyAdds, 1.9, 2.3);
-        var trainer = new LanguageModelChildTrainer(new int[100], new int[100], null, 2000, new LanguageModelTrainingOptions { Device = "cpu" });
+        var trainer = new LanguageModelChildTrainer(new int[100], new int[100], null, 2000, 0, new LanguageModelTrainingOptions { Device = "cpu" });
         using TrainedChild a = Untrained(WordLanguageModel.CreateSearched(small)), b = Untrained(WordLanguageModel.CreateSearched(large));
 
         double first = trainer.MeasureLatencyMilliseconds(a, Runs, threads: 1);
@@ -60,7 +60,7 @@ public sealed class InferenceLatencyTests
     [Fact]
     public void AFailedChildHasNoNetworkToTimeAndSaysSo()
     {
-        var trainer = new LanguageModelChildTrainer(new int[100], new int[100], null, 50);
+        var trainer = new LanguageModelChildTrainer(new int[100], new int[100], null, 50, 0);
         using var failed = new TrainedChild(new TrialResult { MetricName = "perplexity", Failed = true }, null);
         Assert.Contains("no trained language model", Assert.Throws<ArgumentException>(() => trainer.MeasureLatencyMilliseconds(failed, 3, threads: 1)).Message);
     }

@@ -80,12 +80,14 @@ public sealed class UserMessagesTests
     }
 
     [Fact]
-    public void ALanguageModelSearchOnTooLittleTextSaysHowManyTokensItHasAndWhichBatchSizeNeedsMore()
+    public void ALanguageModelSearchOnStreamsOfTooLittleTextSaysHowManyTokensItHasAndWhichBatchSizeNeedsMore()
     {
+        // Cutting parallel streams needs text; read sentence by sentence (the default), any sentence trains.
         var options = new ArchitectureSearchOptions
         {
             Task = ArchitectureSearchTask.LanguageModeling, FeatureColumnName = "Text", MaxTrials = 1, FinalEpochs = 1, Device = "cpu",
             RecurrentCellSpace = new() { Leaves = 4, EmbeddingSize = 8, HiddenSize = 8, Layers = 1 },
+            LanguageModelTraining = new() { CarryStateAcrossSentences = true },
         };
         IDataView twoSentences = _ml.Data.LoadFromEnumerable(new[] { new SentenceRow { Text = "the cat sat" }, new SentenceRow { Text = "a dog ran" } });
         var error = Assert.Throws<ArgumentException>(() => _ml.Transforms.ArchitectureSearch(options).Fit(twoSentences));

@@ -163,9 +163,9 @@ public class LanguageModelTrainerTests
     [Fact]
     public void BadCorporaAreRejectedWithThePositionNamed()
     {
-        var e = Assert.Throws<ArgumentException>(() => new LanguageModelCorpus(new[] { 0, 1, 7 }, new[] { 0, 1 }, null, 5));
+        var e = Assert.Throws<ArgumentException>(() => new LanguageModelCorpus(new[] { 0, 1, 7 }, new[] { 0, 1 }, null, 5, 1));
         Assert.Contains("position 2", e.Message);
-        Assert.Throws<ArgumentException>(() => new LanguageModelCorpus(new[] { 0 }, new[] { 0, 1 }, null, 5));
+        Assert.Throws<ArgumentException>(() => new LanguageModelCorpus(new[] { 0 }, new[] { 0, 1 }, null, 5, 1));
         Assert.Equal(1.0, LanguageModelRewards.Compute(RewardKind.ZophLe, 80), 12);
         Assert.Equal(0.01, LanguageModelRewards.Compute(RewardKind.Plain, 100), 12);
         Assert.Equal(0, LanguageModelRewards.Compute(RewardKind.ZophLe, double.NaN));

@@ -19,7 +19,7 @@ internal static class PtbTestCorpus
             words[word] = words.Count;
         int[] Encode(IEnumerable<string> lines) =>
             lines.SelectMany(l => Split(l).Append("<eos>")).Select(w => words.TryGetValue(w, out int id) ? id : 0).ToArray();
-        return new LanguageModelCorpus(Encode(train), Encode(ReadLines("ptb.valid.txt")), Encode(ReadLines("ptb.test.txt")), words.Count);
+        return new LanguageModelCorpus(Encode(train), Encode(ReadLines("ptb.valid.txt")), Encode(ReadLines("ptb.test.txt")), words.Count, words["<eos>"]);
     }
 
     private static IEnumerable<string> ReadLines(string file) => File.ReadLines(Path.Combine(Pipeline.PipelineTestData.TestDataDirectory, "ptb", file));

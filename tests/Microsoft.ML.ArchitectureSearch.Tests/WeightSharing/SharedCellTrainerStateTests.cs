@@ -15,7 +15,7 @@ public sealed class SharedCellTrainerStateTests
         // A synthetic token stream over the space's vocabulary: the state round trip does not depend on real text.
         var random = new Random(3);
         int[] Tokens(int count) => Enumerable.Range(0, count).Select(_ => random.Next(Space.Options.VocabularySize)).ToArray();
-        return new SharedCellTrainer(Space, Tokens(2_000), Tokens(400), Space.Options.VocabularySize,
+        return new SharedCellTrainer(Space, Tokens(2_000), Tokens(400), Space.Options.VocabularySize, endOfSentenceId: 0,
             options with { BatchSize = 4, Bptt = 5, MaxStepsPerEpoch = 7, EvaluationBatchSize = 2, Device = "cpu" }, seed: 5);
     }
 

@@ -11,7 +11,8 @@ namespace Microsoft.ML.ArchitectureSearch.Tasks.LanguageModeling;
 /// Language-model outputs for a row's sentence: Perplexity, exp of the mean negative log-likelihood of its words and
 /// the closing <c>&lt;eos&gt;</c>, each predicted from the words before it (the context starts at <c>&lt;eos&gt;</c>, as after
 /// the previous sentence in Penn Treebank); PredictedNextWord, the most probable word after the sentence's last word
-/// (may be <c>&lt;eos&gt;</c>). Unknown words read as <c>&lt;unk&gt;</c>.
+/// (may be <c>&lt;eos&gt;</c>). Unknown words read as <c>&lt;unk&gt;</c>. Every row starts from a zero state, which
+/// is how training reads sentences by default (docs/language-model-scoring.md).
 /// </summary>
 internal sealed class LanguageModelHead : IOutputHead
 {
@@ -111,14 +112,10 @@ internal sealed class LanguageModelHead : IOutputHead
         {
             _text(ref _textBuffer);
             int[] targets = _head._vocabulary.Encode(_textBuffer.ToString());
-            var inputs = new long[targets.Length];
-            inputs[0] = _head._vocabulary.EndOfSentenceId;
-            for (int t = 1; t < targets.Length; t++)
-                inputs[t] = targets[t - 1];
             // The last position has read every word of the sentence (its target is the closing <eos>), so the word it
             // predicts is the next word after the sentence.
             (double nll, int next) = _head._shared.Use(network =>
-                ((LanguageModelScoringNetwork)network).Score(inputs, targets, ScoringChunkLength));
+                ((LanguageModelScoringNetwork)network).ScoreSentence(targets, _head._vocabulary.EndOfSentenceId, ScoringChunkLength));
             _perplexity = (float)Math.Exp(nll / targets.Length);
             _nextWord = _head._vocabulary.Words[next];
         }

@@ -32,6 +32,22 @@ internal sealed class LanguageModelScoringNetwork : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
+    /// Scores one row as the transformer does (docs/language-model-scoring.md): from a zero state, <paramref name="endOfSentenceId"/>
+    /// first and then every target but the last, so each of <paramref name="targets"/> (the sentence's words and its
+    /// closing end-of-sentence word) is predicted from the words before it. Returns what <see cref="Score"/> returns.
+    /// </summary>
+    public (double NegativeLogLikelihood, int NextWord) ScoreSentence(int[] targets, int endOfSentenceId, int chunkLength)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        var inputs = new long[targets.Length];
+        if (inputs.Length > 0)
+            inputs[0] = endOfSentenceId;
+        for (int t = 1; t < targets.Length; t++)
+            inputs[t] = targets[t - 1];
+        return Score(inputs, targets, chunkLength);
+    }
+
+    /// <summary>
     /// Reads <paramref name="inputs"/> from a zero state, <paramref name="chunkLength"/> tokens at a time with the state
     /// carried over (the same arithmetic as one pass: the recurrence is step by step either way), and returns the summed
     /// negative log-likelihood of <paramref name="targets"/> (one per input) and the most probable word after the last

@@ -17,6 +17,7 @@ internal sealed class LanguageModelSearch : ITaskSearch
     private readonly int[] _train;
     private readonly int[] _validation;
     private readonly int _vocabularySize;
+    private readonly int _endOfSentenceId;
     private readonly LanguageModelTrainingOptions _training;
     private readonly ISearchSpace _space;
     private readonly int[] _searchTrain;
@@ -31,9 +32,10 @@ internal sealed class LanguageModelSearch : ITaskSearch
         if (unknown > 0)
             log.Info($"{unknown} validation words are not in the training vocabulary and are scored as <unk>.");
         _vocabularySize = train.Vocabulary.Count;
+        _endOfSentenceId = train.Vocabulary.EndOfSentenceId;
         _space = LanguageModelSpaces.Create(o.RecurrentCellSpace with { VocabularySize = _vocabularySize });
         _training = o.LanguageModelTraining with { Device = o.Device, BatchSize = o.BatchSize ?? o.LanguageModelTraining.BatchSize };
-        Trainer = new LanguageModelChildTrainer(_searchTrain, _validation, null, _vocabularySize, _training);
+        Trainer = new LanguageModelChildTrainer(_searchTrain, _validation, null, _vocabularySize, _endOfSentenceId, _training);
     }
 
     public ISearchSpace Space => _space;
@@ -44,7 +46,7 @@ internal sealed class LanguageModelSearch : ITaskSearch
         LanguageModelMemoryEstimate.For((ILanguageModelArchitecture)architecture, _training);
 
     public ISharedWeightTrainer CreateSharedWeightTrainer(int seed, int sharedEpochs) => _space is EnasCellSearchSpace enas
-        ? new SharedCellTrainer(enas, _searchTrain, _validation, _vocabularySize, _training, seed)
+        ? new SharedCellTrainer(enas, _searchTrain, _validation, _vocabularySize, _endOfSentenceId, _training, seed)
         : throw new NotSupportedException($"Weight sharing needs the ENAS cell space (RecurrentCellSearchSpaceOptions.Cell = EnasDag); the '{_space.Name}' space has no shared network.");
 
     // Hashed only when a search asks (a FixedArchitecture fit never does).
@@ -52,7 +54,7 @@ internal sealed class LanguageModelSearch : ITaskSearch
 
     public (nn.Module<Tensor, Tensor> Network, TrialResult Result) TrainFinal(IArchitecture architecture, ChildTrainingSettings settings)
     {
-        var trainer = new LanguageModelChildTrainer(_train.Concat(_validation).ToArray(), _validation, null, _vocabularySize, _training);
+        var trainer = new LanguageModelChildTrainer(_train.Concat(_validation).ToArray(), _validation, null, _vocabularySize, _endOfSentenceId, _training);
         TrainedChild child = trainer.Train(architecture, settings);
         if (child.Network is not WordLanguageModel model)
             throw new InvalidOperationException($"Retraining the best architecture failed: {child.Result.FailureReason}");

@@ -22,9 +22,9 @@ internal sealed class LanguageModelChildTrainer : IChildTrainer
         _trainer = new LanguageModelTrainer(corpus, options);
     }
 
-    /// <summary>Convenience: token-id streams and the vocabulary size they index.</summary>
-    public LanguageModelChildTrainer(int[] train, int[] valid, int[]? test, int vocabularySize, LanguageModelTrainingOptions? options = null)
-        : this(new LanguageModelCorpus(train, valid, test, vocabularySize), options)
+    /// <summary>Convenience: token-id streams, the vocabulary size they index and their end-of-sentence id.</summary>
+    public LanguageModelChildTrainer(int[] train, int[] valid, int[]? test, int vocabularySize, int endOfSentenceId, LanguageModelTrainingOptions? options = null)
+        : this(new LanguageModelCorpus(train, valid, test, vocabularySize, endOfSentenceId), options)
     {
     }
 

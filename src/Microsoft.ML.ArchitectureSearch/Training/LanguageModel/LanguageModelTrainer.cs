@@ -9,8 +9,10 @@ namespace Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 
 /// <summary>
 /// Trains any <see cref="WordLanguageModel"/> (a searched cell or the LSTM baseline) on a <see cref="LanguageModelCorpus"/>
-/// the way PyTorch's word_language_model recipe does: truncated BPTT with the hidden state carried (detached) across
-/// segments, plain SGD with gradient-norm clipping, learning rate divided on a validation plateau. The metric is
+/// with truncated BPTT over <see cref="ITextSegments"/>: by default each sentence from a zero state, as it is scored;
+/// with <see cref="LanguageModelTrainingOptions.CarryStateAcrossSentences"/> the way PyTorch's word_language_model recipe
+/// does, the hidden state carried (detached) across segments of parallel streams. Gradient-norm clipping, the options'
+/// optimizer, learning rate divided on a validation plateau; validation is read the same way. The metric is
 /// perplexity. Bad children (NaN or infinite loss) come back as a failed <see cref="TrialResult"/>, never an exception.
 /// </summary>
 internal sealed class LanguageModelTrainer
@@ -64,26 +66,32 @@ internal sealed class LanguageModelTrainer
         }
     }
 
-    /// <summary>Perplexity of <paramref name="model"/> on a token stream (as validation is measured: evaluation batch, carried state).</summary>
-    public double Evaluate(WordLanguageModel model, int[] tokens, string streamName = "evaluation")
+    /// <summary>Perplexity of <paramref name="model"/> on a token stream, as validation is measured (evaluation batch; per sentence, or carried state).</summary>
+    public double Evaluate(WordLanguageModel model, int[] tokens, string streamName = "evaluation") => Evaluate(model, tokens, streamName, Options);
+
+    /// <summary>Perplexity on a token stream read as <paramref name="options"/> say (per sentence or with the state carried).</summary>
+    public double Evaluate(WordLanguageModel model, int[] tokens, string streamName, LanguageModelTrainingOptions options)
     {
-        using var batches = new TokenBatches(tokens, Options.EvaluationBatchSize, Device, streamName, EvaluationBatchSizeOption);
+        using var batches = Segments(tokens, options, options.EvaluationBatchSize, streamName, EvaluationBatchSizeOption);
         return Evaluate(model, batches);
     }
 
+    private ITextSegments Segments(int[] tokens, LanguageModelTrainingOptions options, int batchSize, string streamName, string batchSizeOption) =>
+        TextSegments.For(tokens, options, batchSize, Corpus.EndOfSentenceId, Device, streamName, batchSizeOption);
+
     private TrialResult TrainEpochs(WordLanguageModel model, ChildTrainingSettings settings, Stopwatch wall, CancellationToken cancellationToken)
     {
-        using var train = new TokenBatches(Corpus.Train, Options.BatchSize, Device, "training", "BatchSize");
-        using var valid = new TokenBatches(Corpus.Valid, Options.EvaluationBatchSize, Device, "validation", EvaluationBatchSizeOption);
+        using var train = Segments(Corpus.Train, Options, Options.BatchSize, "training", "BatchSize");
+        using var valid = Segments(Corpus.Valid, Options, Options.EvaluationBatchSize, "validation", EvaluationBatchSizeOption);
         var parameters = model.UniqueParameters();
         var validPerEpoch = new List<double>();
         var lossPerEpoch = new List<double>();
         double learningRate = Options.LearningRate;
         double best = double.PositiveInfinity;
-        long cursor = 0;
+        int segment = 0;
         long trainedTokens = 0;
         var trainTime = new Stopwatch();
-        var (h, c) = model.InitialState(train.BatchSize);
+        Tensor h = empty(0), c = empty(0);
         // SGD needs no state, so it stays the plain in-place update it always was (same arithmetic, same results).
         using var adam = Options.Optimizer == LanguageModelOptimizer.Adam
             ? optim.Adam(parameters, learningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0)
@@ -110,7 +118,7 @@ internal sealed class LanguageModelTrainer
             for (int epoch = 0; epoch < settings.Epochs && !outOfTime; epoch++)
             {
                 model.train();
-                int steps = Options.MaxStepsPerEpoch ?? train.SegmentCount(Options.Bptt);
+                int steps = Options.MaxStepsPerEpoch ?? train.SegmentCount;
                 double lossSum = 0;
                 int lossCount = 0;
                 for (int step = 0; step < steps; step++)
@@ -121,28 +129,23 @@ internal sealed class LanguageModelTrainer
                         outOfTime = true;
                         break;
                     }
-                    if (cursor >= train.Length - 1)
-                    {
-                        // Wrapped around the training stream: the carried state belongs to its end, start afresh.
-                        cursor = 0;
-                        h.Dispose();
-                        c.Dispose();
-                        (h, c) = model.InitialState(train.BatchSize);
-                    }
                     trainTime.Start();
                     double loss;
                     long tokens;
                     using (var scope = NewDisposeScope())
                     {
-                        var (input, target) = train.Segment(cursor, Options.Bptt);
-                        tokens = target.numel();
-                        loss = TruncatedBpttStep.Run(model, parameters, input, target, ref h, ref c, adam, learningRate, Options.GradientClipNorm);
+                        // Segments continue where the previous epoch stopped (MaxStepsPerEpoch), wrapping around the text.
+                        TextSegment piece = train.Segment(segment);
+                        segment = (segment + 1) % train.SegmentCount;
+                        if (piece.StartsFresh)
+                            StartFresh(model, piece, ref h, ref c);
+                        tokens = piece.TokenCount;
+                        loss = TruncatedBpttStep.Run(model, parameters, piece.Input, piece.Target, ref h, ref c, adam, learningRate, Options.GradientClipNorm);
                         if (!double.IsFinite(loss))
                         {
                             trainTime.Stop();
                             return Result(true, $"Training loss became {loss} in epoch {epoch + 1}, step {step + 1} (learning rate {learningRate}).");
                         }
-                        cursor += input.shape[0];
                     }
                     trainTime.Stop();
                     trainedTokens += tokens;
@@ -185,14 +188,14 @@ internal sealed class LanguageModelTrainer
         }
     }
 
-    private double Evaluate(WordLanguageModel model, TokenBatches batches)
+    private double Evaluate(WordLanguageModel model, ITextSegments batches)
     {
         model.eval();
         using var _ = no_grad();
-        var (h, c) = model.InitialState(batches.BatchSize);
+        Tensor h = empty(0), c = empty(0);
         double lossSum = 0;
         long tokenCount = 0;
-        int steps = batches.SegmentCount(Options.Bptt);
+        int steps = batches.SegmentCount;
         if (Options.MaxEvaluationSteps is { } max)
             steps = Math.Min(steps, max);
         try
@@ -200,10 +203,12 @@ internal sealed class LanguageModelTrainer
             for (int step = 0; step < steps; step++)
             {
                 using var scope = NewDisposeScope();
-                var (input, target) = batches.Segment((long)step * Options.Bptt, Options.Bptt);
-                Tensor logits = model.ForwardCarryingState(input, ref h, ref c);
-                lossSum += nn.functional.cross_entropy(logits, target, reduction: nn.Reduction.Sum).item<float>();
-                tokenCount += target.numel();
+                TextSegment piece = batches.Segment(step);
+                if (piece.StartsFresh)
+                    StartFresh(model, piece, ref h, ref c);
+                Tensor logits = model.ForwardCarryingState(piece.Input, ref h, ref c);
+                lossSum += nn.functional.cross_entropy(logits, piece.Target, reduction: nn.Reduction.Sum).item<float>();
+                tokenCount += piece.TokenCount;
             }
         }
         finally
@@ -212,5 +217,15 @@ internal sealed class LanguageModelTrainer
             c.Dispose();
         }
         return Math.Exp(lossSum / tokenCount);
+    }
+
+    /// <summary>Replaces the carried state by a zero state of the segment's batch size, outside the segment's dispose scope.</summary>
+    private static void StartFresh(WordLanguageModel model, TextSegment piece, ref Tensor h, ref Tensor c)
+    {
+        h.Dispose();
+        c.Dispose();
+        (h, c) = model.InitialState(piece.Input.shape[1]);
+        h = h.MoveToOuterDisposeScope();
+        c = c.MoveToOuterDisposeScope();
     }
 }

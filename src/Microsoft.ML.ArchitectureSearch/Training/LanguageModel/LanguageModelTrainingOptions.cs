@@ -1,24 +1,37 @@
 namespace Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 
 /// <summary>
-/// How language-model children (and the LSTM baseline) are trained: truncated BPTT over 10 parallel streams of 35
-/// steps, the gradient clipped to norm 0.25, then an Adam step with learning rate 0.003, the learning rate divided by 4
+/// How language-model children (and the LSTM baseline) are trained: truncated BPTT over batches of 10 sentences, each
+/// read from a zero state as the transformer scores a row (<see cref="CarryStateAcrossSentences"/>), segments of at
+/// most 35 steps, the gradient clipped to norm 0.25, then an Adam step with learning rate 0.003, the learning rate divided by 4
 /// whenever validation perplexity does not improve, evaluation batch 10. Not PyTorch's word_language_model recipe
 /// (batch 20, plain SGD at learning rate 20), because searches train children for one epoch and users retrain for a
 /// few, often on a part of a corpus, and there SGD has barely left the unigram model: the LSTM after 2 epochs on 3,000
-/// PTB sentences had validation perplexity 427 with the recipe, 392 with Adam at 0.002 and 362 with these defaults
+/// PTB sentences had validation perplexity 427 with the recipe, 392 with Adam at 0.002 and 362 with Adam at 0.003 over 10
+/// streams
 /// (BENCHMARKS.md, issue 14; twice the updates per epoch at about the same cost per token on CPU). For the recipe set
-/// <c>Optimizer = Sgd, LearningRate = 20, BatchSize = 20</c> (bench/training-lm-sgd.json for the command-line programs).
+/// <c>Optimizer = Sgd, LearningRate = 20, BatchSize = 20, CarryStateAcrossSentences = true</c> (bench/training-lm-sgd.json
+/// for the command-line programs).
 /// </summary>
 public sealed record LanguageModelTrainingOptions
 {
-    /// <summary>Parallel streams the training tokens are cut into.</summary>
+    /// <summary>
+    /// False (the default): every sentence is read on its own from a zero state, its first input the end-of-sentence
+    /// word, in training and validation as in scoring (the transformer's Perplexity, the ONNX driver), so the model is
+    /// trained for the situation it is used in; sentences are batched <see cref="BatchSize"/> at a time. True: PyTorch's
+    /// word_language_model recipe, one stream cut into <see cref="BatchSize"/> parallel streams with the state carried
+    /// across sentences (stream perplexity, what Penn Treebank results report). Scoring is per sentence either way
+    /// (docs/language-model-scoring.md). The ENAS shared network always trains on streams, as ENAS did.
+    /// </summary>
+    public bool CarryStateAcrossSentences { get; init; }
+
+    /// <summary>Sentences per training batch, or parallel streams the training tokens are cut into (<see cref="CarryStateAcrossSentences"/>).</summary>
     public int BatchSize { get; init; } = 10;
 
     /// <summary>Steps of truncated backpropagation through time (segment length).</summary>
     public int Bptt { get; init; } = 35;
 
-    /// <summary>Parallel streams for validation and test perplexity.</summary>
+    /// <summary>Sentences per batch, or parallel streams, for validation and test perplexity.</summary>
     public int EvaluationBatchSize { get; init; } = 10;
 
     /// <summary>How the weights are updated after each segment.</summary>

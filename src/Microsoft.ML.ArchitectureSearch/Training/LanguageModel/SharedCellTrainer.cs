@@ -42,12 +42,15 @@ internal sealed class SharedCellTrainer : ISharedWeightTrainer
     private Tensor _c;
     private long _cursor;
 
-    public SharedCellTrainer(EnasCellSearchSpace space, int[] train, int[] validation, int vocabularySize, LanguageModelTrainingOptions options, int seed)
+    public SharedCellTrainer(EnasCellSearchSpace space, int[] train, int[] validation, int vocabularySize, int endOfSentenceId, LanguageModelTrainingOptions options, int seed)
     {
         ArgumentNullException.ThrowIfNull(space);
         if (space.Options.VocabularySize != vocabularySize)
             throw new ArgumentException($"The search space predicts {space.Options.VocabularySize} words but the corpus has {vocabularySize}.", nameof(space));
-        _evaluator = new LanguageModelTrainer(new LanguageModelCorpus(train, validation, null, vocabularySize), options);
+        // ENAS trains and scores its shared network on streams with the state carried; the winner's final training
+        // follows the user's options.
+        _evaluator = new LanguageModelTrainer(new LanguageModelCorpus(train, validation, null, vocabularySize, endOfSentenceId),
+            options with { CarryStateAcrossSentences = true });
         _options = _evaluator.Options;
         Device device = _evaluator.Device;
         _network = LanguageModelNetworks.CreateShared(space);
