@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Microsoft.ML.ArchitectureSearch.Data;
 using Microsoft.ML.ArchitectureSearch.Examples;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn.References;
@@ -46,9 +45,7 @@ internal sealed class SharedCnnProbeCommand : System.CommandLine.Command
     private int Run(ParseResult parse)
     {
         int trainRows = parse.GetValue(_trainSize)!.Value, validRows = parse.GetValue(_validSize)!.Value;
-        (ImageData all, _) = Cifar10Loader.LoadDense(_dataDir.Resolve(parse), Cifar10Split.Train, trainRows + validRows);
-        ImageData train = all.Select(Enumerable.Range(0, trainRows).ToArray());
-        ImageData valid = all.Select(Enumerable.Range(trainRows, validRows).ToArray());
+        (ImageData train, ImageData valid) = CifarSplits.TrainAndValidation(_dataDir.Resolve(parse), trainRows, validRows);
         CnnSearchSpaceOptions spaceOptions = parse.ReadJson<CnnSearchSpaceOptions>(_space) ?? new CnnSearchSpaceOptions { LayerCount = parse.GetValue(_layers) };
         var space = new CnnSearchSpace(spaceOptions);
         CnnTrainingOptions training = (parse.ReadJson<CnnTrainingOptions>(_training) ?? new CnnTrainingOptions()) with { Device = "cpu" };
@@ -57,7 +54,7 @@ internal sealed class SharedCnnProbeCommand : System.CommandLine.Command
         CnnArchitecture plain = CnnReferences.For(space).Select(r => r.Architecture).OfType<CnnArchitecture>()
             .FirstOrDefault() ?? throw new InvalidOperationException("The space has no plain 3x3 stack.");
         var draw = new Random(seed + 1);
-        CnnArchitecture RandomChild() => space.Decode(space.Steps.Select(s => draw.Next(s.ChoiceCount)).ToArray());
+        CnnArchitecture RandomChild() => CifarSplits.RandomMember(space, draw);
         CnnArchitecture[] probes = Enumerable.Range(0, parse.GetValue(_probeChildren)).Select(_ => RandomChild()).ToArray();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"shared-cnn-probe mode={mode} layers={spaceOptions.LayerCount} train={trainRows} valid={validRows} epochs={epochs} batch={training.BatchSize} lr={training.LearningRate} seed={seed} clip={parse.GetValue(_clip)} threads={TorchSharp.torch.get_num_threads()}"));

@@ -2,9 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using MathNet.Numerics.Statistics;
-using Microsoft.ML.ArchitectureSearch.Data;
 using Microsoft.ML.ArchitectureSearch.Examples;
-using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using Microsoft.ML.ArchitectureSearch.Training;
 using Microsoft.ML.ArchitectureSearch.Training.Cnn;
@@ -43,9 +41,7 @@ internal sealed class SharedWeightRankingCommand : System.CommandLine.Command
     private int Run(ParseResult parse)
     {
         int trainRows = parse.GetValue(_trainSize)!.Value, validRows = parse.GetValue(_validSize)!.Value;
-        (ImageData all, _) = Cifar10Loader.LoadDense(_dataDir.Resolve(parse), Cifar10Split.Train, trainRows + validRows);
-        ImageData train = all.Select(Enumerable.Range(0, trainRows).ToArray());
-        ImageData valid = all.Select(Enumerable.Range(trainRows, validRows).ToArray());
+        (ImageData train, ImageData valid) = CifarSplits.TrainAndValidation(_dataDir.Resolve(parse), trainRows, validRows);
         var space = new CnnSearchSpace(parse.ReadJson<CnnSearchSpaceOptions>(_space)!);
         CnnTrainingOptions training = (parse.ReadJson<CnnTrainingOptions>(_training) ?? new CnnTrainingOptions()) with { Device = "cpu" };
         int seed = parse.GetValue(_seed), sharedEpochs = parse.GetValue(_sharedEpochs), aloneEpochs = parse.GetValue(_aloneEpochs);
@@ -57,11 +53,11 @@ internal sealed class SharedWeightRankingCommand : System.CommandLine.Command
         using var shared = new SharedCnnTrainer(space, train, valid, training, seed, sharedEpochs);
         for (int e = 0; e < sharedEpochs; e++)
         {
-            double loss = shared.TrainEpoch(() => RandomMember(space, draw), () => false, CancellationToken.None);
+            double loss = shared.TrainEpoch(() => CifarSplits.RandomMember(space, draw), () => false, CancellationToken.None);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"shared epoch {e + 1} loss={loss:0.0000} minutes={clock.Elapsed.TotalMinutes:0.0}"));
         }
 
-        CnnArchitecture[] candidates = Enumerable.Range(0, parse.GetValue(_architectures)).Select(_ => RandomMember(space, draw)).ToArray();
+        CnnArchitecture[] candidates = Enumerable.Range(0, parse.GetValue(_architectures)).Select(_ => CifarSplits.RandomMember(space, draw)).ToArray();
         double[] sharedAccuracy = candidates.Select(c => shared.Score(c, allValidationRows: true).ValidationMetricPerEpoch[0]).ToArray();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"shared scoring done minutes={clock.Elapsed.TotalMinutes:0.0}"));
 
@@ -79,21 +75,6 @@ internal sealed class SharedWeightRankingCommand : System.CommandLine.Command
             $"kendall_tau_b={KendallTauB(sharedAccuracy, aloneAccuracy):0.000} spearman_rho={Correlation.Spearman(sharedAccuracy, aloneAccuracy):0.000} " +
             $"shared_mean={sharedAccuracy.Average():0.0000} alone_mean={aloneAccuracy.Average():0.0000} minutes={clock.Elapsed.TotalMinutes:0.0}"));
         return 0;
-    }
-
-    /// <summary>A uniformly random member (redrawn when the space's limits refuse one).</summary>
-    private static CnnArchitecture RandomMember(CnnSearchSpace space, Random draw)
-    {
-        for (int attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return space.Decode(space.Steps.Select(s => draw.Next(s.ChoiceCount)).ToArray());
-            }
-            catch (ArchitectureValidationException) when (attempt < 1000)
-            {
-            }
-        }
     }
 
     /// <summary>
