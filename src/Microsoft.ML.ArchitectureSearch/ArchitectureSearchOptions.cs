@@ -319,7 +319,8 @@ public sealed class ArchitectureSearchOptions
             RequireSupported(ThreadsPerChild == null, nameof(ThreadsPerChild), NotYet + " (one shared network trains with the process's threads); leave it null");
             RequireSupported(!EarlyStopping, nameof(EarlyStopping), NotYet + " (children are scored, not trained); set it to false");
             RequireSupported(TrialTimeLimit == null, nameof(TrialTimeLimit), NotYet + " (children are scored, not trained); leave it null");
-            RequireSupported(MaxParametersPerChild == null, nameof(MaxParametersPerChild), NotYet + "; use ConvolutionalSpace.MaxParameters");
+            RequireSupported(MaxParametersPerChild == null, nameof(MaxParametersPerChild), NotYet + "; use " +
+                (Task == ArchitectureSearchTask.LanguageModeling ? nameof(RecurrentCellSpace) : nameof(ConvolutionalSpace)) + ".MaxParameters");
             RequireSupported(FixedArchitecture == null, nameof(FixedArchitecture), "skips the search, so WeightSharing has nothing to do; set one of them only");
             RequireSupported(InitialArchitectures == null || InitialArchitectures.Count == 0, nameof(InitialArchitectures),
                 NotYet + " (initial architectures are trained separately, before a separately trained search); leave it null");

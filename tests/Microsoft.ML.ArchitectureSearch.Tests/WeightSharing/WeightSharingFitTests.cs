@@ -157,6 +157,25 @@ public sealed class WeightSharingFitTests
         Assert.Contains("ArchitectureSearchOptions." + option, error.Message);
     }
 
+    [Theory]
+    [InlineData(ArchitectureSearchTask.ImageClassification, "use ConvolutionalSpace.MaxParameters")]
+    [InlineData(ArchitectureSearchTask.LanguageModeling, "use RecurrentCellSpace.MaxParameters")]
+    public void MaxParametersPerChildRefusalPointsToTheTasksOwnSpaceLimit(ArchitectureSearchTask task, string advice)
+    {
+        ArchitectureSearchOptions options = SharedSearch(SearchStrategy.Reinforce, 1, 1);
+        options.MaxParametersPerChild = 100_000;
+        if (task == ArchitectureSearchTask.LanguageModeling)
+        {
+            options.Task = task;
+            options.FeatureColumnName = "Text";
+            options.RecurrentCellSpace = options.RecurrentCellSpace with { Cell = SearchSpaces.RecurrentCell.RecurrentCellKind.EnasDag };
+        }
+
+        var error = Assert.ThrowsAny<ArgumentException>(() => new MLContext().Transforms.ArchitectureSearch(options));
+        Assert.Contains("ArchitectureSearchOptions.MaxParametersPerChild", error.Message);
+        Assert.Contains(advice, error.Message);
+    }
+
     private sealed class Progress(Action<SearchProgress> report) : IProgress<SearchProgress>
     {
         public void Report(SearchProgress value) => report(value);
