@@ -58,35 +58,21 @@ internal sealed class SharedCnnLayer : nn.Module
     /// <param name="blocks">(offset, channels) of each joined input's block in the bank's input axis.</param>
     public Tensor forward(Tensor input, CnnLayer layer, int kernel, IReadOnlyList<(int Offset, int Channels)> blocks)
     {
+        (SharedKernelBranch normalized, SharedSeparableBranch? spatial) = Branch(layer, kernel); // normalized: its batch norm follows
         long[] stride = { layer.Stride, layer.Stride };
-        long[] padding = { (layer.FilterHeight - 1) / 2, (layer.FilterWidth - 1) / 2 };
+        long[] padding = layer.Operation.IsPooling() ? Zeros : new long[] { (layer.FilterHeight - 1) / 2, (layer.FilterWidth - 1) / 2 };
         Tensor x;
-        SharedKernelBranch normalized; // the branch whose batch norm follows
-        switch (layer.Operation)
+        using (Tensor weight = normalized.Weight(layer.Filters, blocks))
         {
-            case CnnOperation.Convolution:
+            if (spatial is null)
             {
-                normalized = branches[kernel];
-                using Tensor weight = normalized.Weight(layer.Filters, blocks);
                 x = nn.functional.conv2d(input, weight, null, stride, padding);
-                break;
             }
-            case CnnOperation.SeparableConvolution:
+            else
             {
-                SharedSeparableBranch branch = separable[kernel];
-                normalized = branch.Pointwise;
-                using Tensor depthwise = branch.Depthwise(blocks);
-                Tensor spatial = nn.functional.conv2d(input, depthwise, null, stride, padding, groups: depthwise.shape[0]);
-                using Tensor pointwise = normalized.Weight(layer.Filters, blocks);
-                x = nn.functional.conv2d(spatial, pointwise, null, Ones, Zeros).DisposingInput(spatial);
-                break;
-            }
-            default:
-            {
-                normalized = pooling[PoolingBranch(layer.Operation)];
-                using Tensor weight = normalized.Weight(layer.Filters, blocks);
-                x = nn.functional.conv2d(input, weight, null, stride, Zeros);
-                break;
+                using Tensor depthwise = spatial.Depthwise(blocks);
+                Tensor map = nn.functional.conv2d(input, depthwise, null, stride, padding, groups: depthwise.shape[0]);
+                x = nn.functional.conv2d(map, weight, null, Ones, Zeros).DisposingInput(map);
             }
         }
 
@@ -112,18 +98,25 @@ internal sealed class SharedCnnLayer : nn.Module
     public (IReadOnlyList<(string Module, Tensor Weight)> Weights, BatchNorm2d Norm) Slices(
         CnnLayer layer, int kernel, IReadOnlyList<(int Offset, int Channels)> blocks)
     {
-        switch (layer.Operation)
-        {
-            case CnnOperation.Convolution:
-                return (new[] { ("conv", branches[kernel].Weight(layer.Filters, blocks)) }, branches[kernel].Norm);
-            case CnnOperation.SeparableConvolution:
-                SharedSeparableBranch branch = separable[kernel];
-                return (new[] { ("depthwise", branch.Depthwise(blocks)), ("conv", branch.Pointwise.Weight(layer.Filters, blocks)) }, branch.Pointwise.Norm);
-            default:
-                SharedKernelBranch pool = pooling[PoolingBranch(layer.Operation)];
-                return (new[] { ("conv", pool.Weight(layer.Filters, blocks)) }, pool.Norm);
-        }
+        (SharedKernelBranch main, SharedSeparableBranch? spatial) = Branch(layer, kernel);
+        var weights = new List<(string Module, Tensor Weight)>();
+        if (spatial is not null)
+            weights.Add(("depthwise", spatial.Depthwise(blocks)));
+        weights.Add(("conv", main.Weight(layer.Filters, blocks)));
+        return (weights, main.Norm);
     }
+
+    /// <summary>
+    /// The branch of the layer's operation whose bank gives the filter count and whose batch norm follows (a convolution's
+    /// kernel, a separable convolution's pointwise 1x1, a pooling operation's 1x1), and a separable convolution's branch
+    /// for its depthwise bank (null otherwise).
+    /// </summary>
+    private (SharedKernelBranch Main, SharedSeparableBranch? Separable) Branch(CnnLayer layer, int kernel) => layer.Operation switch
+    {
+        CnnOperation.Convolution => (branches[kernel], null),
+        CnnOperation.SeparableConvolution => (separable[kernel].Pointwise, separable[kernel]),
+        _ => (pooling[PoolingBranch(layer.Operation)], null),
+    };
 
     private int PoolingBranch(CnnOperation operation)
     {
