@@ -4,12 +4,13 @@
 # Usage: bash bench/run-memory-growth.sh [RUN...]
 #   RUN is NAME:ARCHITECTURE[:TRAINING]:SIZE, e.g. cnn:bench/reference-cnn.json:10000 or
 #   airbench:bench/reference-airbench.json:bench/training-airbench.json:50000, or main (the main job as the README
-#   runs it: testdata, 8 children, 10 final epochs), or search:SIZE (a full-data search process in small: children of
-#   the 1-layer space, 4 of them, trained 1 epoch on the first 5,000 training rows, the best trained 1 epoch on SIZE
-#   images, the test images scored, save/load, ONNX export). Without arguments: the main job, then the tiny and the
+#   runs it: testdata, 8 children, 10 final epochs), or search:SIZE[:LAYERS] (a full-data search process: children of
+#   the LAYERS-layer space (default 1; 6 is the default space), 4 of them, trained 1 epoch on the first 5,000 training
+#   rows, the best trained 1 epoch on SIZE images, the test images scored, save/load, ONNX export). Without arguments: the main job, then the tiny and the
 #   plain reference at 5,000/10,000/20,000/50,000 images.
 # Environment: DATA (default /work/shared/data/cifar10), TEST_SIZE (10000), EPOCHS (1), TAG (appended to the names,
-# e.g. for runs under another setting the runs inherit), OMP_NUM_THREADS (1 unless set).
+# e.g. for runs under another setting the runs inherit), OMP_NUM_THREADS (1 unless set), NICE (19: the runs yield to
+# other work; 0 when the run should keep its core on a shared machine).
 # Every run: <name>-<size><TAG>.log (output), .time (/usr/bin/time -v), .rss (VmRSS of the application every second:
 # seconds since start, kB, and the last line the program printed); summary.txt collects the peaks.
 set -euo pipefail
@@ -18,6 +19,7 @@ DATA=${DATA:-/work/shared/data/cifar10}
 TEST_SIZE=${TEST_SIZE:-10000}
 EPOCHS=${EPOCHS:-1}
 TAG=${TAG:-}
+NICE=${NICE:-19}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 OUT=bench/results/memory-growth
 mkdir -p "$OUT"
@@ -40,8 +42,9 @@ for run in "${runs[@]}"; do
     base="$OUT/main$TAG"
     args=(cifar10 --out "$scratch/main")
   elif [ "$name" = search ]; then
-    size=$arch base="$OUT/search-$size$TAG"
-    args=(cifar10 --data-dir "$DATA" --train-size "$size" --test-size "$TEST_SIZE" --search-size 5000 --layers 1
+    size=$arch layers=${third:-1}
+    if [ -n "${third:-}" ]; then base="$OUT/search-$size-${layers}layers$TAG"; else base="$OUT/search-$size$TAG"; fi
+    args=(cifar10 --data-dir "$DATA" --train-size "$size" --test-size "$TEST_SIZE" --search-size 5000 --layers "$layers"
           --trials 4 --trial-epochs 1 --final-epochs "$EPOCHS" --out "$scratch/search-$size")
   else
     if [ -n "${fourth:-}" ]; then training=$third; size=$fourth; else training=; size=$third; fi
@@ -50,9 +53,9 @@ for run in "${runs[@]}"; do
           --final-epochs "$EPOCHS" --out "$scratch/$name-$size")
     if [ -n "$training" ]; then args+=(--training "$repo/$training"); fi
   fi
-  { echo "# $(date -u +%FT%TZ) OMP_NUM_THREADS=$OMP_NUM_THREADS ${args[*]}"; uptime; } > "$base.log"
+  { echo "# $(date -u +%FT%TZ) OMP_NUM_THREADS=$OMP_NUM_THREADS nice $NICE ${args[*]}"; uptime; } > "$base.log"
   echo "$base: ${args[*]}" >&2
-  nice -n 19 /usr/bin/time -v -o "$base.time" dotnet "$scratch/bin/Examples.dll" "${args[@]}" >> "$base.log" 2>&1 &
+  nice -n "$NICE" /usr/bin/time -v -o "$base.time" dotnet "$scratch/bin/Examples.dll" "${args[@]}" >> "$base.log" 2>&1 &
   job=$! start=$SECONDS pid=
   : > "$base.rss"
   while kill -0 "$job" 2>/dev/null; do
