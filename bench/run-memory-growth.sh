@@ -10,7 +10,8 @@
 #   plain reference at 5,000/10,000/20,000/50,000 images.
 # Environment: DATA (default /work/shared/data/cifar10), TEST_SIZE (10000), EPOCHS (1), TAG (appended to the names,
 # e.g. for runs under another setting the runs inherit), OMP_NUM_THREADS (1 unless set), NICE (19: the runs yield to
-# other work; 0 when the run should keep its core on a shared machine).
+# other work; 0 when the run should keep its core on a shared machine), ARGS (more cifar10 options for every run, e.g.
+# "--native-allocator Memory").
 # Every run: <name>-<size><TAG>.log (output), .time (/usr/bin/time -v), .rss (VmRSS of the application every second:
 # seconds since start, kB, and the last line the program printed); summary.txt collects the peaks.
 set -euo pipefail
@@ -20,6 +21,7 @@ TEST_SIZE=${TEST_SIZE:-10000}
 EPOCHS=${EPOCHS:-1}
 TAG=${TAG:-}
 NICE=${NICE:-19}
+read -r -a extra <<< "${ARGS:-}"
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 OUT=bench/results/memory-growth
 mkdir -p "$OUT"
@@ -34,7 +36,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 # Built into the scratch folder, so that a rebuild of the working tree cannot touch the program while it runs.
 nice -n 19 dotnet build src/Examples -c Release -m:1 -v q -nologo -o "$scratch/bin" > "$OUT/build$TAG.log" 2>&1
-echo "revision $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + uncommitted changes in src')" > "$OUT/revision$TAG.txt"
+revision="revision $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + uncommitted changes in src')"
 
 for run in "${runs[@]}"; do
   IFS=: read -r name arch third fourth <<< "$run"
@@ -53,7 +55,9 @@ for run in "${runs[@]}"; do
           --final-epochs "$EPOCHS" --out "$scratch/$name-$size")
     if [ -n "$training" ]; then args+=(--training "$repo/$training"); fi
   fi
-  { echo "# $(date -u +%FT%TZ) OMP_NUM_THREADS=$OMP_NUM_THREADS nice $NICE ${args[*]}"; uptime; } > "$base.log"
+  args+=("${extra[@]}")
+  { echo "# $(date -u +%FT%TZ) $revision OMP_NUM_THREADS=$OMP_NUM_THREADS nice $NICE ${args[*]}"; uptime; } > "$base.log"
+  echo "$(basename "$base"): $revision" >> "$OUT/revision$TAG.txt"
   echo "$base: ${args[*]}" >&2
   nice -n "$NICE" /usr/bin/time -v -o "$base.time" dotnet "$scratch/bin/Examples.dll" "${args[@]}" >> "$base.log" 2>&1 &
   job=$! start=$SECONDS pid=

@@ -40,7 +40,7 @@ internal sealed class CifarRecipeCommand : System.CommandLine.Command
         Description = "How the network computes while training: fp32 (NCHW float32), cl (channels-last float32, the library's default), bf16, cl-bf16 (bfloat16 convolutions).",
         HelpName = "fp32|cl|bf16|cl-bf16", DefaultValueFactory = _ => "cl",
     }.AcceptOnlyFromAmong("fp32", "cl", "bf16", "cl-bf16");
-    private readonly Option<bool> _tunedAllocator = new("--tuned-allocator") { Description = "Tune glibc's malloc as ArchitectureSearchOptions.TuneNativeAllocator does (off by default, as there)." };
+    private readonly Option<bool> _tunedAllocator = new("--tuned-allocator") { Description = "Tune glibc's malloc as ArchitectureSearchOptions.NativeAllocatorTuning = Speed does (off by default, as there)." };
     private readonly Option<int> _seed = CommonOptions.Seed();
     private readonly Option<string> _device = CommonOptions.Device();
 
@@ -102,7 +102,7 @@ internal sealed class CifarRecipeCommand : System.CommandLine.Command
 
     private int Run(ParseResult parse)
     {
-        // As a Fit does with TuneNativeAllocator: this command drives the trainer directly.
+        // As a Fit does with NativeAllocatorTuning = Speed: this command drives the trainer directly.
         bool tuned = parse.GetValue(_tunedAllocator) && NativeAllocator.KeepFreedMemoryMapped();
         string dir = _dataDir.Resolve(parse);
         (ImageData train, _) = Cifar10Loader.LoadDense(dir, Cifar10Split.Train, parse.GetValue(_trainSize));

@@ -67,8 +67,8 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         using IChannel channel = _host.Start(nameof(Fit));
         var log = new ChannelSearchLog(channel);
 
-        if (_options.TuneNativeAllocator && Training.NativeAllocator.KeepFreedMemoryMapped())
-            log.Info("Native allocator: freed memory kept in the heap for reuse (TuneNativeAllocator).");
+        if (_options.NativeAllocatorTuning != NativeAllocatorTuning.None)
+            log.Info("Native allocator: " + Training.NativeAllocator.Tune(_options.NativeAllocatorTuning));
 
         // 1. Validate the schemas (before reading more than one row), then read and check the rows.
         DataSizeChecks.RequireRows(trainingData, "training data");

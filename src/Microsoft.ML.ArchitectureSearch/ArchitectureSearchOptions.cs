@@ -216,13 +216,16 @@ public sealed class ArchitectureSearchOptions
     public string Device { get; set; } = "auto";
 
     /// <summary>
-    /// Keep freed native memory in this process's heap (glibc <c>mallopt</c>: no mmap for large blocks, no trimming),
-    /// so that libtorch's feature maps are not page-faulted in again for every batch. Off by default: measured 11%
-    /// faster bfloat16 training of the airbench-like network, but the resident size then grew by about 1.3 GB per minute
-    /// of training (freed blocks not reused), where glibc's default stays near 1.4 GB (BENCHMARKS.md, docs/cpu-training.md).
-    /// It is process-wide and stays in force after the Fit. No effect where glibc is not the C library.
+    /// How glibc's malloc, which holds libtorch's feature maps, is set up for this process: <see cref="NativeAllocatorTuning.None"/>
+    /// (default: glibc as the environment configures it), <see cref="NativeAllocatorTuning.Speed"/> (freed memory kept for
+    /// the next batch: faster, but the resident size can grow without bound in long trainings) or
+    /// <see cref="NativeAllocatorTuning.Memory"/> (feature maps handed back as soon as they are freed: a full-data search's
+    /// peak far lower, about 15% more CPU time). Process-wide, applied at the first Fit that asks for it and kept after
+    /// it; a later Fit asking for the other setting is told in the log that it cannot change it. No effect where glibc is
+    /// not the C library. The default stays None because both settings cost something every user would notice (time or
+    /// memory) and neither is needed on a machine with a few GB to spare (docs/cpu-training.md).
     /// </summary>
-    public bool TuneNativeAllocator { get; set; }
+    public NativeAllocatorTuning NativeAllocatorTuning { get; set; } = NativeAllocatorTuning.None;
 
     /// <summary>
     /// Folder where the search keeps its state so an interrupted search can resume; null: none. A search holds the folder
@@ -269,6 +272,7 @@ public sealed class ArchitectureSearchOptions
     internal void Validate()
     {
         Require(Enum.IsDefined(Task), nameof(Task), "is not a known task");
+        Require(Enum.IsDefined(NativeAllocatorTuning), nameof(NativeAllocatorTuning), "is not a known setting (None, Speed or Memory)");
         Require(!string.IsNullOrWhiteSpace(FeatureColumnName), nameof(FeatureColumnName), "must name a column");
         Require(ImageChannels > 0, nameof(ImageChannels), "must be positive");
         Require(ImageHeight > 0, nameof(ImageHeight), "must be positive");

@@ -16,6 +16,7 @@ public sealed class LibraryShapeTests
         "Microsoft.ML.ArchitectureSearch.ArchitectureSearchOptions",
         "Microsoft.ML.ArchitectureSearch.ArchitectureSearchTask",
         "Microsoft.ML.ArchitectureSearch.ArchitectureSearchTransformer",
+        "Microsoft.ML.ArchitectureSearch.NativeAllocatorTuning",
         "Microsoft.ML.ArchitectureSearch.SearchedArchitecture",
         "Microsoft.ML.ArchitectureSearch.SearchStrategy",
         "Microsoft.ML.ArchitectureSearch.Data.Cifar10Image",
