@@ -124,13 +124,13 @@ public class AllowedChoicesTests
         using ISearchStrategy strategy = Create(kind, space);
         int[] target = TargetMatching.Target(space, 4);
         var seen = new List<IReadOnlyList<int>>();
-        for (int done = 0; done < 600; done += 10)
+        for (int done = 0; done < 300; done += 10)
         {
             var proposed = strategy.Propose(10);
             seen.AddRange(proposed);
             strategy.Learn(proposed.Select(t => new TrialFeedback(t, TargetMatching.Reward(t, target))).ToArray());
         }
-        for (int i = 0; i < 100; i++) seen.Add(((IChildSampler)strategy).SampleChild());
+        for (int i = 0; i < 50; i++) seen.Add(((IChildSampler)strategy).SampleChild());
         Assert.All(seen, t => Assert.Equal(-1, AllowedTokens.FirstRefusedStep(space, t)));
         // The skip rule bit (the width rule bites every sequence).
         Assert.Contains(seen, t => t[3] == 0);
