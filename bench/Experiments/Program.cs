@@ -16,5 +16,6 @@ var root = new RootCommand("Experiments behind BENCHMARKS.md that drive Architec
     new SharedCnnProbeCommand(),
     new SharedWeightRankingCommand(),
     new LanguageModelSentenceStateCommand(),
+    new LatencySearchCommand(),
 };
 return Cli.Run(root, args);

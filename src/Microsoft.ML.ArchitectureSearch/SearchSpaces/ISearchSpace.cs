@@ -19,6 +19,16 @@ internal interface ISearchSpace
     /// </summary>
     string Fingerprint { get; }
 
+    /// <summary>
+    /// Which tokens step <c>prefix.Count</c> may take after the tokens <paramref name="prefix"/> of the steps before it:
+    /// element t is false when every sequence that continues the prefix with token t is one <see cref="Decode"/> refuses
+    /// for its tokens alone. Null means every choice is allowed. Strategies sample only allowed tokens (see
+    /// <see cref="AllowedTokens"/>), so no proposal is wasted on a sequence the space would refuse. Whole-network limits
+    /// (MaxParameters, MaxMultiplyAdds) are not masked: whether a prefix can still meet them depends on every later step.
+    /// Every prefix of allowed tokens leaves at least one allowed token at the next step.
+    /// </summary>
+    IReadOnlyList<bool>? AllowedChoices(IReadOnlyList<int> prefix);
+
     /// <summary>Tokens to architecture. Throws <see cref="ArchitectureValidationException"/> naming the bad step.</summary>
     IArchitecture Decode(IReadOnlyList<int> tokens);
 

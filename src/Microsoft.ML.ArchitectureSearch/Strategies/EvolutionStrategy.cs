@@ -119,15 +119,42 @@ internal sealed class EvolutionStrategy : ISearchStrategy, IChildSampler
         return best!.Value.Tokens;
     }
 
-    /// <summary>Copies the parent and changes exactly one decision to a different value (steps with one choice are skipped).</summary>
+    /// <summary>
+    /// Copies the parent and changes exactly one decision to a different value, drawn uniformly among the steps that
+    /// have one and then among those values. A value counts only when the space allows it after the parent's earlier
+    /// tokens and every later token of the parent stays allowed after it (<see cref="ISearchSpace.AllowedChoices"/>),
+    /// so a mutation of an allowed sequence is allowed. In a space that refuses nothing the candidates are every other
+    /// choice of every step with more than one, in the order (token + 1 + r) mod choices.
+    /// </summary>
     private int[] Mutate(int[] parent)
     {
+        var candidates = new List<(int Step, int[] Values)>();
+        for (int step = 0; step < parent.Length; step++)
+        {
+            int[] values = Alternatives(parent, step);
+            if (values.Length > 0) candidates.Add((step, values));
+        }
         int[] child = (int[])parent.Clone();
-        var mutable = Enumerable.Range(0, Space.Steps.Count).Where(i => Space.Steps[i].ChoiceCount > 1).ToArray();
-        if (mutable.Length == 0) return child;
-        int step = mutable[_random.Next(mutable.Length)];
-        int choices = Space.Steps[step].ChoiceCount;
-        child[step] = (child[step] + 1 + _random.Next(choices - 1)) % choices;
+        if (candidates.Count == 0) return child;
+        (int chosen, int[] options) = candidates[_random.Next(candidates.Count)];
+        child[chosen] = options[_random.Next(options.Length)];
         return child;
+    }
+
+    /// <summary>The values step <paramref name="step"/> of <paramref name="parent"/> can mutate to (see <see cref="Mutate"/>).</summary>
+    private int[] Alternatives(int[] parent, int step)
+    {
+        int choices = Space.Steps[step].ChoiceCount;
+        var prefix = new ArraySegment<int>(parent, 0, step);
+        var values = new List<int>(Math.Max(0, choices - 1));
+        int[] trial = (int[])parent.Clone();
+        for (int r = 0; r < choices - 1; r++)
+        {
+            int value = (parent[step] + 1 + r) % choices;
+            if (!AllowedTokens.Allows(Space, prefix, value)) continue;
+            trial[step] = value;
+            if (AllowedTokens.FirstRefusedStep(Space, trial, step + 1) < 0) values.Add(value);
+        }
+        return values.ToArray();
     }
 }

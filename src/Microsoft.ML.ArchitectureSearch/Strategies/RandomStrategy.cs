@@ -3,7 +3,9 @@ using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 
 namespace Microsoft.ML.ArchitectureSearch.Strategies;
 
-/// <summary>Uniform random search: every token of every step equally likely. The baseline every NAS result must beat.</summary>
+/// <summary>
+/// Uniform random search: every token the space allows at a step equally likely. The baseline every NAS result must beat.
+/// </summary>
 internal sealed class RandomStrategy : ISearchStrategy, IChildSampler
 {
     private readonly Xoshiro256 _random;
@@ -44,6 +46,19 @@ internal sealed class RandomStrategy : ISearchStrategy, IChildSampler
 
     public void Dispose() { }
 
-    internal static int[] UniformTokens(ISearchSpace space, Xoshiro256 random) =>
-        space.Steps.Select(s => random.Next(s.ChoiceCount)).ToArray();
+    /// <summary>
+    /// Each step's token drawn uniformly among those the space allows after the tokens drawn before it
+    /// (<see cref="ISearchSpace.AllowedChoices"/>), so the sequence always passes the space's token checks. A step that
+    /// allows every choice draws exactly as an unmasked draw would.
+    /// </summary>
+    internal static int[] UniformTokens(ISearchSpace space, Xoshiro256 random)
+    {
+        var tokens = new int[space.Steps.Count];
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            int[]? allowed = AllowedTokens.Of(space, new ArraySegment<int>(tokens, 0, i));
+            tokens[i] = allowed is null ? random.Next(space.Steps[i].ChoiceCount) : allowed[random.Next(allowed.Length)];
+        }
+        return tokens;
+    }
 }

@@ -10,9 +10,12 @@ internal static class StrategyStateFormat
 
     /// <summary>
     /// Bumped whenever any strategy's layout changes. 2: the REINFORCE controller's weights and Adam state are written in
-    /// TorchSharp's formats (they were raw floats of a hand-written Adam in 1).
+    /// TorchSharp's formats (they were raw floats of a hand-written Adam in 1). 3: strategies draw only the tokens the
+    /// space allows (ISearchSpace.AllowedChoices), so in a space that refuses tokens (the recurrent cell's memory node) a
+    /// version-2 state would continue another sequence than the run that wrote it, and Reinforce's pending results could
+    /// hold a sequence the masked controller gives probability 0. The layout itself is unchanged.
     /// </summary>
-    private const int Version = 2;
+    private const int Version = 3;
 
     public static BinaryWriter BeginWrite(Stream stream, ISearchStrategy strategy)
     {

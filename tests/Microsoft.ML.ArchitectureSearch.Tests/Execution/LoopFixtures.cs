@@ -17,6 +17,7 @@ internal sealed class TinySpace : ISearchSpace
     public string Name => "tiny";
     public IReadOnlyList<DecisionStep> Steps { get; }
     public string Fingerprint => $"tiny:{Steps.Count}x{Steps[0].ChoiceCount}";
+    public IReadOnlyList<bool>? AllowedChoices(IReadOnlyList<int> prefix) => null;
 
     public IArchitecture Decode(IReadOnlyList<int> tokens)
     {

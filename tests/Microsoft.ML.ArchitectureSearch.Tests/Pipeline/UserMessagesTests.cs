@@ -80,7 +80,7 @@ public sealed class UserMessagesTests
     }
 
     [Fact]
-    public void ALanguageModelSearchOnStreamsOfTooLittleTextSaysHowManyTokensItHasAndWhichBatchSizeNeedsMore()
+    public void ALanguageModelSearchOnStreamsOfTooLittleTextSaysHowManyTokensItHasAndNamesTheOptionLanguageModelTrainingBatchSize()
     {
         // Cutting parallel streams needs text; read sentence by sentence (the default), any sentence trains.
         var options = new ArchitectureSearchOptions
@@ -93,7 +93,9 @@ public sealed class UserMessagesTests
         var error = Assert.Throws<ArgumentException>(() => _ml.Transforms.ArchitectureSearch(options).Fit(twoSentences));
         // One sentence is held out; the other is 3 words and its end-of-sentence marker.
         Assert.Contains("The training text has 4 tokens (words and end-of-sentence markers)", error.Message);
-        Assert.Contains($"(BatchSize {new LanguageModelTrainingOptions().BatchSize})", error.Message);
+        // The option is named as the user sets it (ArchitectureSearchOptions.LanguageModelTraining.BatchSize), not bare.
+        Assert.Contains($"(LanguageModelTraining.BatchSize {new LanguageModelTrainingOptions().BatchSize})", error.Message);
+        Assert.Contains("or a smaller LanguageModelTraining.BatchSize.", error.Message);
         Assert.Contains($"at least {2 * new LanguageModelTrainingOptions().BatchSize} tokens", error.Message);
     }
 

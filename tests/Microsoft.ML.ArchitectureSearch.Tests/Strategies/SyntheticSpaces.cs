@@ -22,6 +22,7 @@ internal sealed class LayeredSpace : ISearchSpace
     public string Name => "layered";
     public IReadOnlyList<DecisionStep> Steps { get; }
     public string Fingerprint => "layered:" + string.Join(",", Steps.Select(s => s.Name + "/" + s.ChoiceCount));
+    public IReadOnlyList<bool>? AllowedChoices(IReadOnlyList<int> prefix) => null;
     public IArchitecture Decode(IReadOnlyList<int> tokens) => throw new NotSupportedException("strategy tests never decode");
     public IArchitecture FromJson(string json) => throw new NotSupportedException("strategy tests never decode");
     public IReadOnlyList<ReferenceArchitecture> References { get; init; } = Array.Empty<ReferenceArchitecture>();

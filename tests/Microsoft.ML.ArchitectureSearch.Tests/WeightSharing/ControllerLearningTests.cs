@@ -76,6 +76,7 @@ public class ControllerLearningTests(ITestOutputHelper output)
         public string Name => "layered";
         public IReadOnlyList<DecisionStep> Steps => _steps.Steps;
         public string Fingerprint => _steps.Fingerprint;
+        public IReadOnlyList<bool>? AllowedChoices(IReadOnlyList<int> prefix) => null;
         public IArchitecture Decode(IReadOnlyList<int> tokens) => new Tokens(this, tokens.ToArray());
         public IArchitecture FromJson(string json) => Decode(json.Split(',').Select(int.Parse).ToArray());
         public IReadOnlyList<ReferenceArchitecture> References => Array.Empty<ReferenceArchitecture>();

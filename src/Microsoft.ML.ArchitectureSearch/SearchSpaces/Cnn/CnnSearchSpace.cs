@@ -66,6 +66,15 @@ internal sealed class CnnSearchSpace : ISearchSpace
     /// <summary>Choice steps (filter height, width, count, optional operation, stride and pool) each layer starts with.</summary>
     internal int ChoiceStepsPerLayer => 3 + (Options.SearchOperations ? 1 : 0) + (Options.SearchStrides ? 1 : 0) + (Options.SearchPooling ? 1 : 0);
 
+    /// <summary>
+    /// Null: the space refuses no token for what earlier tokens chose. Strides and poolings divide sizes rounding up,
+    /// so no map shrinks below 1x1; a layer may read any subset of earlier layers (none: the image); a pooling operation
+    /// ignores its kernel tokens. Only the whole-network limits MaxParameters and MaxMultiplyAdds refuse architectures,
+    /// and whether a prefix can still meet them depends on every later step, so they are not masked (the search loop
+    /// logs such a child as invalid; weight sharing draws again).
+    /// </summary>
+    public IReadOnlyList<bool>? AllowedChoices(IReadOnlyList<int> prefix) => null;
+
     /// <summary>Tokens to a typed architecture; throws <see cref="ArchitectureValidationException"/> naming the bad step.</summary>
     public CnnArchitecture Decode(IReadOnlyList<int> tokens)
     {

@@ -48,6 +48,13 @@ internal sealed class EnasCellSearchSpace : ISearchSpace
     /// <summary>The tanh chain and, in a 12-node space offering tanh and ReLU, the cell of ENAS's PTB training (see <see cref="EnasCellReferences"/>).</summary>
     public IReadOnlyList<ReferenceArchitecture> References => _references.Value;
 
+    /// <summary>
+    /// Null: every token sequence of in-range tokens is a cell. Node l's previous-node step offers only 0..l-1, each
+    /// activation is offered, and the parameter count does not depend on the tokens (MaxParameters refuses all cells
+    /// of a space or none).
+    /// </summary>
+    public IReadOnlyList<bool>? AllowedChoices(IReadOnlyList<int> prefix) => null;
+
     public IArchitecture Decode(IReadOnlyList<int> tokens) => DecodeCell(tokens);
 
     /// <summary><see cref="Decode"/> with the typed result.</summary>

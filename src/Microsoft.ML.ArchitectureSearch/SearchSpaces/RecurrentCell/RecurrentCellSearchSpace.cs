@@ -58,6 +58,23 @@ internal sealed class RecurrentCellSearchSpace : ISearchSpace
     /// <summary>Index of the first of the four cell inject / cell index steps (after two steps per node).</summary>
     internal int InjectStepOffset => 2 * Tree.NodeCount;
 
+    /// <summary>
+    /// The memory-node step refuses the node the step before it chose for the inject (<see cref="RecurrentCellArchitecture"/>
+    /// refuses m == k); every other step allows every choice. Parameters depend on the leaf count alone, so
+    /// MaxParameters refuses all cells of a space or none, never a token.
+    /// </summary>
+    public IReadOnlyList<bool>? AllowedChoices(IReadOnlyList<int> prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        int memoryStep = InjectStepOffset + 3;
+        if (prefix.Count != memoryStep) return null;
+        var allowed = new bool[Tree.NodeCount];
+        Array.Fill(allowed, true);
+        int injectNode = prefix[memoryStep - 1];
+        if (injectNode >= 0 && injectNode < allowed.Length) allowed[injectNode] = false;
+        return allowed;
+    }
+
     public IArchitecture Decode(IReadOnlyList<int> tokens) => DecodeCell(tokens);
 
     /// <summary><see cref="Decode"/> with the typed result.</summary>

@@ -10,7 +10,9 @@ namespace Microsoft.ML.ArchitectureSearch.Strategies.Reinforce;
 /// <param name="Tokens">One sequence per row (sampled, or the given ones when teacher-forced).</param>
 /// <param name="LogProbability">[batch] sum over active steps of log p(token); carries gradients when teacher-forced.</param>
 /// <param name="Entropy">[batch] sum over active steps of the decision's entropy.</param>
-internal sealed record ControllerPass(int[][] Tokens, Tensor LogProbability, Tensor Entropy);
+/// <param name="StepProbabilities">When asked for one step: each row's probabilities of that step's choices (for a
+/// skip: no, yes), as the policy gives them after the row's earlier tokens; null otherwise.</param>
+internal sealed record ControllerPass(int[][] Tokens, Tensor LogProbability, Tensor Entropy, float[][]? StepProbabilities = null);
 
 /// <summary>
 /// The controller of Zoph &amp; Le (2017): a stacked LSTM that emits an architecture one decision at a time. Each choice
@@ -18,7 +20,9 @@ internal sealed record ControllerPass(int[][] Tokens, Tensor LogProbability, Ten
 /// connections use anchor points: after a layer's last choice the LSTM takes one more step whose top state is that
 /// layer's anchor h_L, and the probability that layer j feeds layer L is sigmoid(v^T tanh(W_prev h_j + W_curr h_L)).
 /// After a layer's skip decisions, the next input is the mean of the chosen anchors (a learned start vector when none
-/// was chosen), so later decisions know what was connected. Works from <see cref="ISearchSpace.Steps"/> alone.
+/// was chosen), so later decisions know what was connected. Works from <see cref="ISearchSpace.Steps"/> and
+/// <see cref="ISearchSpace.AllowedChoices"/> alone: the policy is restricted to the tokens the space allows after each
+/// sequence's earlier tokens, so it never proposes a sequence the space refuses for its tokens.
 /// </summary>
 internal sealed class ControllerNetwork : nn.Module
 {
@@ -31,6 +35,7 @@ internal sealed class ControllerNetwork : nn.Module
     private readonly Parameter start;
 
     private readonly StepPlan _plan;
+    private readonly ISearchSpace _space;
     private readonly ControllerOptions _options;
     private readonly int[] _headOfStep;
 
@@ -38,6 +43,7 @@ internal sealed class ControllerNetwork : nn.Module
     {
         options.Validate();
         _options = options;
+        _space = space;
         _plan = new StepPlan(space.Steps);
         int h = options.HiddenSize;
         for (int l = 0; l < options.Layers; l++) lstm.Add(nn.LSTMCell(h, h));
@@ -62,9 +68,16 @@ internal sealed class ControllerNetwork : nn.Module
     /// <summary>
     /// Runs the controller over <paramref name="batch"/> sequences. With <paramref name="given"/> the tokens are teacher-forced
     /// (for learning); otherwise they are drawn with <paramref name="random"/>. Steps where <paramref name="active"/> is false
-    /// take token 0 and add nothing to the log-probability or entropy (progressive depth).
+    /// take their first allowed token and add nothing to the log-probability or entropy (progressive depth).
+    /// <para>
+    /// The policy is the masked one: at a choice step the logits of the tokens the space refuses after the row's earlier
+    /// tokens are set to -inf before the softmax, so those tokens have probability exactly 0, are never sampled, and the
+    /// log-probability and entropy REINFORCE differentiates are those of the softmax over the allowed tokens alone (the
+    /// gradient is that of the masked policy, and no refused token receives any). A skip decision the space narrows to
+    /// one answer is taken with probability 1 (log-probability and entropy 0). Teacher-forced tokens must be allowed.
+    /// </para>
     /// </summary>
-    public ControllerPass Run(int batch, int[][]? given, Xoshiro256? random, bool[]? active = null)
+    public ControllerPass Run(int batch, int[][]? given, Xoshiro256? random, bool[]? active = null, int probabilitiesOfStep = -1)
     {
         IReadOnlyList<DecisionStep> steps = _plan.Steps;
         if (given == null && random == null) throw new ArgumentException("Sampling needs a random generator.");
@@ -84,6 +97,7 @@ internal sealed class ControllerNetwork : nn.Module
         var currentProjection = new Dictionary<int, Tensor>();
         var chosenSum = new Dictionary<int, Tensor>();
         var chosenCount = new Dictionary<int, Tensor>();
+        float[][]? stepProbabilities = null;
 
         Tensor Step(Tensor input)
         {
@@ -109,21 +123,28 @@ internal sealed class ControllerNetwork : nn.Module
             DecisionStep step = steps[i];
             bool isActive = active == null || active[i];
             Tensor mask = isActive ? ones(batch) : zeros(batch);
+            bool[,]? refused = Refused(tokens, i, given != null);
             if (step.Kind == DecisionKind.Choice)
             {
                 Tensor logits = Squash(heads[_headOfStep[i]].forward(Step(x)));
+                Tensor? refusedMask = refused is null ? null : tensor(refused);
+                if (refusedMask is not null) logits = logits.masked_fill(refusedMask, double.NegativeInfinity);
                 Tensor logp = nn.functional.log_softmax(logits, 1);
                 Tensor p = logp.exp();
+                if (i == probabilitiesOfStep)
+                    stepProbabilities = Enumerable.Range(0, batch).Select(b => p[b].data<float>().ToArray()).ToArray();
                 if (given == null)
                 {
                     float[] probabilities = p.data<float>().ToArray();
                     int n = step.ChoiceCount;
                     for (int b = 0; b < batch; b++)
-                        tokens[b][i] = isActive ? random!.Sample(probabilities.AsSpan(b * n, n)) : 0;
+                        tokens[b][i] = isActive ? random!.Sample(probabilities.AsSpan(b * n, n)) : FirstAllowed(refused, b);
                 }
                 Tensor chosen = tensor(tokens.Select(t => (long)t[i]).ToArray());
                 logProbability = logProbability + mask * logp.gather(1, chosen.unsqueeze(1)).squeeze(1);
-                entropy = entropy - mask * (p * logp).sum(1);
+                // p log p is 0 · -inf at a refused token: zero its log first, so neither the value nor the gradient is NaN.
+                Tensor entropyLogp = refusedMask is null ? logp : logp.masked_fill(refusedMask, 0.0);
+                entropy = entropy - mask * (p * entropyLogp).sum(1);
                 x = embeddings[_headOfStep[i]].forward(chosen);
                 if (_plan.AnchorAfter[i] >= 0) Anchor(_plan.AnchorAfter[i]);
             }
@@ -135,15 +156,27 @@ internal sealed class ControllerNetwork : nn.Module
                 Tensor logYes = nn.functional.logsigmoid(logit);
                 Tensor logNo = nn.functional.logsigmoid(-logit);
                 Tensor pYes = logYes.exp();
+                if (i == probabilitiesOfStep)
+                {
+                    float[] yesProbabilities = pYes.data<float>().ToArray();
+                    stepProbabilities = Enumerable.Range(0, batch).Select(b =>
+                        refused is not null && (refused[b, 0] || refused[b, 1]) ? (refused[b, 1] ? new[] { 1f, 0f } : new[] { 0f, 1f })
+                            : new[] { 1 - yesProbabilities[b], yesProbabilities[b] }).ToArray();
+                }
                 if (given == null)
                 {
                     float[] probabilities = pYes.data<float>().ToArray();
                     for (int b = 0; b < batch; b++)
-                        tokens[b][i] = isActive && random!.NextDouble() < probabilities[b] ? 1 : 0;
+                    {
+                        tokens[b][i] = refused is not null && (refused[b, 0] || refused[b, 1]) ? FirstAllowed(refused, b)
+                            : isActive && random!.NextDouble() < probabilities[b] ? 1 : 0;
+                    }
                 }
                 Tensor yes = tensor(tokens.Select(t => (float)t[i]).ToArray());
-                logProbability = logProbability + mask * (yes * logYes + (1 - yes) * logNo);
-                entropy = entropy - mask * (pYes * logYes + (1 - pYes) * logNo);
+                // A decision narrowed to one answer is certain: it adds nothing to the log-probability or the entropy.
+                Tensor free = refused is null ? mask : mask * tensor(Enumerable.Range(0, batch).Select(b => refused[b, 0] || refused[b, 1] ? 0f : 1f).ToArray());
+                logProbability = logProbability + free * (yes * logYes + (1 - yes) * logNo);
+                entropy = entropy - free * (pYes * logYes + (1 - pYes) * logNo);
                 chosenSum[to] = (chosenSum.TryGetValue(to, out Tensor? sum) ? sum : zeros(batch, _options.HiddenSize)) + yes.unsqueeze(1) * anchors[from];
                 chosenCount[to] = (chosenCount.TryGetValue(to, out Tensor? count) ? count : zeros(batch)) + yes;
                 if (_plan.EndsSkips[i])
@@ -153,7 +186,38 @@ internal sealed class ControllerNetwork : nn.Module
                 }
             }
         }
-        return new ControllerPass(tokens, logProbability, entropy);
+        return new ControllerPass(tokens, logProbability, entropy, stepProbabilities);
+    }
+
+    /// <summary>
+    /// [batch, choices] true where the space refuses a token at step <paramref name="i"/> after the row's earlier tokens;
+    /// null when it refuses none in any row. Teacher-forced rows must hold an allowed token there.
+    /// </summary>
+    private bool[,]? Refused(int[][] tokens, int i, bool teacherForced)
+    {
+        int n = _plan.Steps[i].ChoiceCount;
+        bool[,]? refused = null;
+        for (int b = 0; b < tokens.Length; b++)
+        {
+            int[]? allowed = AllowedTokens.Of(_space, new ArraySegment<int>(tokens[b], 0, i));
+            if (allowed is null) continue;
+            refused ??= new bool[tokens.Length, n];
+            for (int t = 0; t < n; t++) refused[b, t] = true;
+            foreach (int t in allowed) refused[b, t] = false;
+            if (teacherForced && (uint)tokens[b][i] < (uint)n && refused[b, tokens[b][i]])
+                throw new ArgumentException(
+                    $"Teacher-forced sequence {b} holds token {tokens[b][i]} at step {i} ('{_plan.Steps[i].Name}'), which the space refuses after its earlier tokens.");
+        }
+        return refused;
+    }
+
+    /// <summary>The lowest token row <paramref name="b"/> allows (0 when nothing is refused).</summary>
+    private static int FirstAllowed(bool[,]? refused, int b)
+    {
+        if (refused is null) return 0;
+        int t = 0;
+        while (refused[b, t]) t++;
+        return t;
     }
 
     private Tensor Squash(Tensor logits)

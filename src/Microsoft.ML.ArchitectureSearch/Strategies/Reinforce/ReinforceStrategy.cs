@@ -107,6 +107,20 @@ internal sealed class ReinforceStrategy : ISearchStrategy, IChildSampler
         return _controller.Run(1, new[] { tokens.ToArray() }, null).LogProbability.item<float>();
     }
 
+    /// <summary>
+    /// The controller's probabilities of the choices of step <c>prefix.Count</c> after <paramref name="prefix"/> (for
+    /// logs and tests: a refused choice's is exactly 0).
+    /// </summary>
+    public float[] NextChoiceProbabilities(IReadOnlyList<int> prefix)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        int step = prefix.Count;
+        int[] tokens = AllowedTokens.CompleteWithFirstAllowed(Space, prefix);
+        bool[] active = Enumerable.Range(0, tokens.Length).Select(i => i <= step).ToArray();
+        return _controller.Run(1, new[] { tokens }, null, active, probabilitiesOfStep: step).StepProbabilities![0];
+    }
+
     public void SaveState(Stream stream)
     {
         using BinaryWriter writer = StrategyStateFormat.BeginWrite(stream, this);

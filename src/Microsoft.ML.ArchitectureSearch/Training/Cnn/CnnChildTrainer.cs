@@ -212,6 +212,15 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
     {
         if (child.Network is not ChildCnn network)
             throw new ArgumentException("The child has no trained CNN to time (its training failed).", nameof(child));
+        return MeasureLatencyMilliseconds(network, runs, threads);
+    }
+
+    /// <summary>
+    /// The search's latency of <paramref name="network"/> (see the instance method), for programs that time networks
+    /// outside a search the way the search timed its children.
+    /// </summary>
+    internal static double MeasureLatencyMilliseconds(ChildCnn network, int runs, int? threads)
+    {
         CnnSearchSpaceOptions o = network.Architecture.Space.Options;
         network.eval();
         using var noGrad = no_grad();

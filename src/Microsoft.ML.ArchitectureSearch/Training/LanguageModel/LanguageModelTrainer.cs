@@ -17,9 +17,6 @@ namespace Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 /// </summary>
 internal sealed class LanguageModelTrainer
 {
-    /// <summary>Where a user sets <see cref="LanguageModelTrainingOptions.EvaluationBatchSize"/>, for errors.</summary>
-    private const string EvaluationBatchSizeOption = nameof(ArchitectureSearchOptions.LanguageModelTraining) + "." + nameof(LanguageModelTrainingOptions.EvaluationBatchSize);
-
     public LanguageModelTrainer(LanguageModelCorpus corpus, LanguageModelTrainingOptions? options = null)
     {
         Corpus = corpus ?? throw new ArgumentNullException(nameof(corpus));
@@ -72,7 +69,7 @@ internal sealed class LanguageModelTrainer
     /// <summary>Perplexity on a token stream read as <paramref name="options"/> say (per sentence or with the state carried).</summary>
     public double Evaluate(WordLanguageModel model, int[] tokens, string streamName, LanguageModelTrainingOptions options)
     {
-        using var batches = Segments(tokens, options, options.EvaluationBatchSize, streamName, EvaluationBatchSizeOption);
+        using var batches = Segments(tokens, options, options.EvaluationBatchSize, streamName, LanguageModelTrainingOptions.EvaluationBatchSizeOption);
         return Evaluate(model, batches);
     }
 
@@ -81,8 +78,8 @@ internal sealed class LanguageModelTrainer
 
     private TrialResult TrainEpochs(WordLanguageModel model, ChildTrainingSettings settings, Stopwatch wall, CancellationToken cancellationToken)
     {
-        using var train = Segments(Corpus.Train, Options, Options.BatchSize, "training", "BatchSize");
-        using var valid = Segments(Corpus.Valid, Options, Options.EvaluationBatchSize, "validation", EvaluationBatchSizeOption);
+        using var train = Segments(Corpus.Train, Options, Options.BatchSize, "training", LanguageModelTrainingOptions.BatchSizeOption);
+        using var valid = Segments(Corpus.Valid, Options, Options.EvaluationBatchSize, "validation", LanguageModelTrainingOptions.EvaluationBatchSizeOption);
         var parameters = model.UniqueParameters();
         var validPerEpoch = new List<double>();
         var lossPerEpoch = new List<double>();

@@ -61,6 +61,12 @@ public sealed record LanguageModelTrainingOptions
     /// <summary>"auto" (CUDA when available), "cpu" or "cuda[:n]"; see <see cref="TorchDevices.Resolve"/>.</summary>
     public string? Device { get; init; }
 
+    /// <summary><see cref="BatchSize"/> as a user sets it on ArchitectureSearchOptions, for errors that name it.</summary>
+    internal const string BatchSizeOption = nameof(ArchitectureSearchOptions.LanguageModelTraining) + "." + nameof(BatchSize);
+
+    /// <summary><see cref="EvaluationBatchSize"/> as a user sets it on ArchitectureSearchOptions, for errors that name it.</summary>
+    internal const string EvaluationBatchSizeOption = nameof(ArchitectureSearchOptions.LanguageModelTraining) + "." + nameof(EvaluationBatchSize);
+
     internal void Validate()
     {
         if (!Enum.IsDefined(Optimizer)) throw new ArgumentException($"Optimizer {(int)Optimizer} is not a LanguageModelOptimizer.", nameof(Optimizer));

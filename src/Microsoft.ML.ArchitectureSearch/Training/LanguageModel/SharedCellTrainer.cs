@@ -66,7 +66,7 @@ internal sealed class SharedCellTrainer : ISharedWeightTrainer
         _spaceFingerprint = space.Fingerprint;
         _dropoutGenerator = new Generator((ulong)(uint)seed + 1, device);
         _network.DropoutGenerator = _dropoutGenerator;
-        _train = new TokenBatches(train, _options.BatchSize, device, "training", "BatchSize");
+        _train = new TokenBatches(train, _options.BatchSize, device, "training", LanguageModelTrainingOptions.BatchSizeOption);
         (_h, _c) = _network.InitialState(_train.BatchSize);
         _random = new SavableRandom(seed);
     }
