@@ -55,7 +55,10 @@ public sealed class ArchitectureSearchOptions
     /// children are sampled, scored on every validation row, and the best is retrained from scratch with the normal
     /// final training. <see cref="SearchStrategy.Reinforce"/> is ENAS, <see cref="SearchStrategy.Random"/> samples
     /// uniformly from the same shared network (Li &amp; Talwalkar's baseline), <see cref="SearchStrategy.Evolution"/>
-    /// evolves on shared-weight fitness. Every scored child is a trial of the history. Shared weights can rank
+    /// evolves on shared-weight fitness. The controller then learns with ENAS's settings,
+    /// <see cref="ReinforceOptions.ForWeightSharing"/> (a faster learning rate, tanh-bounded logits, a skip penalty),
+    /// unless <see cref="Reinforce"/> is set to anything but its defaults, which are Zoph &amp; Le's for a dozen separately
+    /// trained children and barely move on shared-weight rewards. Every scored child is a trial of the history. Shared weights can rank
     /// architectures poorly (Yu et al. 2020), which is why the random baseline runs behind the same switch.
     /// False (the default): children are trained separately, the seed's method. Image classification, and language
     /// modeling in the ENAS cell space (<see cref="RecurrentCellSearchSpaceOptions.Cell"/> = EnasDag) only;
@@ -141,8 +144,19 @@ public sealed class ArchitectureSearchOptions
     /// <summary>How image children are trained (SGD with Nesterov momentum, cosine schedule, crop and flip augmentation).</summary>
     public CnnTrainingOptions ImageTraining { get; set; } = new();
 
-    /// <summary>Options of <see cref="SearchStrategy.Reinforce"/> (the controller RNN and its REINFORCE training).</summary>
+    /// <summary>
+    /// Options of <see cref="SearchStrategy.Reinforce"/> (the controller RNN and its REINFORCE training). Left at its
+    /// defaults, a search with <see cref="WeightSharing"/> uses <see cref="ReinforceOptions.ForWeightSharing"/> instead;
+    /// to change one setting of that preset, start from it: <c>ReinforceOptions.ForWeightSharing with { ... }</c>.
+    /// </summary>
     public ReinforceOptions Reinforce { get; set; } = new();
+
+    /// <summary>
+    /// The controller settings the search uses: <see cref="ReinforceOptions.ForWeightSharing"/> for a weight-sharing
+    /// search whose <see cref="Reinforce"/> equals the defaults (record equality), else <see cref="Reinforce"/>.
+    /// </summary>
+    internal ReinforceOptions EffectiveReinforce =>
+        WeightSharing && Reinforce == new ReinforceOptions() ? ReinforceOptions.ForWeightSharing : Reinforce;
 
     /// <summary>Options of <see cref="SearchStrategy.Evolution"/>.</summary>
     public EvolutionOptions Evolution { get; set; } = new();
