@@ -38,12 +38,12 @@ internal sealed class ControllerCommandOptions
     }
 
     /// <summary>
-    /// The controller settings of the command line: <paramref name="options"/>' own, or ENAS's preset for a
-    /// weight-sharing search whose settings are the defaults, with every option given applied on top.
+    /// The controller settings of the command line: <paramref name="options"/>' own, or when it has none the settings of
+    /// its mode (ENAS's preset with weight sharing), with every option given applied on top.
     /// </summary>
     public ReinforceOptions Apply(ParseResult parse, ArchitectureSearchOptions options)
     {
-        ReinforceOptions start = options.WeightSharing && options.Reinforce == Separate ? Shared : options.Reinforce;
+        ReinforceOptions start = options.Reinforce ?? (options.WeightSharing ? Shared : Separate);
         return start with
         {
             ChildrenPerUpdate = parse.GetValue(_childrenPerUpdate) ?? start.ChildrenPerUpdate,

@@ -80,7 +80,7 @@ internal sealed class SearchCommandOptions
               (o.WeightSharing || o.InitialArchitectures is { Count: 0 } ? ", no reference architectures" : ", the space's reference architectures first") +
               (o.CheckpointDirectory is null ? "" : $", checkpoint {o.CheckpointDirectory}") +
               (o.Objective.Cost == Objectives.ObjectiveCost.None ? "" : $", {ObjectiveOptions.Describe(o.Objective)}") +
-              (o.Strategy == SearchStrategy.Reinforce ? $"; {ControllerCommandOptions.Describe(o.Reinforce)}" : "")
+              (o.Strategy == SearchStrategy.Reinforce && o.Reinforce is { } reinforce ? $"; {ControllerCommandOptions.Describe(reinforce)}" : "")
             : $"{title}: no search, the fixed architecture trained for {o.FinalEpochs} epochs, seed {o.Seed}");
 
     /// <summary>

@@ -6,20 +6,20 @@ namespace Microsoft.ML.ArchitectureSearch.Tests.WeightSharing;
 public class WeightSharingControllerSettingsTests
 {
     [Fact]
-    public void AWeightSharingSearchWithDefaultReinforceOptionsUsesTheWeightSharingPreset()
+    public void AWeightSharingSearchWithoutReinforceOptionsUsesTheWeightSharingPreset()
     {
-        var options = new ArchitectureSearchOptions { WeightSharing = true, Reinforce = new ReinforceOptions() };
+        var options = new ArchitectureSearchOptions { WeightSharing = true };
 
         Assert.Same(ReinforceOptions.ForWeightSharing, options.EffectiveReinforce);
     }
 
     [Fact]
-    public void AWeightSharingSearchKeepsReinforceOptionsTheUserChangedEvenInANestedSetting()
+    public void AWeightSharingSearchKeepsTheReinforceOptionsTheUserSetEvenZophAndLesDefaults()
     {
-        var changed = new ReinforceOptions { Controller = new ControllerOptions { TanhConstant = 2.5 } };
-        var options = new ArchitectureSearchOptions { WeightSharing = true, Reinforce = changed };
+        var zophLe = new ReinforceOptions();
+        var options = new ArchitectureSearchOptions { WeightSharing = true, Reinforce = zophLe };
 
-        Assert.Same(changed, options.EffectiveReinforce);
+        Assert.Same(zophLe, options.EffectiveReinforce);
     }
 
     [Fact]
@@ -27,7 +27,7 @@ public class WeightSharingControllerSettingsTests
     {
         var options = new ArchitectureSearchOptions();
 
-        Assert.Same(options.Reinforce, options.EffectiveReinforce);
+        Assert.Equal(new ReinforceOptions(), options.EffectiveReinforce);
         Assert.Equal(0.0006, options.EffectiveReinforce.LearningRate);
         Assert.Equal(0, options.EffectiveReinforce.SkipPenaltyWeight);
     }
