@@ -22,6 +22,8 @@ SEEDS=${SEEDS:-1 2 3} METHODS=${METHODS:-enas random-ws separate reference} DATA
 OUT=${OUT:-bench/results/enas-cifar} NICE=${NICE:-0} CONTROLLER=${CONTROLLER:-}
 TRAIN_SIZE=${TRAIN_SIZE:-} TEST_SIZE=${TEST_SIZE:-}
 mkdir -p "$OUT"
+# Checkpoints (100+ MB each) and models stay out of commits; the logs and reports go in.
+printf '%s\n' bin/ '*-checkpoint/' model.zip model.onnx > "$OUT/.gitignore"
 nice -n "$NICE" dotnet build src/Examples -c Release -m:1 -v q -nologo > /dev/null
 # Run from a copy, so that rebuilding the repository meanwhile cannot touch the running programs.
 rm -rf "$OUT/bin" && cp -r src/Examples/bin/Release/net10.0 "$OUT/bin"
