@@ -45,7 +45,7 @@ public sealed record ReinforceOptions
 
     /// <summary>
     /// ENAS's controller settings for a search with <see cref="ArchitectureSearchOptions.WeightSharing"/>, used there
-    /// whenever <see cref="ArchitectureSearchOptions.Reinforce"/> is left at its defaults. From the authors' macro
+    /// whenever <see cref="ArchitectureSearchOptions.Reinforce"/> is null (its default). From the authors' macro
     /// CIFAR-10 search (melodyguan/enas, scripts/cifar10_macro_search.sh and src/cifar10/main.py): a one-layer,
     /// 64-unit LSTM initialised in [-0.1, 0.1], tanh constant 1.5, baseline decay 0.99, entropy weight 0.0001, skip
     /// penalty 0.8 towards 0.4. Two values are scaled to a CPU's budget (docs/enas-controller.md): ENAS makes 50
