@@ -6,26 +6,33 @@
 # Every run has its own --checkpoint folder and its log says when it finished, so the script is resumable: rerun it
 # (e.g. in the next session) and finished runs are skipped, an interrupted search resumes from its last checkpoint (an
 # interrupted final training starts again). Two lanes, one libtorch thread each.
+# The ENAS runs' controller learns with ReinforceOptions.ForWeightSharing (ENAS's settings: what cifar10 --weight-sharing
+# uses unless told otherwise; docs/enas-controller.md); CONTROLLER adds controller options to them (e.g. "--controller-lr
+# 0.005"). Each run's log ends with its report's per-shared-epoch table (training loss, mean reward, controller entropy).
 # Usage: bash bench/run-enas-cifar.sh   Environment: SPACE (bench/space-enas-macro.json), SEARCH_ROWS (10000), SEARCH_MINUTES
 # (60: one CPU-hour at one thread), SHARED_EPOCHS (20), WS_CHILDREN (100 scored per shared epoch), FINAL_EPOCHS (5),
-# SEEDS ("1 2 3"), METHODS ("enas random-ws separate reference"), DATA (../shared/data/cifar10), OUT (bench/results/enas-cifar).
+# SEEDS ("1 2 3"), METHODS ("enas random-ws separate reference"), DATA (../shared/data/cifar10), OUT (bench/results/enas-cifar),
+# CONTROLLER (""), NICE (0), TRAIN_SIZE and TEST_SIZE (all images; smaller for a smoke run).
 # Summary: python3 bench/enas_cifar_summary.py $OUT
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SPACE=${SPACE:-bench/space-enas-macro.json} SEARCH_ROWS=${SEARCH_ROWS:-10000} SEARCH_MINUTES=${SEARCH_MINUTES:-60}
 SHARED_EPOCHS=${SHARED_EPOCHS:-20} WS_CHILDREN=${WS_CHILDREN:-100} FINAL_EPOCHS=${FINAL_EPOCHS:-5}
 SEEDS=${SEEDS:-1 2 3} METHODS=${METHODS:-enas random-ws separate reference} DATA=${DATA:-../shared/data/cifar10}
-OUT=${OUT:-bench/results/enas-cifar} NICE=${NICE:-0}
+OUT=${OUT:-bench/results/enas-cifar} NICE=${NICE:-0} CONTROLLER=${CONTROLLER:-}
+TRAIN_SIZE=${TRAIN_SIZE:-} TEST_SIZE=${TEST_SIZE:-}
 mkdir -p "$OUT"
-nice -n "$NICE" dotnet build src/Examples -c Release -v q -nologo > /dev/null
+# Checkpoints (100+ MB each) and models stay out of commits; the logs and reports go in.
+printf '%s\n' bin/ '*-checkpoint/' model.zip model.onnx > "$OUT/.gitignore"
+nice -n "$NICE" dotnet build src/Examples -c Release -m:1 -v q -nologo > /dev/null
 # Run from a copy, so that rebuilding the repository meanwhile cannot touch the running programs.
 rm -rf "$OUT/bin" && cp -r src/Examples/bin/Release/net10.0 "$OUT/bin"
 export OMP_NUM_THREADS=1 DOTNET_PROCESSOR_COUNT=1
 
 arguments() { # method seed -> the cifar10 arguments of that run
-  local common="--data-dir $DATA --space $SPACE --search-size $SEARCH_ROWS --final-epochs $FINAL_EPOCHS --seed $2"
+  local common="--data-dir $DATA --space $SPACE --search-size $SEARCH_ROWS --final-epochs $FINAL_EPOCHS --seed $2${TRAIN_SIZE:+ --train-size $TRAIN_SIZE}${TEST_SIZE:+ --test-size $TEST_SIZE}"
   case $1 in
-    enas)      echo "$common --weight-sharing --strategy reinforce --shared-epochs $SHARED_EPOCHS --trials $WS_CHILDREN --max-minutes $SEARCH_MINUTES" ;;
+    enas)      echo "$common --weight-sharing --strategy reinforce --shared-epochs $SHARED_EPOCHS --trials $WS_CHILDREN --max-minutes $SEARCH_MINUTES $CONTROLLER" ;;
     random-ws) echo "$common --weight-sharing --strategy random --shared-epochs $SHARED_EPOCHS --trials $WS_CHILDREN --max-minutes $SEARCH_MINUTES" ;;
     separate)  echo "$common --strategy reinforce --children-per-update 2 --trial-epochs 1 --trials 10000 --max-minutes $SEARCH_MINUTES --no-references" ;;
     # The space's references (plain and dense 3x3 stacks) are a search's first trials; two trials = only them.
@@ -41,7 +48,8 @@ run() { # method seed
     echo "started $(date -u +%FT%TZ) $(arguments "$1" "$2")"; uptime; ps -eo ni=,pcpu=,comm= --sort=-pcpu | head -6; } >> "$log"
   /usr/bin/time -v nice -n "$NICE" dotnet "$OUT/bin/Examples.dll" cifar10 $(arguments "$1" "$2") \
     --checkpoint "$OUT/$name-checkpoint" --out "$OUT/$name-out" >> "$log" 2>&1
-  { echo "finished $(date -u +%FT%TZ)"; uptime; } >> "$log"
+  { echo "finished $(date -u +%FT%TZ)"; uptime
+    sed -n '/^## Weight sharing/,/^Derived children/p' "$OUT/$name-out/report/summary.md" 2>/dev/null | grep '^|' || true; } >> "$log"
   echo "$(date -u +%T) $name: $(grep 'test accuracy' "$log" | tail -1)"
 }
 

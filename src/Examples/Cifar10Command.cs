@@ -30,12 +30,6 @@ internal sealed class Cifar10Command : System.CommandLine.Command
         "The CNN search space's settings as JSON (a CnnSearchSpaceOptions, e.g. bench/space-airbench.json, or the 'settings' of an architecture document); the data sets the input shape and classes.");
     private readonly Option<string?> _training = CommonOptions.ExistingFile("--training",
         "The child and final training settings as JSON (a CnnTrainingOptions; members left out keep their defaults).");
-    private readonly Option<bool> _weightSharing = new("--weight-sharing")
-    {
-        Description = "ENAS: score children on one shared network instead of training each (--trials is then the children scored per shared epoch).",
-    };
-    private readonly Option<int> _sharedEpochs = CommonOptions.Count("--shared-epochs", "With --weight-sharing: passes of the shared network over the search's training rows.",
-        new ArchitectureSearchOptions().SharedEpochs);
     private readonly Option<string?> _images = new("--images")
     {
         Description = "Folder of class subfolders of image files to score (default: 'images' beside the data folder; skipped when missing).",
@@ -53,7 +47,7 @@ internal sealed class Cifar10Command : System.CommandLine.Command
             ImageChannels = 3, ImageHeight = 32, ImageWidth = 32,
             MaxTrials = 8, TrialEpochs = 1, FinalEpochs = 10,
         });
-        foreach (Option option in new Option[] { _trainSize, _testSize, _layers, _space, _training, _weightSharing, _sharedEpochs, _images })
+        foreach (Option option in new Option[] { _trainSize, _testSize, _layers, _space, _training, _images })
             Options.Add(option);
         _orleans = new OrleansClientOptions(this);
         SetAction(Run);
@@ -72,8 +66,6 @@ internal sealed class Cifar10Command : System.CommandLine.Command
         options.ConvolutionalSpace = parse.ReadJson<CnnSearchSpaceOptions>(_space)
             ?? options.ConvolutionalSpace with { LayerCount = parse.GetValue(_layers) };
         options.ImageTraining = parse.ReadJson<CnnTrainingOptions>(_training) ?? options.ImageTraining;
-        options.WeightSharing = parse.GetValue(_weightSharing);
-        options.SharedEpochs = parse.GetValue(_sharedEpochs);
         SearchCommandOptions.Print($"CIFAR-10 search on {dataDir}", options);
         if (options.WeightSharing)
             Console.WriteLine($"weight sharing: {options.SharedEpochs} shared epochs, {options.MaxTrials} children scored per shared epoch, then 10 final candidates");

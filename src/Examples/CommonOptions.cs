@@ -35,10 +35,10 @@ internal static class CommonOptions
 
     public static Option<int> Layers(string description, int defaultValue) => Count("--layers", description, defaultValue);
 
-    /// <summary>ArchitectureSearchOptions.WeightSharing, for the ptb command (--weight-sharing).</summary>
+    /// <summary>ArchitectureSearchOptions.WeightSharing (--weight-sharing).</summary>
     public static Option<bool> WeightSharing() => new("--weight-sharing")
     {
-        Description = "ENAS: score children on one shared network instead of training each (--trials is then the children scored per shared epoch).",
+        Description = "ENAS: score children on one shared network instead of training each (--trials is then the children scored per shared epoch; Reinforce then learns with ENAS's controller settings).",
     };
 
     /// <summary>ArchitectureSearchOptions.SharedEpochs (--shared-epochs).</summary>

@@ -22,8 +22,6 @@ internal sealed class PtbCommand : System.CommandLine.Command
     private readonly Option<int?> _trainSize = CommonOptions.TrainSize("sentences");
     private readonly Option<int?> _validSize = CommonOptions.ValidSize("sentences");
     private readonly Option<int?> _testSize = CommonOptions.TestSize("sentences");
-    private readonly Option<bool> _weightSharing = CommonOptions.WeightSharing();
-    private readonly Option<int> _sharedEpochs = CommonOptions.SharedEpochs();
 
     public PtbCommand()
         : base("ptb", "Architecture search over recurrent cells on Penn Treebank (testdata by default), then perplexities, save/load and next-word prediction.")
@@ -34,7 +32,7 @@ internal sealed class PtbCommand : System.CommandLine.Command
             FeatureColumnName = "Text",
             MaxTrials = 6, TrialEpochs = 1, FinalEpochs = 4,
         });
-        foreach (Option option in new Option[] { _trainSize, _validSize, _testSize, _weightSharing, _sharedEpochs })
+        foreach (Option option in new Option[] { _trainSize, _validSize, _testSize })
             Options.Add(option);
         _model = new LanguageModelOptions(this);
         SetAction(Run);
@@ -54,8 +52,6 @@ internal sealed class PtbCommand : System.CommandLine.Command
         options.ValidationData = valid;
         options.RecurrentCellSpace = _model.CellShape(options.RecurrentCellSpace, parse);
         options.LanguageModelTraining = _model.Training(options.LanguageModelTraining, parse);
-        options.WeightSharing = parse.GetValue(_weightSharing);
-        options.SharedEpochs = parse.GetValue(_sharedEpochs);
         SearchCommandOptions.Print($"PTB cell search on {Path.GetDirectoryName(files.Train)}", options);
 
         var display = new SearchProgressDisplay("Penn Treebank recurrent-cell search");

@@ -7,7 +7,8 @@ internal sealed class SearchCommandOptions
 {
     private readonly Func<ArchitectureSearchOptions> _defaults;
     private readonly Option<SearchStrategy> _strategy;
-    private readonly Option<int> _trials, _trialEpochs, _finalEpochs, _parallelism, _childrenPerUpdate;
+    private readonly Option<int> _trials, _trialEpochs, _finalEpochs, _parallelism, _sharedEpochs = CommonOptions.SharedEpochs();
+    private readonly Option<bool> _weightSharing = CommonOptions.WeightSharing();
     private readonly Option<int> _seed = CommonOptions.Seed();
     private readonly Option<int?> _maxMinutes = CommonOptions.OptionalCount("--max-minutes", "Stop proposing children after this many minutes (default: no limit).");
     private readonly Option<int?> _searchSize = CommonOptions.OptionalCount("--search-size", "Children train on the first N training rows only (default: all rows).");
@@ -20,6 +21,7 @@ internal sealed class SearchCommandOptions
         Description = "How glibc's malloc is set up for the process: None (glibc's own), Speed (freed memory kept: faster, more memory) or Memory (feature maps handed back when freed: less memory, ~15% more CPU).",
         DefaultValueFactory = _ => NativeAllocatorTuning.None,
     };
+    private readonly ControllerCommandOptions _controller;
     private readonly Option<bool> _noReferences = new("--no-references")
     {
         Description = "Start the search from nothing: do not train the space's reference architectures (plain and dense 3x3 stacks, LSTM and NAS cells) first.",
@@ -39,11 +41,11 @@ internal sealed class SearchCommandOptions
         _trialEpochs = CommonOptions.TrialEpochs(d.TrialEpochs);
         _finalEpochs = CommonOptions.Count("--final-epochs", "Training epochs of the best architecture after the search.", d.FinalEpochs);
         _parallelism = CommonOptions.Parallelism(d.Parallelism);
-        _childrenPerUpdate = CommonOptions.Count("--children-per-update", "Reinforce: children between two controller updates.", d.Reinforce.ChildrenPerUpdate);
         foreach (Option option in new Option[] { DataDirectory, Output, _strategy, _trials, _trialEpochs, _finalEpochs, _seed, _parallelism,
-                     _maxMinutes, _childrenPerUpdate, _searchSize, _architecture, _checkpoint, _device, _nativeAllocator, _noReferences })
+                     _maxMinutes, _searchSize, _architecture, _checkpoint, _device, _nativeAllocator, _noReferences, _weightSharing, _sharedEpochs })
             command.Options.Add(option);
         _objective = new ObjectiveOptions(command);
+        _controller = new ControllerCommandOptions(command);
     }
 
     public CommonOptions.DataDirectoryOption DataDirectory { get; }
@@ -63,7 +65,9 @@ internal sealed class SearchCommandOptions
         options.Parallelism = parse.GetValue(_parallelism);
         options.Seed = parse.GetValue(_seed);
         if (parse.GetValue(_maxMinutes) is { } minutes) options.MaxSearchTime = TimeSpan.FromMinutes(minutes);
-        options.Reinforce = options.Reinforce with { ChildrenPerUpdate = parse.GetValue(_childrenPerUpdate) };
+        options.WeightSharing = parse.GetValue(_weightSharing);
+        options.SharedEpochs = parse.GetValue(_sharedEpochs);
+        options.Reinforce = _controller.Apply(parse, options);
         options.SearchTrainingRows = parse.GetValue(_searchSize);
         options.FixedArchitecture = parse.ReadFile(_architecture);
         options.CheckpointDirectory = parse.GetValue(_checkpoint);
@@ -81,7 +85,8 @@ internal sealed class SearchCommandOptions
               $", final {o.FinalEpochs} epochs, seed {o.Seed}, parallelism {o.Parallelism}" +
               (o.WeightSharing || o.InitialArchitectures is { Count: 0 } ? ", no reference architectures" : ", the space's reference architectures first") +
               (o.CheckpointDirectory is null ? "" : $", checkpoint {o.CheckpointDirectory}") +
-              (o.Objective.Cost == Objectives.ObjectiveCost.None ? "" : $", {ObjectiveOptions.Describe(o.Objective)}")
+              (o.Objective.Cost == Objectives.ObjectiveCost.None ? "" : $", {ObjectiveOptions.Describe(o.Objective)}") +
+              (o.Strategy == SearchStrategy.Reinforce && o.Reinforce is { } reinforce ? $"; {ControllerCommandOptions.Describe(reinforce)}" : "")
             : $"{title}: no search, the fixed architecture trained for {o.FinalEpochs} epochs, seed {o.Seed}");
 
     /// <summary>

@@ -119,7 +119,9 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
     private (IArchitecture, int, SearchOutcome?) Search(ITaskSearch search, ISearchLog log, FitCancellation cancellation)
     {
         ArchitectureSearchOptions o = _options;
-        using ISearchStrategy strategy = SearchStrategies.Create(o.Strategy, search.Space, _seed, o.Reinforce, o.Evolution);
+        if (o.Strategy == SearchStrategy.Reinforce && o.Reinforce is null && o.WeightSharing)
+            log.Info("Weight sharing: the controller learns with ReinforceOptions.ForWeightSharing (ENAS's settings), as ArchitectureSearchOptions.Reinforce is not set.");
+        using ISearchStrategy strategy = SearchStrategies.Create(o.Strategy, search.Space, _seed, o.EffectiveReinforce, o.Evolution);
         var progress = new LoggingProgress(log, o.Progress, cancellation.Poll);
         SearchOutcome outcome = o.WeightSharing
             ? SearchWithSharedWeights(search, strategy, progress, log, cancellation)

@@ -55,7 +55,10 @@ public sealed class ArchitectureSearchOptions
     /// children are sampled, scored on every validation row, and the best is retrained from scratch with the normal
     /// final training. <see cref="SearchStrategy.Reinforce"/> is ENAS, <see cref="SearchStrategy.Random"/> samples
     /// uniformly from the same shared network (Li &amp; Talwalkar's baseline), <see cref="SearchStrategy.Evolution"/>
-    /// evolves on shared-weight fitness. Every scored child is a trial of the history. Shared weights can rank
+    /// evolves on shared-weight fitness. The controller then learns with ENAS's settings,
+    /// <see cref="ReinforceOptions.ForWeightSharing"/> (a faster learning rate, tanh-bounded logits, a skip penalty),
+    /// unless <see cref="Reinforce"/> is set: Zoph &amp; Le's defaults are for a dozen separately trained children and
+    /// barely move on shared-weight rewards. Every scored child is a trial of the history. Shared weights can rank
     /// architectures poorly (Yu et al. 2020), which is why the random baseline runs behind the same switch.
     /// False (the default): children are trained separately, the seed's method. Image classification, and language
     /// modeling in the ENAS cell space (<see cref="RecurrentCellSearchSpaceOptions.Cell"/> = EnasDag) only;
@@ -141,8 +144,18 @@ public sealed class ArchitectureSearchOptions
     /// <summary>How image children are trained (SGD with Nesterov momentum, cosine schedule, crop and flip augmentation).</summary>
     public CnnTrainingOptions ImageTraining { get; set; } = new();
 
-    /// <summary>Options of <see cref="SearchStrategy.Reinforce"/> (the controller RNN and its REINFORCE training).</summary>
-    public ReinforceOptions Reinforce { get; set; } = new();
+    /// <summary>
+    /// Options of <see cref="SearchStrategy.Reinforce"/> (the controller RNN and its REINFORCE training). Null (the
+    /// default): the settings made for the search's mode, Zoph &amp; Le's (<c>new ReinforceOptions()</c>) when children are
+    /// trained separately, ENAS's (<see cref="ReinforceOptions.ForWeightSharing"/>) with <see cref="WeightSharing"/>.
+    /// To change one setting, start from those: <c>ReinforceOptions.ForWeightSharing with { LearningRate = 0.005 }</c>.
+    /// </summary>
+    public ReinforceOptions? Reinforce { get; set; }
+
+    /// <summary>The controller settings the search uses: <see cref="Reinforce"/>, or its mode's when null.</summary>
+    internal ReinforceOptions EffectiveReinforce => Reinforce ?? (WeightSharing ? ReinforceOptions.ForWeightSharing : SeparateTrainingReinforce);
+
+    private static readonly ReinforceOptions SeparateTrainingReinforce = new();
 
     /// <summary>Options of <see cref="SearchStrategy.Evolution"/>.</summary>
     public EvolutionOptions Evolution { get; set; } = new();
@@ -291,7 +304,6 @@ public sealed class ArchitectureSearchOptions
         Require(RecurrentCellSpace != null, nameof(RecurrentCellSpace), "must not be null");
         Require(LanguageModelTraining != null, nameof(LanguageModelTraining), "must not be null");
         Require(ImageTraining != null, nameof(ImageTraining), "must not be null");
-        Require(Reinforce != null, nameof(Reinforce), "must not be null");
         Require(Evolution != null, nameof(Evolution), "must not be null");
         Require(Objective != null, nameof(Objective), "must not be null");
         try

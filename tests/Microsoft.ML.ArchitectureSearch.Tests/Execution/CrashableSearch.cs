@@ -38,7 +38,9 @@ internal static class CrashableSearch
         (ImageData train, ImageData valid) = Images(testDataDirectory, trainRows: 256, validRows: 128);
         CnnSearchSpace space = Space();
         using var trainer = new SharedCnnTrainer(space, train, valid, new CnnTrainingOptions { BatchSize = 32, Device = "cpu" }, seed, SharedEpochs);
-        using var strategy = new ReinforceStrategy(space, seed, new ReinforceOptions { ChildrenPerUpdate = 2 });
+        // The weight-sharing preset (its skip penalty included), updating after every 2 children so that every epoch
+        // holds controller updates.
+        using var strategy = new ReinforceStrategy(space, seed, ReinforceOptions.ForWeightSharing with { ChildrenPerUpdate = 2 });
         var search = new WeightSharingSearch(strategy, wrapTrainer?.Invoke(trainer) ?? trainer, new WeightSharingRunOptions
         {
             SharedEpochs = SharedEpochs,

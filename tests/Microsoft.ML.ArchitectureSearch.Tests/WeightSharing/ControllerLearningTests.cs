@@ -17,48 +17,85 @@ namespace Microsoft.ML.ArchitectureSearch.Tests.WeightSharing;
 /// </summary>
 public class ControllerLearningTests(ITestOutputHelper output)
 {
-    // One seed keeps the test near a minute of CPU; seeds 2 and 3 passed the same margins when measured (below).
-    private static readonly int[] Seeds = { 1 };
-
-    // The faster controller of StrategyLearningTests: hundreds of rewards here, thousands in the paper.
-    private static readonly ReinforceOptions FastReinforce = new() { LearningRate = 0.01, ChildrenPerUpdate = 5, EntropyWeight = 0.02, Controller = new() { TanhConstant = 2.5 } };
+    // One seed keeps each test to seconds; seeds 2 and 3 passed the same margins when measured (below).
+    private const int Seed = 1;
 
     private static readonly WeightSharingRunOptions Run = new() { SharedEpochs = 10, ChildrenPerEpoch = 30, FinalCandidates = 10 };
 
+    private static readonly DecodableLayeredSpace Space = new();
+
+    private static readonly int[] Target = TargetMatching.Target(Space, 100 + Seed);
+
+    // The weight-sharing preset's run, shared by both tests (the class's tests run one after the other).
+    private static readonly Lazy<ControllerRun> Preset = new(() => ControllerRun.Of(ReinforceOptions.ForWeightSharing));
+
     [Fact]
-    public void EnasLearnsTheKnownOptimumFromSharedWeightRewardsAndBeatsRandomSamplingOfTheSameSharedWeights()
+    public void EnasWithTheWeightSharingPresetLearnsTheKnownOptimumAndBeatsRandomSamplingOfTheSameSharedWeights()
     {
-        var space = new DecodableLayeredSpace();
-        foreach (int seed in Seeds)
-        {
-            int[] target = TargetMatching.Target(space, 100 + seed);
-            using var enas = new ReinforceStrategy(space, seed, FastReinforce);
-            double before = enas.LogProbability(target);
-            var enasSearch = new WeightSharingSearch(enas, new SharedChoiceWeights(target, seed), Run);
-            SearchOutcome enasOutcome = enasSearch.Run(CancellationToken.None);
-            double after = enas.LogProbability(target);
+        ControllerRun enas = Preset.Value;
+        using var random = new RandomStrategy(Space, Seed);
+        var randomSearch = new WeightSharingSearch(random, new SharedChoiceWeights(Target, Seed), Run);
+        SearchOutcome randomOutcome = randomSearch.Run(CancellationToken.None);
+        double randomMatch = TargetMatching.Reward(randomOutcome.Best!.Tokens, Target);
 
-            using var random = new RandomStrategy(space, seed);
-            var randomSearch = new WeightSharingSearch(random, new SharedChoiceWeights(target, seed), Run);
-            SearchOutcome randomOutcome = randomSearch.Run(CancellationToken.None);
-
-            double enasMatch = TargetMatching.Reward(enasOutcome.Best!.Tokens, target), randomMatch = TargetMatching.Reward(randomOutcome.Best!.Tokens, target);
-            output.WriteLine($"seed {seed}: log p(target) {before:0.0} -> {after:0.0}; winner matches {enasMatch:0.00} of the target (random {randomMatch:0.00}); " +
-                $"entropy per epoch {string.Join(" ", enasSearch.ControllerEntropyPerEpoch.Select(e => e.ToString("0.0")))}; mean reward per epoch ENAS {string.Join(" ", enasSearch.MeanRewardPerEpoch.Select(r => r.ToString("0.00")))}, random {string.Join(" ", randomSearch.MeanRewardPerEpoch.Select(r => r.ToString("0.00")))}");
-            Assert.True(after > before + Margin.LogProbabilityGain, $"seed {seed}: log p(target) {before:0.00} -> {after:0.00}");
-            Assert.True(enasSearch.MeanRewardPerEpoch[^1] > randomSearch.MeanRewardPerEpoch[^1] + Margin.LastEpochReward,
-                $"seed {seed}: last epoch's mean reward ENAS {enasSearch.MeanRewardPerEpoch[^1]:0.00}, random {randomSearch.MeanRewardPerEpoch[^1]:0.00}");
-            Assert.True(enasSearch.ControllerEntropyPerEpoch[^1] < enasSearch.ControllerEntropyPerEpoch[0] - Margin.EntropyDrop,
-                $"seed {seed}: controller entropy {string.Join(" ", enasSearch.ControllerEntropyPerEpoch.Select(e => e.ToString("0.0")))}");
-            Assert.True(enasMatch > randomMatch + Margin.WinnerMatch, $"seed {seed}: winner matches {enasMatch:0.00} (ENAS) vs {randomMatch:0.00} (random)");
-        }
+        output.WriteLine($"preset: {enas}; random: winner matches {randomMatch:0.00}, mean reward per epoch {Format(randomSearch.MeanRewardPerEpoch)}");
+        Assert.True(enas.LogProbabilityAfter > enas.LogProbabilityBefore + Margin.LogProbabilityGain,
+            $"log p(target) {enas.LogProbabilityBefore:0.00} -> {enas.LogProbabilityAfter:0.00}");
+        Assert.True(enas.MeanReward[^1] > randomSearch.MeanRewardPerEpoch[^1] + Margin.LastEpochReward,
+            $"last epoch's mean reward ENAS {enas.MeanReward[^1]:0.00}, random {randomSearch.MeanRewardPerEpoch[^1]:0.00}");
+        Assert.True(enas.EntropyDrop > Margin.EntropyDrop, $"controller entropy {Format(enas.Entropy)}");
+        Assert.True(enas.WinnerMatch > randomMatch + Margin.WinnerMatch, $"winner matches {enas.WinnerMatch:0.00} (ENAS) vs {randomMatch:0.00} (random)");
     }
 
     /// <summary>
-    /// Margins set from measured runs, well inside what was observed. Measured (seeds 1, 2, 3): log p(target) -20.8 to
-    /// -21.0 before, -5.0, -8.3, -5.5 after; last epoch's mean reward ENAS 0.76, 0.73, 0.80 against random 0.30, 0.38,
-    /// 0.31; controller entropy 20.7-20.8 in the first epoch, 7.7-11.0 in the last; the winner matches 0.94, 0.89, 0.94
-    /// of the target (random's 0.56, 0.39, 0.39).
+    /// Why the preset exists: Zoph &amp; Le's defaults (learning rate 0.0006, no tanh bound) are tuned for a dozen
+    /// separately trained children; on the few hundred shared-weight rewards of a search the controller hardly moves,
+    /// and the mean reward of its samples rises only as much as the shared weights' own training lifts every child.
+    /// </summary>
+    [Fact]
+    public void TheMeanSampledRewardRisesOverTheSharedEpochsWithTheWeightSharingPresetAndFarLessWithTheSeparateTrainingDefaults()
+    {
+        ControllerRun preset = Preset.Value, defaults = ControllerRun.Of(new ReinforceOptions());
+
+        output.WriteLine($"preset: {preset}\ndefaults: {defaults}");
+        Assert.True(preset.RewardRise > Margin.PresetRewardRise, $"preset's mean reward per epoch {Format(preset.MeanReward)}");
+        Assert.True(preset.RewardRise > defaults.RewardRise + Margin.RiseOverDefaults,
+            $"mean reward per epoch: preset {Format(preset.MeanReward)}, defaults {Format(defaults.MeanReward)}");
+        Assert.True(defaults.EntropyDrop < Margin.DefaultsEntropyDrop, $"defaults' controller entropy {Format(defaults.Entropy)}");
+        Assert.True(preset.EntropyDrop > Margin.EntropyDrop, $"preset's controller entropy {Format(preset.Entropy)}");
+    }
+
+    private static string Format(IEnumerable<double> values) => string.Join(" ", values.Select(v => v.ToString("0.00")));
+
+    /// <summary>What one weight-sharing search with a Reinforce controller did on the synthetic problem.</summary>
+    private sealed record ControllerRun(double LogProbabilityBefore, double LogProbabilityAfter, double[] MeanReward, double[] Entropy, double WinnerMatch)
+    {
+        public static ControllerRun Of(ReinforceOptions options)
+        {
+            using var controller = new ReinforceStrategy(Space, Seed, options);
+            double before = controller.LogProbability(Target);
+            var search = new WeightSharingSearch(controller, new SharedChoiceWeights(Target, Seed), Run);
+            SearchOutcome outcome = search.Run(CancellationToken.None);
+            return new ControllerRun(before, controller.LogProbability(Target), search.MeanRewardPerEpoch.ToArray(),
+                search.ControllerEntropyPerEpoch.ToArray(), TargetMatching.Reward(outcome.Best!.Tokens, Target));
+        }
+
+        /// <summary>Mean reward of the last epoch's samples minus the first's.</summary>
+        public double RewardRise => MeanReward[^1] - MeanReward[0];
+
+        public double EntropyDrop => Entropy[0] - Entropy[^1];
+
+        public override string ToString() =>
+            $"log p(target) {LogProbabilityBefore:0.0} -> {LogProbabilityAfter:0.0}; winner matches {WinnerMatch:0.00} of the target; " +
+            $"entropy per epoch {Format(Entropy)}; mean reward per epoch {Format(MeanReward)}";
+    }
+
+    /// <summary>
+    /// Margins set from measured runs, well inside what was observed. Measured (seeds 1, 2, 3), preset: log p(target)
+    /// -21.0, -20.7, -20.7 before, -7.4, -9.3, -9.2 after; mean reward per epoch 0.26, 0.28, 0.27 in the first epoch,
+    /// 0.65, 0.67, 0.67 in the last (random sampling's last: 0.30, 0.38, 0.31); controller entropy 20.6-20.7 in the
+    /// first epoch, 12.2-13.4 in the last; the winner matches 0.89, 0.78, 0.83 of the target (random's 0.56, 0.39,
+    /// 0.39). The defaults: mean reward 0.25 -> 0.29, 0.28 -> 0.39, 0.26 -> 0.34; entropy 20.8 -> 20.7, 20.8, 20.8.
     /// </summary>
     private static class Margin
     {
@@ -66,6 +103,9 @@ public class ControllerLearningTests(ITestOutputHelper output)
         public const double LastEpochReward = 0.2;
         public const double WinnerMatch = 0.1;
         public const double EntropyDrop = 3.0;
+        public const double PresetRewardRise = 0.25;
+        public const double RiseOverDefaults = 0.15;
+        public const double DefaultsEntropyDrop = 0.5;
     }
 
     /// <summary><see cref="LayeredSpace"/>'s steps, with token sequences as its architectures.</summary>

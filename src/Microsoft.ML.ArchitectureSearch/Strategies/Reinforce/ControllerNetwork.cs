@@ -10,9 +10,10 @@ namespace Microsoft.ML.ArchitectureSearch.Strategies.Reinforce;
 /// <param name="Tokens">One sequence per row (sampled, or the given ones when teacher-forced).</param>
 /// <param name="LogProbability">[batch] sum over active steps of log p(token); carries gradients when teacher-forced.</param>
 /// <param name="Entropy">[batch] sum over active steps of the decision's entropy.</param>
+/// <param name="SkipLogits">[batch, skip steps] the logit of "connect" at every skip step, in step order (for <see cref="SkipPenalty"/>).</param>
 /// <param name="StepProbabilities">When asked for one step: each row's probabilities of that step's choices (for a
 /// skip: no, yes), as the policy gives them after the row's earlier tokens; null otherwise.</param>
-internal sealed record ControllerPass(int[][] Tokens, Tensor LogProbability, Tensor Entropy, float[][]? StepProbabilities = null);
+internal sealed record ControllerPass(int[][] Tokens, Tensor LogProbability, Tensor Entropy, Tensor SkipLogits, float[][]? StepProbabilities = null);
 
 /// <summary>
 /// The controller of Zoph &amp; Le (2017): a stacked LSTM that emits an architecture one decision at a time. Each choice
@@ -98,6 +99,7 @@ internal sealed class ControllerNetwork : nn.Module
         var chosenSum = new Dictionary<int, Tensor>();
         var chosenCount = new Dictionary<int, Tensor>();
         float[][]? stepProbabilities = null;
+        var skipLogits = new List<Tensor>();
 
         Tensor Step(Tensor input)
         {
@@ -153,6 +155,7 @@ internal sealed class ControllerNetwork : nn.Module
                 if (_plan.AnchorBefore[i] >= 0) Anchor(_plan.AnchorBefore[i]);
                 int from = step.FromLayer, to = step.Layer;
                 Tensor logit = Squash(anchorScore.forward(tanh(anchorProjections[from] + currentProjection[to])).squeeze(1));
+                skipLogits.Add(logit);
                 Tensor logYes = nn.functional.logsigmoid(logit);
                 Tensor logNo = nn.functional.logsigmoid(-logit);
                 Tensor pYes = logYes.exp();
@@ -186,7 +189,7 @@ internal sealed class ControllerNetwork : nn.Module
                 }
             }
         }
-        return new ControllerPass(tokens, logProbability, entropy, stepProbabilities);
+        return new ControllerPass(tokens, logProbability, entropy, skipLogits.Count > 0 ? stack(skipLogits, 1) : zeros(batch, 0), stepProbabilities);
     }
 
     /// <summary>

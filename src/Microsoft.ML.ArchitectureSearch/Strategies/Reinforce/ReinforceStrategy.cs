@@ -8,7 +8,8 @@ namespace Microsoft.ML.ArchitectureSearch.Strategies.Reinforce;
 /// <summary>
 /// Zoph &amp; Le (2017): the controller RNN samples architectures; every <see cref="ReinforceOptions.ChildrenPerUpdate"/>
 /// results, one Adam step follows the REINFORCE gradient of mean((R - b) · log p(architecture)) (plus an optional entropy
-/// bonus), where b is an exponential moving average of past rewards. Log-probabilities are recomputed from the tokens at
+/// bonus, minus ENAS's optional skip penalty, <see cref="SkipPenalty"/>), where b is an exponential moving average of
+/// past rewards. Log-probabilities are recomputed from the tokens at
 /// learning time (teacher forcing), so learning does not depend on state kept from sampling and survives a resume.
 /// </summary>
 internal sealed class ReinforceStrategy : ISearchStrategy, IChildSampler
@@ -24,6 +25,7 @@ internal sealed class ReinforceStrategy : ISearchStrategy, IChildSampler
     private int _entropyCount;
     private long _proposed;
     private readonly int _layerCount;
+    private readonly SkipPenalty? _skipPenalty;
 
     public ReinforceStrategy(ISearchSpace space, int seed, ReinforceOptions? options = null)
     {
@@ -36,6 +38,8 @@ internal sealed class ReinforceStrategy : ISearchStrategy, IChildSampler
         // between TorchSharp versions.
         _adam = optim.Adam(_controller.parameters(), _options.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0);
         _layerCount = space.Steps.Count == 0 ? 0 : space.Steps.Max(s => s.Layer) + 1;
+        // Off (weight 0) unless asked for, so that separately trained searches learn exactly as before.
+        _skipPenalty = _options.SkipPenaltyWeight > 0 ? new SkipPenalty(space.Steps, _options.SkipTarget) : null;
     }
 
     public string Name => "reinforce";
@@ -192,9 +196,12 @@ internal sealed class ReinforceStrategy : ISearchStrategy, IChildSampler
             foreach (var group in _pending.Select((p, i) => (p, i)).GroupBy(x => x.p.Depth))
             {
                 int[][] tokens = group.Select(x => x.p.Tokens).ToArray();
-                ControllerPass pass = _controller.Run(tokens.Length, tokens, null, ActiveSteps(group.Key));
+                bool[]? active = ActiveSteps(group.Key);
+                ControllerPass pass = _controller.Run(tokens.Length, tokens, null, active);
                 Tensor advantage = tensor(group.Select(x => (float)advantages[x.i]).ToArray());
                 objective = objective + (advantage * pass.LogProbability).sum() + _options.EntropyWeight * pass.Entropy.sum();
+                if (_skipPenalty != null)
+                    objective = objective - _options.SkipPenaltyWeight * _skipPenalty.Compute(pass.SkipLogits, ActiveSkips(active)).sum();
             }
             Tensor loss = -objective / _pending.Count;
             loss.backward();
@@ -209,6 +216,9 @@ internal sealed class ReinforceStrategy : ISearchStrategy, IChildSampler
     }
 
     private int CurrentDepth() => _options.ProgressiveDepth is { } p ? Math.Min(_layerCount, p.ActiveLayers(_proposed)) : _layerCount;
+
+    private bool[]? ActiveSkips(bool[]? activeSteps) =>
+        activeSteps?.Where((_, i) => Space.Steps[i].Kind == DecisionKind.Skip).ToArray();
 
     private bool[]? ActiveSteps(int depth) =>
         depth >= _layerCount ? null : Space.Steps.Select(s => s.Layer < depth).ToArray();
