@@ -47,40 +47,38 @@ public sealed class BarrierFreeDispatchTests : IDisposable
     private static IEnumerable<(int, string, double, TrialKind, int)> Rows(SearchOutcome o) =>
         o.Trials.Select(t => (t.Index, t.Hash, t.Reward, t.Kind, t.Seed));
 
-    [Fact]
-    public void ARandomSearchStartsTheNextChildWhileTheSlowerChildOfTheFirstPairStillTrains()
+    /// <summary>A trainer whose trial 0 waits up to <paramref name="wait"/> for trial 2 to start; the result says whether it did.</summary>
+    private static (IndexedTrainer Trainer, Func<bool> FirstSawThird) FirstChildWaitsForTheThird(TimeSpan wait)
     {
-        using var thirdStarted = new ManualResetEventSlim();
-        bool firstSawThird = false;
+        var thirdStarted = new ManualResetEventSlim();
+        bool seen = false;
         var trainer = new IndexedTrainer(Seed)
         {
             BeforeTrain = index =>
             {
                 if (index == 2) thirdStarted.Set();
-                if (index == 0) firstSawThird = thirdStarted.Wait(TimeSpan.FromSeconds(20));
+                if (index == 0) seen = thirdStarted.Wait(wait);
             },
         };
+        return (trainer, () => seen);
+    }
+
+    [Fact]
+    public void ARandomSearchStartsTheNextChildWhileTheSlowerChildOfTheFirstPairStillTrains()
+    {
+        (IndexedTrainer trainer, Func<bool> firstSawThird) = FirstChildWaitsForTheThird(TimeSpan.FromSeconds(20));
         SearchOutcome outcome = RandomSearch(trainer, parallelism: 2, new SearchBudget { MaxTrials = 6 }, reuse: false);
-        Assert.True(firstSawThird, "trial 2 did not start while trial 0 trained: the pool waited for the whole pair");
+        Assert.True(firstSawThird(), "trial 2 did not start while trial 0 trained: the pool waited for the whole pair");
         Assert.Equal(Enumerable.Range(0, 6), outcome.Trials.Select(t => t.Index));
     }
 
     [Fact]
     public void AStrategyWhoseProposalsDependOnResultsStillWaitsForItsWholeBatch()
     {
-        using var thirdStarted = new ManualResetEventSlim();
-        bool firstSawThird = true;
-        var trainer = new IndexedTrainer(Seed)
-        {
-            BeforeTrain = index =>
-            {
-                if (index == 2) thirdStarted.Set();
-                if (index == 0) firstSawThird = thirdStarted.Wait(TimeSpan.FromMilliseconds(500));
-            },
-        };
+        (IndexedTrainer trainer, Func<bool> firstSawThird) = FirstChildWaitsForTheThird(TimeSpan.FromMilliseconds(500));
         using var strategy = new DriftingStrategy(new TinySpace(), Seed);
         SearchOutcome outcome = Search(strategy, trainer, parallelism: 2, new SearchBudget { MaxTrials = 4 }, reuse: false);
-        Assert.False(firstSawThird, "trial 2 started before its predecessor batch was learned from");
+        Assert.False(firstSawThird(), "trial 2 started before its predecessor batch was learned from");
         Assert.Equal(2, strategy.LearnCalls);
         Assert.Equal(4, outcome.TrainedCount);
     }
