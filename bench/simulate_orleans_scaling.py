@@ -9,7 +9,7 @@ Five ways of running the same children, W workers of one child each:
   barrier    batches of W children, one after another (the strategy learns between batches): the runner's dispatch for
              strategies whose proposals depend on results (Evolution; Random too before the pool); the batch lasts as
              long as its slowest child; the coordinator's per-child work is serial.
-  pool       the runner's dispatch for Random (proposals independent of results): windows of max(4W, 16) children;
+  pool       the runner's dispatch for Random (proposals independent of results): windows of 16W children;
              inside a window a worker that finishes gets the next child at once; a window ends with its last child.
   async      no barrier at all: a worker that finishes always gets the next child at once; the coordinator's per-child
              work is serial (one queue).
@@ -80,7 +80,7 @@ def asynchronous(w, rng):
 
 
 def pool(w, rng):
-    window = max(4 * w, 16)
+    window = 16 * w
     t, done = 0.0, 0
     while done < n:
         k = min(window, n - done)

@@ -144,12 +144,13 @@ internal sealed class ArchitectureSearchRunner
 
     /// <summary>
     /// The most proposals one batch holds. Parallelism when the strategy's next proposals depend on this batch's
-    /// results; otherwise several times more, so that a worker finishing early takes the next child instead of waiting
-    /// for the batch's slowest one (the batch ends only when its last child does), yet bounded so that a search limited
-    /// by MaxSearchTime with a huge MaxTrials does not propose millions at once.
+    /// results; otherwise 16 times more, so that a worker finishing early takes the next child instead of waiting for
+    /// the batch's slowest one (only the batch's end waits, for its last child: with 4 times, 64 simulated workers lost
+    /// a fifth of their speed-up to those ends, with 16 times 4%; bench/simulate_orleans_scaling.py), yet bounded so that
+    /// a search limited by MaxSearchTime with a huge MaxTrials does not propose millions at once.
     /// </summary>
     private int BatchSize(bool proposalsDependOnResults) =>
-        proposalsDependOnResults ? _options.Parallelism : Math.Max(4 * _options.Parallelism, 16);
+        proposalsDependOnResults ? _options.Parallelism : 16 * _options.Parallelism;
 
     /// <summary>
     /// Handles one batch: entries in index order, each trainable child started when one of the Parallelism slots is
