@@ -296,6 +296,8 @@ internal sealed class ArchitectureSearchRunner
                     waitingCopies.Remove(copy);
                 }
             }
+            // Before the next child starts: a progress handler that cancels (or adds a worker) acts on the children after it.
+            ReportFinishedPrefix(all: false);
         }
         if (failures.Count == 1) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failures[0]).Throw();
         if (failures.Count > 1) throw new AggregateException(failures);
