@@ -5,11 +5,14 @@ machine: each child's training seconds (the local run's history, one libtorch th
 outside training per child (the one-worker run: search wall time minus the children's training time, per child).
 The controller update time u is not measured here: it is a parameter (--update-seconds), stated in the output.
 
-Four ways of running the same children, W workers of one child each:
-  barrier    this package's runner: a batch of W children, then the next (the strategy learns between batches);
-             the batch lasts as long as its slowest child; the coordinator's per-child work is serial.
-  async      no barrier: a worker that finishes gets the next child at once (Random/Evolution without the batch
-             barrier); the coordinator's per-child work is serial (one queue).
+Five ways of running the same children, W workers of one child each:
+  barrier    batches of W children, one after another (the strategy learns between batches): the runner's dispatch for
+             strategies whose proposals depend on results (Evolution; Random too before the pool); the batch lasts as
+             long as its slowest child; the coordinator's per-child work is serial.
+  pool       the runner's dispatch for Random (proposals independent of results): windows of 16W children;
+             inside a window a worker that finishes gets the next child at once; a window ends with its last child.
+  async      no barrier at all: a worker that finishes always gets the next child at once; the coordinator's per-child
+             work is serial (one queue).
   reinforce  the runner with Reinforce, m children per update: after each batch of W, ceil(W/m) sequential controller
              updates of u seconds each, one per m results (the controller cannot sample the next batch before).
   replicas   Zoph & Le's asynchronous controller replicas: W/m replicas (at least 1), each with its own m workers,
@@ -56,12 +59,13 @@ def barrier(w, rng, update=0.0):
     return t
 
 
-def asynchronous(w, rng):
-    # Workers free at the times in the heap; the coordinator dispatches one child at a time (serial overhead).
+def dispatch(w, count, rng):
+    # count children on w workers, each taking the next child when free; workers free at the times in the heap; the
+    # coordinator dispatches one child at a time (serial overhead). Returns the time the last child ends.
     free = [0.0] * w
     coordinator = 0.0
     end = 0.0
-    for _ in range(n):
+    for _ in range(count):
         t = heapq.heappop(free)
         start = max(t, coordinator) + overhead
         coordinator = start
@@ -69,6 +73,20 @@ def asynchronous(w, rng):
         end = max(end, finish)
         heapq.heappush(free, finish)
     return end
+
+
+def asynchronous(w, rng):
+    return dispatch(w, n, rng)
+
+
+def pool(w, rng):
+    window = 16 * w
+    t, done = 0.0, 0
+    while done < n:
+        k = min(window, n - done)
+        t += dispatch(w, k, rng)
+        done += k
+    return t
 
 
 def replicas(w, rng):
@@ -89,13 +107,14 @@ print(f"Reinforce with a sequential controller saturates near W* = m T / u = {m 
       f"workers when updates overlap training; with this runner's batch barrier the per-child serial cost is overhead + u/m = "
       f"{(overhead + u / m) * 1000:.0f} ms, half efficiency at W = T / (overhead + u/m) = "
       f"{(sum(child_seconds) / len(child_seconds)) / (overhead + u / m):.0f}.")
-print("workers  barrier_ch/h  speedup  async_ch/h  speedup  reinforce_ch/h  speedup  replicas_ch/h  speedup")
+names = ["barrier", "pool", "async", "reinforce", "replicas"]
+print("workers  " + "  ".join(f"{k + '_ch/h':>14}  speedup" for k in names))
 base = {}
 for w in [1, 2, 4, 8, 16, 32, 64]:
     row = {}
-    for name, run in [("barrier", lambda r: barrier(w, r)), ("async", lambda r: asynchronous(w, r)),
+    for name, run in [("barrier", lambda r: barrier(w, r)), ("pool", lambda r: pool(w, r)), ("async", lambda r: asynchronous(w, r)),
                       ("reinforce", lambda r: barrier(w, r, u)), ("replicas", lambda r: replicas(w, r))]:
         rate = n * 3600 / run(random.Random(args.seed))
         base.setdefault(name, rate)
         row[name] = rate
-    print(f"{w:7d}  " + "  ".join(f"{row[k]:12.0f}  {row[k] / base[k]:6.1f}x" for k in ["barrier", "async", "reinforce", "replicas"]))
+    print(f"{w:7d}  " + "  ".join(f"{row[k]:14.0f}  {row[k] / base[k]:6.1f}x" for k in names))

@@ -33,8 +33,8 @@ expect() {
 
 expect 0 cifar10 ptb data report worker "--trials" "--checkpoint" -- "$examples" --help
 expect 0 cifar10 ptb data report worker -- "$examples"
-expect 0 "--silo-port" "--gateway-port" "--primary-port" "--children" "--threads-per-child" -- "$examples" worker --help
-expect 0 "--orleans" -- "$examples" cifar10 --help
+expect 0 "--silo-port" "--gateway-port" "--primary-port" "--children" "--threads-per-child" "--tls-certificate" -- "$examples" worker --help
+expect 0 "--orleans" "--orleans-tls-certificate" -- "$examples" cifar10 --help
 expect 0 "--trials" "[default: 8]" "--final-epochs" "[default: 10]" -- "$examples" cifar10 --help
 expect 0 "--trials" "[default: 6]" "--steps-per-epoch" -- "$examples" ptb --help
 expect 2 "--trails" -- "$examples" cifar10 --trails 3
@@ -44,6 +44,9 @@ expect 2 "--strategy" "foo" -- "$examples" cifar10 --strategy foo
 expect 2 "--architecture" -- "$examples" cifar10 --architecture /nonexistent/architecture.json
 expect 2 "--checkpoint" -- "$examples" report
 expect 2 "--space" -- "$examples" cifar10 --space /nonexistent/space.json
+expect 2 "--tls-certificate" "does not exist" -- "$examples" worker --tls-certificate /nonexistent/cluster.pfx
+expect 2 "--tls-password needs --tls-certificate" -- "$examples" worker --tls-password secret
+expect 2 "--orleans-tls-certificate" "does not exist" -- "$examples" cifar10 --orleans 30000 --orleans-tls-certificate /nonexistent/cluster.pfx
 bad=$(mktemp --suffix .json); echo '{"batchSise": 3}' > "$bad"
 expect 1 "--training" "not valid CnnTrainingOptions JSON" "batchSise" -- "$examples" cifar10 --training "$bad"
 echo '{"layerCount": "six"}' > "$bad"

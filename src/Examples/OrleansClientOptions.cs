@@ -18,11 +18,13 @@ internal sealed class OrleansClientOptions
     private readonly Option<string?> _postgres = OrleansCluster.PostgresOption("--orleans-postgres",
         "Train the children on the Orleans workers whose membership is in this PostgreSQL database (Npgsql connection string; workers started with 'worker --postgres').");
     private readonly Option<string> _clusterId = OrleansCluster.ClusterIdOption();
+    private readonly ClusterTlsOptions _tls;
 
     public OrleansClientOptions(System.CommandLine.Command command)
     {
         foreach (Option option in new Option[] { _gateways, _postgres, _clusterId })
             command.Options.Add(option);
+        _tls = new ClusterTlsOptions(command, "--orleans-tls", "the coordinator");
         command.Validators.Add(result =>
         {
             if (result.GetValue(_postgres) != null && result.GetValue(_gateways) is { Length: > 0 })
@@ -31,5 +33,6 @@ internal sealed class OrleansClientOptions
     }
 
     /// <summary>A started client of the workers' cluster, or null when the children train in this process.</summary>
-    public IHost? Connect(ParseResult parse) => OrleansCluster.Connect(parse.GetValue(_gateways), parse.GetValue(_postgres), parse.GetValue(_clusterId)!);
+    public IHost? Connect(ParseResult parse) =>
+        OrleansCluster.Connect(parse.GetValue(_gateways), parse.GetValue(_postgres), parse.GetValue(_clusterId)!, _tls.Certificate(parse));
 }

@@ -1,10 +1,12 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.NetworkInformation;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Hosting;
 
 namespace Microsoft.ML.ArchitectureSearch.Examples;
 
@@ -68,13 +70,14 @@ internal static class OrleansCluster
     /// A started Orleans client of the cluster: through PostgreSQL membership when <paramref name="postgres"/> is given,
     /// else through the local gateway ports; null when neither was given (children then train in this process).
     /// </summary>
-    public static IHost? Connect(int[]? gatewayPorts, string? postgres, string clusterId)
+    public static IHost? Connect(int[]? gatewayPorts, string? postgres, string clusterId, X509Certificate2? certificate)
     {
         if (gatewayPorts is not { Length: > 0 } && postgres is null) return null;
         HostApplicationBuilder builder = Host.CreateApplicationBuilder();
         QuietLogging(builder.Logging);
         builder.UseOrleansClient(client =>
         {
+            if (certificate != null) client.UseTls(certificate, o => ClusterTlsOptions.Configure(o, certificate));
             if (postgres is null)
             {
                 client.UseLocalhostClustering(gatewayPorts!, ServiceId, clusterId);
@@ -86,18 +89,23 @@ internal static class OrleansCluster
         IHost host = builder.Build();
         host.Start();
         Console.WriteLine(postgres is null
-            ? $"connected to the Orleans cluster '{clusterId}' through gateway port(s) {string.Join(", ", gatewayPorts!)}"
-            : $"connected to the Orleans cluster '{clusterId}' through its PostgreSQL membership table");
+            ? $"connected to the Orleans cluster '{clusterId}' through gateway port(s) {string.Join(", ", gatewayPorts!)}{Tls(certificate)}"
+            : $"connected to the Orleans cluster '{clusterId}' through its PostgreSQL membership table{Tls(certificate)}");
         return host;
     }
+
+    /// <summary>How a ready line says the cluster's traffic is protected.</summary>
+    public static string Tls(X509Certificate2? certificate) => certificate is null ? "" : $", mutual TLS with certificate {certificate.Thumbprint}";
 
     /// <summary>
     /// A worker silo's membership and endpoints: PostgreSQL membership when <paramref name="postgres"/> is given, else
     /// localhost clustering with the primary silo at <paramref name="primaryPort"/> on the same address. Silo and
-    /// gateway listen on <paramref name="address"/> only.
+    /// gateway listen on <paramref name="address"/> only, under mutual TLS when a <paramref name="certificate"/> is given.
     /// </summary>
-    public static void Join(ISiloBuilder silo, IPAddress address, int siloPort, int gatewayPort, int primaryPort, string? postgres, string clusterId)
+    public static void Join(ISiloBuilder silo, IPAddress address, int siloPort, int gatewayPort, int primaryPort, string? postgres, string clusterId,
+        X509Certificate2? certificate)
     {
+        if (certificate != null) silo.UseTls(certificate, o => ClusterTlsOptions.Configure(o, certificate));
         if (postgres is null)
             silo.UseDevelopmentClustering(new IPEndPoint(address, primaryPort));
         else

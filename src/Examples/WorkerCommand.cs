@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 
@@ -24,6 +25,7 @@ internal sealed class WorkerCommand : System.CommandLine.Command
     private readonly Option<int> _threads = CommonOptions.Count("--threads-per-child", "libtorch threads per child (keep equal on every worker for reproducible results).", 1);
     private readonly Option<string?> _name = new("--name") { Description = "Worker name in progress and reports (default: the silo's name).", HelpName = "NAME" };
     private readonly Option<string?> _cache = new("--cache-dir") { Description = "Where received data are cached (default: under the temp folder).", HelpName = "DIR" };
+    private readonly ClusterTlsOptions _tls;
     private readonly Option<int?> _probeSeconds = CommonOptions.OptionalCount("--probe-seconds",
         "Membership probe period; a silo missing two probes is declared dead (default: Orleans' 5 s and 3 probes).");
 
@@ -32,6 +34,7 @@ internal sealed class WorkerCommand : System.CommandLine.Command
     {
         foreach (Option option in new Option[] { _siloPort, _gatewayPort, _primaryPort, _address, _postgres, _clusterId, _children, _threads, _name, _cache, _probeSeconds })
             Options.Add(option);
+        _tls = new ClusterTlsOptions(this, "--tls", "this worker");
         Validators.Add(result =>
         {
             if (result.GetValue(_postgres) != null && result.GetValue(_primaryPort) != null)
@@ -47,11 +50,12 @@ internal sealed class WorkerCommand : System.CommandLine.Command
         IPAddress address = parse.GetValue(_address)!;
         string? postgres = parse.GetValue(_postgres);
         string clusterId = parse.GetValue(_clusterId)!;
+        using X509Certificate2? certificate = _tls.Certificate(parse);
         HostApplicationBuilder builder = Host.CreateApplicationBuilder();
         OrleansCluster.QuietLogging(builder.Logging);
         builder.UseOrleans(silo =>
         {
-            OrleansCluster.Join(silo, address, siloPort, gatewayPort, primaryPort, postgres, clusterId);
+            OrleansCluster.Join(silo, address, siloPort, gatewayPort, primaryPort, postgres, clusterId, certificate);
             if (parse.GetValue(_probeSeconds) is { } seconds)
                 silo.Configure<ClusterMembershipOptions>(o => OrleansCluster.ProbeEvery(o, seconds));
             silo.AddArchitectureSearchWorker(o =>
@@ -66,7 +70,7 @@ internal sealed class WorkerCommand : System.CommandLine.Command
         host.Start();
         string membership = postgres is null ? $"primary silo port {primaryPort}" : "membership in PostgreSQL";
         Console.WriteLine($"worker ready: cluster '{clusterId}', address {address}{(IPAddress.IsLoopback(address) ? " (loopback)" : "")}, " +
-            $"silo port {siloPort}, gateway port {gatewayPort}, {membership}");
+            $"silo port {siloPort}, gateway port {gatewayPort}, {membership}{OrleansCluster.Tls(certificate)}");
         host.WaitForShutdown();
         return 0;
     }

@@ -171,7 +171,8 @@ public sealed class ArchitectureSearchOptions
     /// <summary>
     /// Children trained at the same time, each on its own thread with <see cref="ThreadsPerChild"/> libtorch threads.
     /// Each child draws all its randomness from generators seeded by its trial seed, so the children beside it do not
-    /// change its result.
+    /// change its result. With the Random strategy a child starts as soon as another finishes; Reinforce and Evolution,
+    /// whose proposals depend on results, train batches of Parallelism children and learn from each before the next.
     /// </summary>
     public int Parallelism { get; set; } = 1;
 

@@ -20,6 +20,9 @@ internal sealed class RemoteWorker(IChildWorkerGrain grain, SiloAddress silo)
     /// <summary>Slots not holding a child; changed under the pool's lock.</summary>
     public int FreeSlots { get; set; }
 
+    /// <summary>When the pool last gave this worker a child (the pool's count of children given; 0: never); under the pool's lock.</summary>
+    public long LastGiven { get; set; }
+
     /// <summary>Completes when the worker has left the cluster (or a call showed it unreachable).</summary>
     public Task Left => _left.Task;
 

@@ -26,6 +26,8 @@ internal sealed class WorkerPool : IDisposable
     private readonly HashSet<SiloAddress> _notWorkers = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _membership;
+    /// <summary>Children given to workers so far (under <c>_gate</c>): the clock of <see cref="RemoteWorker.LastGiven"/>.</summary>
+    private long _given;
     private TaskCompletionSource _changed = NewSignal();
 
     // Set once membership was read the first time and the silos then active were asked whether they are workers: no child
@@ -105,7 +107,11 @@ internal sealed class WorkerPool : IDisposable
 
     private static readonly TimeSpan HolderQueryTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>A free slot: on <paramref name="preferred"/> when it has one, else on the worker with most free slots.</summary>
+    /// <summary>
+    /// A free slot: on <paramref name="preferred"/> when it has one, else on the worker with most free slots and, among
+    /// those, the one given a child least recently. Children that train faster than they are dispatched rarely overlap;
+    /// without that tie-break every one of them would go to the oldest worker and a worker that joined would stay idle.
+    /// </summary>
     private async Task<RemoteWorker> AcquireAsync(RemoteWorker? preferred, CancellationToken cancellationToken)
     {
         var waited = Stopwatch.StartNew();
@@ -115,10 +121,11 @@ internal sealed class WorkerPool : IDisposable
             lock (_gate)
             {
                 RemoteWorker? free = preferred is { FreeSlots: > 0, Left.IsCompleted: false } ? preferred : _workers.Values.Where(w => !w.Left.IsCompleted && w.FreeSlots > 0)
-                    .OrderByDescending(w => w.FreeSlots).ThenBy(w => w.Joined).FirstOrDefault();
+                    .OrderByDescending(w => w.FreeSlots).ThenBy(w => w.LastGiven).ThenBy(w => w.Joined).FirstOrDefault();
                 if (free != null)
                 {
                     free.FreeSlots--;
+                    free.LastGiven = ++_given;
                     return free;
                 }
                 changed = _changed.Task;

@@ -10,8 +10,11 @@ namespace Microsoft.ML.ArchitectureSearch.Execution;
 
 /// <summary>
 /// The search loop: asks the strategy for a batch of proposals, screens them (invalid, over budget, already trained),
-/// trains the rest (up to <see cref="SearchRunOptions.Parallelism"/> at once), records every finished proposal durably,
-/// then lets the strategy learn from the batch. It owns no model code: strategies propose, trainers train.
+/// trains the rest (up to <see cref="SearchRunOptions.Parallelism"/> at once, the next starting as soon as one
+/// finishes), records every finished proposal durably, then lets the strategy learn from the batch. A strategy whose
+/// proposals depend on results gets batches of Parallelism children; one whose proposals do not (and the reference
+/// architectures) gets larger batches, so no worker waits for the slowest child of a batch. It owns no model code:
+/// strategies propose, trainers train.
 /// </summary>
 internal sealed class ArchitectureSearchRunner
 {
@@ -83,19 +86,21 @@ internal sealed class ArchitectureSearchRunner
         }
         while (!state.ShouldStop(cancellationToken, out reason))
         {
-            int want = Math.Min(_options.Parallelism, _options.Budget.MaxTrials - state.TrainedCount);
+            int want = Math.Min(BatchSize(_strategy.ProposalsDependOnResults), _options.Budget.MaxTrials - state.TrainedCount);
+            if (!_strategy.ProposalsDependOnResults)
+                want = Math.Min(want, _options.Budget.ProposalCap - state.Trials.Count); // the same proposals whatever the batch size
             IReadOnlyList<IReadOnlyList<int>> proposals = _strategy.Propose(want);
             if (proposals.Count == 0)
                 throw new InvalidOperationException($"Strategy '{_strategy.Name}' proposed nothing when asked for {want} architectures.");
-            TrialRecord[] records = EvaluateBatch(proposals, batch, state, replay, checkpoint, cancellationToken);
-            if (records.Any(r => r is null))
+            TrialRecord?[] records = EvaluateBatch(proposals, batch, state, replay, checkpoint, cancellationToken, out SearchStopReason? stopped);
+            if (stopped is { } why)
             {
-                // Cancelled mid-batch: the finished trials are logged, the strategy has not learned from a partial batch,
+                // Stopped mid-batch: the finished trials are logged, the strategy has not learned from a partial batch,
                 // so a resume proposes this batch again and reuses them.
-                reason = SearchStopReason.Cancelled;
+                reason = why;
                 break;
             }
-            _strategy.Learn(records.Select(r => new TrialFeedback(r.Tokens, r.Reward, r.Result.Failed)).ToArray());
+            _strategy.Learn(records.Select(r => new TrialFeedback(r!.Tokens, r.Reward, r.Result.Failed)).ToArray());
             batch++;
             checkpoint?.SaveState(batch, state.Trials.Count, state.Elapsed, _strategy.SaveState);
         }
@@ -112,16 +117,17 @@ internal sealed class ArchitectureSearchRunner
     {
         IReadOnlyList<ReferenceArchitecture> references = _options.InitialArchitectures;
         reason = default;
-        var records = new List<TrialRecord>();
+        var records = new List<TrialRecord?>();
         while (records.Count < references.Count && !state.ShouldStop(cancellationToken, out reason))
         {
-            int want = Math.Min(_options.Parallelism, Math.Min(references.Count - records.Count, _options.Budget.MaxTrials - state.TrainedCount));
+            // The references are fixed, so they never wait for one another's results: one large batch.
+            int want = Math.Min(BatchSize(proposalsDependOnResults: false), Math.Min(references.Count - records.Count, _options.Budget.MaxTrials - state.TrainedCount));
             ReferenceArchitecture[] chunk = references.Skip(records.Count).Take(want).ToArray();
             TrialRecord?[] done = EvaluateBatch(chunk.Select(r => r.Architecture.Tokens).ToArray(), 0, state, replay, checkpoint, cancellationToken,
-                chunk.Select(r => r.Name).ToArray());
-            if (done.Any(r => r is null))
+                out SearchStopReason? stopped, chunk.Select(r => r.Name).ToArray());
+            if (stopped is { } why)
             {
-                reason = SearchStopReason.Cancelled;
+                reason = why;
                 return false;
             }
             records.AddRange(done!);
@@ -132,27 +138,43 @@ internal sealed class ArchitectureSearchRunner
             reason = SearchStopReason.Cancelled;
             return false;
         }
-        _strategy.LearnFromReferences(records.Select(r => new TrialFeedback(r.Tokens, r.Reward, r.Result.Failed)).ToArray());
+        _strategy.LearnFromReferences(records.Select(r => new TrialFeedback(r!.Tokens, r.Reward, r.Result.Failed)).ToArray());
         return true;
     }
 
     /// <summary>
-    /// Handles one batch; an entry stays null when cancellation interrupted that child. <paramref name="referenceNames"/>
-    /// names the reference architecture of each entry (null: the strategy's proposals).
+    /// The most proposals one batch holds. Parallelism when the strategy's next proposals depend on this batch's
+    /// results; otherwise 16 times more, so that a worker finishing early takes the next child instead of waiting for
+    /// the batch's slowest one (only the batch's end waits, for its last child: with 4 times, 64 simulated workers lost
+    /// a fifth of their speed-up to those ends, with 16 times 4%; bench/simulate_orleans_scaling.py), yet bounded so that
+    /// a search limited by MaxSearchTime with a huge MaxTrials does not propose millions at once.
     /// </summary>
-    private TrialRecord[] EvaluateBatch(IReadOnlyList<IReadOnlyList<int>> proposals, int batch, RunState state,
+    private int BatchSize(bool proposalsDependOnResults) =>
+        proposalsDependOnResults ? _options.Parallelism : 16 * _options.Parallelism;
+
+    /// <summary>
+    /// Handles one batch: entries in index order, each trainable child started when one of the Parallelism slots is
+    /// free (cancellation and MaxSearchTime are checked before each start; an entry not reached stays null and is not
+    /// logged, so a resume proposes and trains it as an uninterrupted run would). Every finished child is logged as it
+    /// finishes; progress is reported, and the run's trials grow, in index order. <paramref name="stopped"/> says why
+    /// the batch ended early (null when every entry is filled). <paramref name="referenceNames"/> names the reference
+    /// architecture of each entry (null: the strategy's proposals).
+    /// </summary>
+    private TrialRecord?[] EvaluateBatch(IReadOnlyList<IReadOnlyList<int>> proposals, int batch, RunState state,
         Dictionary<int, TrialRecord> replay, SearchCheckpoint? checkpoint, CancellationToken cancellationToken,
-        IReadOnlyList<string>? referenceNames = null)
+        out SearchStopReason? stopped, IReadOnlyList<string>? referenceNames = null)
     {
+        int first = state.Trials.Count;
         // Every record this batch creates says whether it is a reference (a strategy proposal reusing a reference's
         // result is not one).
         TrialRecord Mark(int k, TrialRecord record) => record with { Reference = referenceNames?[k] };
+        TrialRecord CopyOf(int k, TrialRecord original) =>
+            Mark(k, original with { Index = first + k, Batch = batch, Kind = TrialKind.Reused, Tokens = proposals[k] });
 
-        int first = state.Trials.Count;
         var records = new TrialRecord?[proposals.Count];
-        var toTrain = new List<(int Slot, IArchitecture Architecture)>();
+        var architectures = new IArchitecture?[proposals.Count]; // set for the entries to train
+        var firstCopy = new int?[proposals.Count]; // for a duplicate inside this batch: the entry it reuses
         var firstSlotOfHash = new Dictionary<string, int>();
-        var hashes = new string?[proposals.Count];
 
         for (int k = 0; k < proposals.Count; k++)
         {
@@ -164,6 +186,8 @@ internal sealed class ArchitectureSearchRunner
                         $"Checkpoint trial {index} holds [{string.Join(",", restored.Tokens)}] but the restored strategy proposed " +
                         $"[{string.Join(",", proposals[k])}]: the checkpoint does not belong to this strategy's state.");
                 records[k] = restored;
+                // A later copy whose own record was not logged before the interruption reuses this one, as it would have.
+                if (_options.ReuseDuplicateResults && restored.Kind == TrialKind.Trained) firstSlotOfHash.TryAdd(restored.Hash, k);
                 continue;
             }
             (IArchitecture? architecture, string? rejection) = Screen(proposals[k]);
@@ -172,70 +196,116 @@ internal sealed class ArchitectureSearchRunner
                 records[k] = Mark(k, TrialRecord.Rejected(index, batch, proposals[k], rejection!));
                 continue;
             }
-            hashes[k] = architecture.Hash;
             if (_options.ReuseDuplicateResults)
             {
                 TrialRecord? earlier = state.TrainedWithHash(architecture.Hash);
                 if (earlier != null)
                 {
-                    records[k] = Mark(k, earlier with { Index = index, Batch = batch, Kind = TrialKind.Reused, Tokens = proposals[k] });
+                    records[k] = CopyOf(k, earlier);
                     continue;
                 }
-                if (firstSlotOfHash.ContainsKey(architecture.Hash))
-                    continue; // filled from the first copy once it is trained
+                if (firstSlotOfHash.TryGetValue(architecture.Hash, out int slot))
+                {
+                    firstCopy[k] = slot; // filled from the first copy once it is trained, never trained again
+                    continue;
+                }
                 firstSlotOfHash[architecture.Hash] = k;
             }
-            toTrain.Add((k, architecture));
+            architectures[k] = architecture;
         }
 
-        // Log and report screened entries right away, in index order, so progress reflects them before training starts.
-        for (int k = 0; k < proposals.Count; k++)
-            if (records[k] is { } r && !replay.ContainsKey(r.Index)) checkpoint?.AppendTrial(r);
-
-        void TrainSlot((int Slot, IArchitecture Architecture) item)
+        TrialRecord? TrainSlot(int k)
         {
-            TrialRecord? record = Train(first + item.Slot, batch, proposals[item.Slot], item.Architecture, state, cancellationToken);
-            if (record == null) return;
-            record = Mark(item.Slot, record);
-            records[item.Slot] = record;
-            checkpoint?.AppendTrial(record);
+            TrialRecord? record = Train(first + k, batch, proposals[k], architectures[k]!, state, cancellationToken);
+            if (record == null) return null;
+            record = Mark(k, record);
+            checkpoint?.AppendTrial(record); // as it finishes, from its own thread: the log is thread-safe
+            return record;
         }
-        if (_options.Parallelism == 1 || toTrain.Count == 1)
+        Task<TrialRecord?> Start(int k)
         {
-            foreach (var item in toTrain) TrainSlot(item);
-        }
-        else
-        {
+            if (_options.Parallelism > 1)
+                return Task.Factory.StartNew(() => TrainSlot(k), cancellationToken: default, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             try
             {
-                // A batch never holds more children than Parallelism, so each gets its own task and all run at once;
-                // WaitAll lets every child finish (and be logged) before a failure of one propagates.
-                Task.WaitAll(toTrain.Select(item => Task.Factory.StartNew(() => TrainSlot(item), TaskCreationOptions.LongRunning)).ToArray());
+                return Task.FromResult(TrainSlot(k)); // one at a time: on this thread, as a single-threaded search always did
             }
-            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            catch (Exception e)
             {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+                return Task.FromException<TrialRecord?>(e);
+            }
+        }
+        void Fill(int k, TrialRecord record)
+        {
+            records[k] = record;
+            if (!replay.ContainsKey(record.Index)) checkpoint?.AppendTrial(record);
+        }
+
+        var running = new Dictionary<Task<TrialRecord?>, int>();
+        var waitingCopies = new List<int>();
+        var failures = new List<Exception>();
+        int next = 0, reported = 0;
+        stopped = null;
+        void ReportFinishedPrefix(bool all)
+        {
+            // Entries past `next` were never reached (a stop): screened ones among them are not results of this run.
+            for (; reported < next && (all || records[reported] != null); reported++)
+            {
+                if (records[reported] is not { } r) continue;
+                state.Add(r);
+                _options.Progress?.Report(state.Progress(r, replay.ContainsKey(r.Index)));
             }
         }
 
-        // Duplicates inside this batch reuse their first copy's result.
-        for (int k = 0; k < proposals.Count; k++)
+        while (true)
         {
-            if (records[k] != null || hashes[k] is not { } hash) continue;
-            if (firstSlotOfHash.TryGetValue(hash, out int slot) && slot != k && records[slot] is { } original)
+            // Walk the entries in index order; a child starts only when a slot is free and the search may go on.
+            while (next < proposals.Count && stopped == null && failures.Count == 0)
             {
-                records[k] = Mark(k, original with { Index = first + k, Batch = batch, Kind = TrialKind.Reused, Tokens = proposals[k] });
-                checkpoint?.AppendTrial(records[k]!);
+                int k = next;
+                if (records[k] is { } screened)
+                    Fill(k, screened);
+                else if (firstCopy[k] is { } original)
+                {
+                    if (records[original] is { } trained) Fill(k, CopyOf(k, trained));
+                    else waitingCopies.Add(k);
+                }
+                else
+                {
+                    if (running.Count >= _options.Parallelism) break;
+                    stopped = state.ChildMayNotStart(cancellationToken);
+                    if (stopped != null) break;
+                    running.Add(Start(k), k);
+                }
+                next++;
             }
-        }
+            ReportFinishedPrefix(all: false);
+            if (running.Count == 0) break;
 
-        for (int k = 0; k < proposals.Count; k++)
-        {
-            if (records[k] is not { } r) continue;
-            state.Add(r);
-            _options.Progress?.Report(state.Progress(r, replay.ContainsKey(r.Index)));
+            Task<TrialRecord?> done = running.Keys.ElementAt(Task.WaitAny(running.Keys.ToArray()));
+            int slot = running[done];
+            running.Remove(done);
+            if (done.IsFaulted)
+                failures.AddRange(done.Exception!.InnerExceptions); // the others finish (and are logged) before it propagates
+            else if (done.Result is { } record)
+            {
+                records[slot] = record;
+                foreach (int copy in waitingCopies.Where(c => firstCopy[c] == slot).ToArray())
+                {
+                    Fill(copy, CopyOf(copy, record));
+                    waitingCopies.Remove(copy);
+                }
+            }
+            // Before the next child starts: a progress handler that cancels (or adds a worker) acts on the children after it.
+            ReportFinishedPrefix(all: false);
         }
-        return records!;
+        if (failures.Count == 1) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failures[0]).Throw();
+        if (failures.Count > 1) throw new AggregateException(failures);
+
+        // A child interrupted by cancellation (and its copies) stays null; the finished ones after it still count.
+        ReportFinishedPrefix(all: true);
+        if (stopped == null && records.Any(r => r is null)) stopped = SearchStopReason.Cancelled;
+        return records;
     }
 
     /// <summary>Decodes and checks the budget; returns the architecture, or null and why it was rejected.</summary>
@@ -352,12 +422,18 @@ internal sealed class ArchitectureSearchRunner
             Interlocked.Increment(ref _timedTrials);
         }
 
+        private bool OutOfTime => _budget.MaxSearchTime is { } max && Elapsed >= max;
+
+        /// <summary>Why no further child may start (cancellation, MaxSearchTime); null when one may.</summary>
+        public SearchStopReason? ChildMayNotStart(CancellationToken token) =>
+            token.IsCancellationRequested ? SearchStopReason.Cancelled : OutOfTime ? SearchStopReason.MaxSearchTimeReached : null;
+
         public bool ShouldStop(CancellationToken token, out SearchStopReason reason)
         {
             reason = default;
             if (token.IsCancellationRequested) reason = SearchStopReason.Cancelled;
             else if (TrainedCount >= _budget.MaxTrials) reason = SearchStopReason.MaxTrialsReached;
-            else if (_budget.MaxSearchTime is { } max && Elapsed >= max) reason = SearchStopReason.MaxSearchTimeReached;
+            else if (OutOfTime) reason = SearchStopReason.MaxSearchTimeReached;
             else if (Trials.Count >= _budget.ProposalCap) reason = SearchStopReason.ProposalCapReached;
             else return false;
             return true;

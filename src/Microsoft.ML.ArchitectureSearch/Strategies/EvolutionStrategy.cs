@@ -30,6 +30,13 @@ internal sealed class EvolutionStrategy : ISearchStrategy, IChildSampler
 
     public ISearchSpace Space { get; }
 
+    /// <summary>
+    /// True: once the population is filled, each proposal mutates a tournament winner of the population as it stands,
+    /// which the latest results changed. (Real et al. ran it asynchronously, parents drawn from whatever had finished;
+    /// that gives a result depending on timing, which this library does not accept.)
+    /// </summary>
+    public bool ProposalsDependOnResults => true;
+
     /// <summary>The living population, oldest first.</summary>
     public IReadOnlyList<(IReadOnlyList<int> Tokens, double Reward)> Population =>
         _population.Select(p => ((IReadOnlyList<int>)p.Tokens, p.Reward)).ToArray();

@@ -22,6 +22,15 @@ internal interface ISearchStrategy : IDisposable
     /// <summary>The space whose <see cref="ISearchSpace.Steps"/> the proposals follow.</summary>
     ISearchSpace Space { get; }
 
+    /// <summary>
+    /// True when a proposal may depend on results the loop has not handed to <see cref="Learn"/> yet. The loop then
+    /// proposes at most Parallelism children, waits for all of them and lets the strategy learn before proposing more
+    /// (a batch barrier), so the search is the same however long each child takes. False promises that
+    /// <c>Propose(a)</c> then <c>Propose(b)</c> gives the same sequence as <c>Propose(a + b)</c> whatever was learned in
+    /// between; the loop may then propose many children at once and start each as soon as a worker is free.
+    /// </summary>
+    bool ProposalsDependOnResults { get; }
+
     /// <summary>The next <paramref name="count"/> token sequences to evaluate.</summary>
     IReadOnlyList<IReadOnlyList<int>> Propose(int count);
 

@@ -20,6 +20,9 @@ internal sealed class RandomStrategy : ISearchStrategy, IChildSampler
 
     public ISearchSpace Space { get; }
 
+    /// <summary>False: every proposal is a fresh uniform draw from one generator, whatever was learned and however the draws are grouped.</summary>
+    public bool ProposalsDependOnResults => false;
+
     public IReadOnlyList<IReadOnlyList<int>> Propose(int count) =>
         Enumerable.Range(0, count).Select(_ => (IReadOnlyList<int>)UniformTokens(Space, _random)).ToArray();
 

@@ -30,11 +30,11 @@ public sealed class ExamplesProcess : IDisposable
 
     public int GatewayPort { get; }
 
-    /// <summary>Starts a worker; <paramref name="primaryPort"/> null makes it the cluster's first (primary) silo.</summary>
-    public static ExamplesProcess Start(string name, int? primaryPort, string cacheDirectory, out int siloPort)
+    /// <summary>Starts a worker (with more <paramref name="options"/>); <paramref name="primaryPort"/> null makes it the cluster's first (primary) silo.</summary>
+    public static ExamplesProcess Start(string name, int? primaryPort, string cacheDirectory, out int siloPort, params string[] options)
     {
         siloPort = FreePort();
-        return Start(name, cacheDirectory, siloPort, FreePort(), "--primary-port", (primaryPort ?? siloPort).ToString());
+        return Start(name, cacheDirectory, siloPort, FreePort(), new[] { "--primary-port", (primaryPort ?? siloPort).ToString() }.Concat(options).ToArray());
     }
 
     /// <summary>Starts a worker on the given ports with more <paramref name="options"/> (membership, address).</summary>

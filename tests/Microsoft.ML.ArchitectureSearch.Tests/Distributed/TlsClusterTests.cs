@@ -20,15 +20,15 @@ public sealed class TlsClusterTests(ITestOutputHelper output)
 {
     private const string CertificateKey = "ArchitectureSearchTests:Certificate";
 
-    /// <summary>A self-signed certificate with its private key, as PKCS#12 bytes.</summary>
-    private static byte[] NewCertificate()
+    /// <summary>A self-signed certificate with its private key, as PKCS#12 bytes (protected by <paramref name="password"/> when given).</summary>
+    internal static byte[] NewCertificate(string? password = null)
     {
         using var key = RSA.Create(2048);
         var request = new CertificateRequest("CN=architecture-search-test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
             new OidCollection { new("1.3.6.1.5.5.7.3.1"), new("1.3.6.1.5.5.7.3.2") }, critical: false)); // server and client auth
         using X509Certificate2 certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
-        return certificate.Export(X509ContentType.Pkcs12);
+        return certificate.Export(X509ContentType.Pkcs12, password);
     }
 
     /// <summary>Mutual TLS: the remote side must present this very certificate (self-signed, so no chain to trust).</summary>

@@ -23,9 +23,9 @@ public sealed class TwoSiloSearchTests(OrleansTestCluster cluster) : IClassFixtu
         return options;
     }
 
-    internal static ArchitectureSearchTransformer Fit(ArchitectureSearchOptions options)
+    internal static ArchitectureSearchTransformer Fit(ArchitectureSearchOptions options, MLContext? ml = null)
     {
-        var ml = new MLContext(seed: 1);
+        ml ??= new MLContext(seed: 1);
         return ml.Transforms.ArchitectureSearch(options).Fit(PipelineTestData.Keyed(ml, Images));
     }
 

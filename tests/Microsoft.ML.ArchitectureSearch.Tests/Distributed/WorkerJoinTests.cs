@@ -7,8 +7,12 @@ namespace Microsoft.ML.ArchitectureSearch.Tests.Distributed;
 [Collection(RunsAloneCollection.Name)]
 public sealed class WorkerJoinTests
 {
-    /// <summary>After the first batch's report, starts a second silo and waits for it to be up before the search goes on.</summary>
-    private sealed class StartSiloAfterFirstBatch(TestCluster cluster) : IProgress<SearchProgress>
+    /// <summary>
+    /// At the first report (the first child finished, the second training on the primary's only slot), starts a second
+    /// silo and holds the search until its coordinator has taken the silo as a worker (its log says so), so the children
+    /// that start after this report can go to it.
+    /// </summary>
+    private sealed class StartSiloAfterFirstChild(TestCluster cluster, List<string> searchLog) : IProgress<SearchProgress>
     {
         public string? Joined { get; private set; }
 
@@ -17,13 +21,23 @@ public sealed class WorkerJoinTests
             if (Joined != null) return;
             SiloHandle silo = cluster.StartAdditionalSiloAsync().GetAwaiter().GetResult();
             Joined = silo.Name;
-            // The search reads membership every 100 ms; give it a few rounds to describe the new worker.
-            Thread.Sleep(TimeSpan.FromSeconds(1));
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (!Logged($"Worker {Joined} joined"))
+            {
+                if (waited.Elapsed > TimeSpan.FromSeconds(60))
+                    throw new TimeoutException($"The search did not take silo {Joined} as a worker within 60 s.");
+                Thread.Sleep(50);
+            }
+        }
+
+        private bool Logged(string text)
+        {
+            lock (searchLog) return searchLog.Any(m => m.Contains(text, StringComparison.Ordinal));
         }
     }
 
     [Fact]
-    public async Task ASiloStartedMidSearchTrainsChildrenOfTheLaterBatches()
+    public async Task ASiloStartedMidSearchTrainsLaterChildren()
     {
         string cacheRoot = Directory.CreateTempSubdirectory("archsearch-orleans-join-").FullName;
         var builder = new TestClusterBuilder(1);
@@ -33,13 +47,16 @@ public sealed class WorkerJoinTests
         await cluster.DeployAsync();
         try
         {
-            var joiner = new StartSiloAfterFirstBatch(cluster);
+            var ml = new MLContext(seed: 1);
+            var searchLog = new List<string>();
+            ml.Log += (_, e) => { lock (searchLog) searchLog.Add(e.Message); };
+            var joiner = new StartSiloAfterFirstChild(cluster, searchLog);
             ArchitectureSearchOptions options = TwoSiloSearchTests.Options().UseOrleansCluster(cluster.Client,
                 new OrleansTrialOptions { MembershipRefreshInterval = TimeSpan.FromMilliseconds(100) });
             options.Parallelism = 2;
             options.Progress = joiner;
 
-            ArchitectureSearchTransformer model = TwoSiloSearchTests.Fit(options);
+            ArchitectureSearchTransformer model = TwoSiloSearchTests.Fit(options, ml);
 
             TrialRecord[] trained = model.Trials.Where(t => t.Kind == TrialKind.Trained).ToArray();
             Assert.Equal(4, trained.Length);

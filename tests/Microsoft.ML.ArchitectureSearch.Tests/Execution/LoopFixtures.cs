@@ -65,6 +65,7 @@ internal sealed class DriftingStrategy : ISearchStrategy
 
     public string Name => "drifting";
     public ISearchSpace Space { get; }
+    public bool ProposalsDependOnResults => true; // it drifts with every learned reward
     public int LearnCalls { get; private set; }
 
     public IReadOnlyList<IReadOnlyList<int>> Propose(int count)

@@ -46,6 +46,12 @@ internal sealed class ReinforceStrategy : ISearchStrategy, IChildSampler
 
     public ISearchSpace Space { get; }
 
+    /// <summary>
+    /// True: proposals are sampled from the controller, which an update every ChildrenPerUpdate results changes; proposing
+    /// past the pending update would sample from an older policy and change the search.
+    /// </summary>
+    public bool ProposalsDependOnResults => true;
+
     /// <summary>The moving-average baseline (null before the first update).</summary>
     public double? Baseline => _baseline;
 
