@@ -18,7 +18,7 @@ internal sealed class SearchCommandOptions
     private readonly ObjectiveOptions _objective;
     private readonly Option<NativeAllocatorTuning> _nativeAllocator = new("--native-allocator")
     {
-        Description = "How glibc's malloc is set up for the process: None (glibc's own), Speed (freed memory kept: faster, more memory) or Memory (feature maps handed back when freed: less memory, ~15% more CPU).",
+        Description = "How glibc's malloc is set up for the process: None (glibc's own), Speed (freed memory kept: faster, more memory) or Memory (feature maps handed back when freed: less memory, 15-30% more CPU).",
         DefaultValueFactory = _ => NativeAllocatorTuning.None,
     };
     private readonly ControllerCommandOptions _controller;
