@@ -2,7 +2,7 @@
 # Is the slow first epoch paid once per process or once per new network? (issue 13, "no slow first epoch")
 # Runs bench/CnnThroughput's child-sequence mode (children A, B, A, B in one process, one epoch each on N CIFAR-10
 # training images, one libtorch thread), alternating the glibc allocator as it is and the library's allocator
-# setting (TuneNativeAllocator's mallopt), ROUNDS times. Logs: bench/results/child-sequence/<UTC time>/.
+# setting (NativeAllocatorTuning.Speed's mallopt), ROUNDS times. Logs: bench/results/child-sequence/<UTC time>/.
 # Usage: bash bench/run-child-sequence.sh [data dir, default ../shared/data] [images, 3000] [rounds, 2]
 set -euo pipefail
 cd "$(dirname "$0")/.."

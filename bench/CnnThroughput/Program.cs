@@ -187,7 +187,7 @@ static void RssCheck(bool fixedArchitecture)
 static void ChildSequence(CnnArchitecture a, CnnSearchSpace space, ImageData train, ImageData validation, bool tuneAllocator)
 {
     if (tuneAllocator)
-        Console.WriteLine($"mallopt applied: {NativeAllocator.KeepFreedMemoryMapped()}");
+        Console.WriteLine($"mallopt applied: {NativeAllocator.Tune(Microsoft.ML.ArchitectureSearch.NativeAllocatorTuning.Speed).InForce}");
     var b = new CnnArchitecture(space, new[]
     {
         new CnnLayer(5, 5, 48),

@@ -103,7 +103,7 @@ internal sealed class CifarRecipeCommand : System.CommandLine.Command
     private int Run(ParseResult parse)
     {
         // As a Fit does with NativeAllocatorTuning = Speed: this command drives the trainer directly.
-        bool tuned = parse.GetValue(_tunedAllocator) && NativeAllocator.KeepFreedMemoryMapped();
+        bool tuned = parse.GetValue(_tunedAllocator) && NativeAllocator.Tune(NativeAllocatorTuning.Speed).InForce;
         string dir = _dataDir.Resolve(parse);
         (ImageData train, _) = Cifar10Loader.LoadDense(dir, Cifar10Split.Train, parse.GetValue(_trainSize));
         (ImageData test, _) = Cifar10Loader.LoadDense(dir, Cifar10Split.Test, parse.GetValue(_testSize));

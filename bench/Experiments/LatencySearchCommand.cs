@@ -122,19 +122,13 @@ internal sealed class LatencySearchCommand : System.CommandLine.Command
         }
         for (int i = 0; i < winners.Count; i++)
         {
-            Print($"RESULT winner={winners[i].Name} test_accuracy={winners[i].Accuracy:0.0000} latency_ms={Median(times[i]):0.000} " +
+            Print($"RESULT winner={winners[i].Name} test_accuracy={winners[i].Accuracy:0.0000} latency_ms={InferenceLatency.Median(times[i]):0.000} " +
                   $"(rounds: {string.Join(" ", times[i].Select(t => t.ToString("0.000", CultureInfo.InvariantCulture)))}) multiply_adds={networks[i].Architecture.MultiplyAdds}");
         }
         double[] ratios = Enumerable.Range(0, rounds).Select(r => times[1][r] / times[0][r]).ToArray();
-        Print($"RESULT latency_ratio_constrained_over_unconstrained={Median(ratios):0.000} (median over {rounds} interleaved rounds)");
+        Print($"RESULT latency_ratio_constrained_over_unconstrained={InferenceLatency.Median(ratios):0.000} (median over {rounds} interleaved rounds)");
         foreach (ChildCnn network in networks) network.Dispose();
         return 0;
-    }
-
-    private static double Median(IReadOnlyList<double> values)
-    {
-        double[] sorted = values.OrderBy(v => v).ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static void Print(string line) => Console.WriteLine(line);

@@ -38,8 +38,16 @@ internal static class InferenceLatency
                 times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             }
         }
-        Array.Sort(times);
         // The median resists the outliers a shared machine causes (another process taking the core for a moment).
-        return runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
+        return Median(times);
+    }
+
+    /// <summary>The median of <paramref name="values"/> (the mean of the two middle ones for an even count).</summary>
+    public static double Median(IReadOnlyList<double> values)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(values.Count);
+        double[] sorted = values.Order().ToArray();
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 }

@@ -48,9 +48,6 @@ internal static class NativeAllocator
     [DllImport("libc.so.6", EntryPoint = "malloc_trim")]
     private static extern int MallocTrim(nuint pad);
 
-    /// <summary>Applies the <see cref="NativeAllocatorTuning.Speed"/> settings; whether they are in force (false off glibc/Linux).</summary>
-    public static bool KeepFreedMemoryMapped() => Tune(NativeAllocatorTuning.Speed).InForce;
-
     /// <summary>
     /// Applies <paramref name="tuning"/> if this process has none yet (the settings cannot be undone, so the first
     /// tuning asked for stays); says what is in force, for the log.
