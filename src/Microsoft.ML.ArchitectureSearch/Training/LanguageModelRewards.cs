@@ -11,8 +11,14 @@ internal static class LanguageModelRewards
     public const double ZophLeConstant = 80.0 * 80.0;
 
     /// <summary>
+    /// ENAS's reward c / ppl. The paper leaves c open too; 80 is the constant of the widely used PyTorch reproduction
+    /// and, like <see cref="ZophLeConstant"/>, scores a perplexity-80 model 1.
+    /// </summary>
+    public const double PlainConstant = 80.0;
+
+    /// <summary>
     /// The reward for <paramref name="validationPerplexity"/>: <see cref="RewardKind.ZophLe"/> is 80^2 / ppl^2,
-    /// <see cref="RewardKind.Plain"/> is 1 / ppl. A missing, infinite or non-positive perplexity earns 0.
+    /// <see cref="RewardKind.Plain"/> is 80 / ppl. A missing, infinite or non-positive perplexity earns 0.
     /// </summary>
     public static double Compute(RewardKind kind, double validationPerplexity)
     {
@@ -21,7 +27,7 @@ internal static class LanguageModelRewards
         return kind switch
         {
             RewardKind.ZophLe => ZophLeConstant / (validationPerplexity * validationPerplexity),
-            RewardKind.Plain => 1.0 / validationPerplexity,
+            RewardKind.Plain => PlainConstant / validationPerplexity,
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown reward kind."),
         };
     }

@@ -60,9 +60,10 @@ public class CnnChildTrainerTests
     }
 
     [Fact]
-    public void ResultCarriesMetricsRewardAndAnEvalModeNetwork()
+    public void ResultCarriesMetricsZophLeRewardByDefaultAndAnEvalModeNetwork()
     {
-        using var trainer = TinyTrainer(CpuOptions with { Reward = RewardKind.ZophLe }, withTest: true);
+        Assert.Null(CpuOptions.Reward);
+        using var trainer = TinyTrainer(CpuOptions, withTest: true);
         CnnArchitecture architecture = TinyArchitecture();
         using var child = trainer.Train(architecture, new ChildTrainingSettings { Epochs = 3, Seed = 1, EvaluateTest = true });
         TrialResult r = child.Result;

@@ -166,8 +166,15 @@ public class LanguageModelTrainerTests
         var e = Assert.Throws<ArgumentException>(() => new LanguageModelCorpus(new[] { 0, 1, 7 }, new[] { 0, 1 }, null, 5, 1));
         Assert.Contains("position 2", e.Message);
         Assert.Throws<ArgumentException>(() => new LanguageModelCorpus(new[] { 0 }, new[] { 0, 1 }, null, 5, 1));
+    }
+
+    [Fact]
+    public void RewardsAreZophLesAndEnassFormulasOfPerplexityAndAnUnknownKindIsRefused()
+    {
         Assert.Equal(1.0, LanguageModelRewards.Compute(RewardKind.ZophLe, 80), 12);
-        Assert.Equal(0.01, LanguageModelRewards.Compute(RewardKind.Plain, 100), 12);
+        Assert.Equal(0.8, LanguageModelRewards.Compute(RewardKind.Plain, 100), 12);
         Assert.Equal(0, LanguageModelRewards.Compute(RewardKind.ZophLe, double.NaN));
+        var unknownReward = Assert.Throws<ArgumentException>(() => new LanguageModelChildTrainer(Corpus.Value, Quick() with { Reward = (RewardKind)7 }));
+        Assert.Contains("Reward 7 is not a RewardKind", unknownReward.Message);
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.ML.ArchitectureSearch.Randomness;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using Microsoft.ML.ArchitectureSearch.Tests.Cnn;
+using Microsoft.ML.ArchitectureSearch.Training;
 using Microsoft.ML.ArchitectureSearch.Training.Cnn;
 using static TorchSharp.torch;
 
@@ -56,6 +57,29 @@ public class SharedCnnTrainerTests
         // The other parameters keep the unscaled rate: the scales move by the same amount in both runs.
         foreach (string name in plain.Before.Keys.Where(n => n.EndsWith(".norm.weight", StringComparison.Ordinal) && n.Contains(".branches.0.", StringComparison.Ordinal)))
             Assert.Equal(MeanChange(plain.Before[name], plain.After[name]), MeanChange(scaled.Before[name], scaled.After[name]), 6);
+    }
+
+    [Fact]
+    public void SharedWeightRewardIsThePlainAccuracyByDefaultAndTheCubeWhenZophLeIsAsked()
+    {
+        ImageData data = CnnTestData.Synthetic(16, 8, seed: 1);
+        TrialResult Score(CnnTrainingOptions options)
+        {
+            using var trainer = new SharedCnnTrainer(Space, data, data, options with { BatchSize = 16, Augment = false, Device = "cpu" }, seed: 2, plannedEpochs: 1);
+            trainer.TrainEpoch(() => Child, () => false, CancellationToken.None);
+            return trainer.Score(Child, allValidationRows: true);
+        }
+
+        TrialResult plain = Score(new CnnTrainingOptions());
+        TrialResult cubed = Score(new CnnTrainingOptions { Reward = RewardKind.ZophLe });
+        double accuracy = plain.ValidationMetricPerEpoch[0];
+        Assert.InRange(accuracy, 1.0 / 16, 15.0 / 16); // neither 0 nor 1, whose cubes equal themselves
+        Assert.Equal(accuracy, plain.Reward, 12);
+        Assert.Equal(accuracy, cubed.ValidationMetricPerEpoch[0], 12);
+        Assert.Equal(Math.Pow(accuracy, 3), cubed.Reward, 12);
+
+        var e = Assert.Throws<ArgumentException>(() => Score(new CnnTrainingOptions { Reward = (RewardKind)7 }));
+        Assert.Contains("Reward", e.Message);
     }
 
     [Fact]

@@ -255,7 +255,7 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
         var result = new TrialResult
         {
             MetricName = "accuracy",
-            Reward = failed ? 0 : ImageRewards.Compute(options.Reward, run.ValidationAccuracy),
+            Reward = failed ? 0 : ImageRewards.Compute(options.Reward ?? DefaultRewards.SeparateTraining, run.ValidationAccuracy),
             ValidationMetricPerEpoch = run.ValidationAccuracy.ToArray(),
             TrainLossPerEpoch = run.TrainLoss.ToArray(),
             TestMetric = failed ? null : run.TestAccuracy,

@@ -80,8 +80,12 @@ public sealed record CnnTrainingOptions
     /// <summary>Pixels of padding on each side before the random crop.</summary>
     public int AugmentationPadding { get; init; } = 4;
 
-    /// <summary>How a child's validation accuracy becomes its reward.</summary>
-    public RewardKind Reward { get; init; } = RewardKind.ZophLe;
+    /// <summary>
+    /// How a child's validation accuracy becomes its reward. Null (the default): the mode's reward,
+    /// <see cref="RewardKind.ZophLe"/> when children train separately and ENAS's <see cref="RewardKind.Plain"/> with
+    /// weight sharing, whose children score a few tenths on shared weights (cubed, their differences vanish).
+    /// </summary>
+    public RewardKind? Reward { get; init; }
 
     /// <summary>
     /// Train with convolution weights and feature maps in channels-last (NHWC) order: measured 1.3-1.7x faster on this
@@ -129,7 +133,7 @@ public sealed record CnnTrainingOptions
             throw new ArgumentException($"{nameof(BatchNormShiftLearningRateScale)} must be a positive finite number; got {BatchNormShiftLearningRateScale}.");
         if (!Enum.IsDefined(Schedule))
             throw new ArgumentException($"Unknown {nameof(Schedule)} {Schedule}.");
-        if (!Enum.IsDefined(Reward))
+        if (Reward is { } reward && !Enum.IsDefined(reward))
             throw new ArgumentException($"Unknown {nameof(Reward)} {Reward}.");
     }
 }

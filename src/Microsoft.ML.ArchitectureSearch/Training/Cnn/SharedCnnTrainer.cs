@@ -134,7 +134,7 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
         return new TrialResult
         {
             MetricName = SharedWeightMetric.Name("accuracy", allValidationRows),
-            Reward = ImageRewards.Compute(options.Reward, new[] { accuracy }),
+            Reward = ImageRewards.Compute(options.Reward ?? DefaultRewards.WeightSharing, new[] { accuracy }),
             ValidationMetricPerEpoch = new[] { accuracy },
             EpochsCompleted = 0,
             WallTime = wall.Elapsed,

@@ -97,7 +97,7 @@ internal sealed class LanguageModelTrainer
         TrialResult Result(bool failed = false, string? reason = null, double? test = null) => new()
         {
             MetricName = "perplexity",
-            Reward = failed ? 0 : LanguageModelRewards.Compute(Options.Reward, validPerEpoch.Count == 0 ? double.NaN : validPerEpoch.Min()),
+            Reward = failed ? 0 : LanguageModelRewards.Compute(Options.Reward ?? DefaultRewards.SeparateTraining, validPerEpoch.Count == 0 ? double.NaN : validPerEpoch.Min()),
             ValidationMetricPerEpoch = validPerEpoch.ToArray(),
             TrainLossPerEpoch = lossPerEpoch.ToArray(),
             TestMetric = test,

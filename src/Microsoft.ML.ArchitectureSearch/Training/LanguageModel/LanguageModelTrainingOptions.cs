@@ -55,8 +55,12 @@ public sealed record LanguageModelTrainingOptions
     /// <summary>Evaluate at most this many segments of the validation/test stream (null: all of it).</summary>
     public int? MaxEvaluationSteps { get; init; }
 
-    /// <summary>How a child's validation perplexity becomes its reward.</summary>
-    public RewardKind Reward { get; init; } = RewardKind.ZophLe;
+    /// <summary>
+    /// How a child's validation perplexity becomes its reward. Null (the default): the mode's reward,
+    /// <see cref="RewardKind.ZophLe"/> when children train separately and ENAS's <see cref="RewardKind.Plain"/> with
+    /// weight sharing, whose children score a few tenths on shared weights (cubed, their differences vanish).
+    /// </summary>
+    public RewardKind? Reward { get; init; }
 
     /// <summary>"auto" (CUDA when available), "cpu" or "cuda[:n]"; see <see cref="TorchDevices.Resolve"/>.</summary>
     public string? Device { get; init; }
@@ -70,6 +74,7 @@ public sealed record LanguageModelTrainingOptions
     internal void Validate()
     {
         if (!Enum.IsDefined(Optimizer)) throw new ArgumentException($"Optimizer {(int)Optimizer} is not a LanguageModelOptimizer.", nameof(Optimizer));
+        if (Reward is { } reward && !Enum.IsDefined(reward)) throw new ArgumentException($"Reward {(int)reward} is not a RewardKind.", nameof(Reward));
         if (BatchSize < 1) throw new ArgumentException($"BatchSize must be positive, got {BatchSize}.", nameof(BatchSize));
         if (Bptt < 1) throw new ArgumentException($"Bptt must be positive, got {Bptt}.", nameof(Bptt));
         if (EvaluationBatchSize < 1) throw new ArgumentException($"EvaluationBatchSize must be positive, got {EvaluationBatchSize}.", nameof(EvaluationBatchSize));

@@ -116,7 +116,7 @@ internal sealed class SharedCellTrainer : ISharedWeightTrainer
         return new TrialResult
         {
             MetricName = allValidationRows ? "shared-weight perplexity (all validation rows)" : "shared-weight perplexity (validation mini-batch)",
-            Reward = LanguageModelRewards.Compute(_options.Reward, perplexity),
+            Reward = LanguageModelRewards.Compute(_options.Reward ?? DefaultRewards.WeightSharing, perplexity),
             ValidationMetricPerEpoch = new[] { perplexity },
             Failed = failed,
             FailureReason = failed ? $"Shared-weight validation perplexity is {perplexity}." : null,
