@@ -34,7 +34,9 @@ internal static class Cli
             // Errors outside the list below are bugs: let them surface with their stack trace.
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException)
+        // TorchSharp's own exceptions (a disposed tensor, a shape mismatch) come from bugs, not from what the user typed.
+        catch (Exception e) when ((e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException)
+            && e.Source != "TorchSharp")
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return Failed;

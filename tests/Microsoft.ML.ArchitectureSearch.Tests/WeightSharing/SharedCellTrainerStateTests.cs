@@ -1,6 +1,7 @@
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.EnasCell;
 using Microsoft.ML.ArchitectureSearch.Tests.RecurrentCell;
+using Microsoft.ML.ArchitectureSearch.Training;
 using Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 
 namespace Microsoft.ML.ArchitectureSearch.Tests.WeightSharing;
@@ -52,6 +53,24 @@ public sealed class SharedCellTrainerStateTests
         // Without the state, the second epoch differs: the test would notice a state that restores nothing.
         using var fresh = Trainer(options);
         Assert.NotEqual(continuedLoss, fresh.TrainEpoch(Children(2), () => false, CancellationToken.None));
+    }
+
+    [Fact]
+    public void TrainingGoesOnWithAFreshStateAfterASegmentWhoseLossIsNotFinite()
+    {
+        // SGD at 1e30 overflows the weights on the first step, so later segments' losses are NaN and each resets the
+        // carried state; the epoch must run to its end (a state made inside the segment's dispose scope would be freed
+        // with it, and the next segment would fail on a disposed tensor).
+        using var trainer = Trainer(new LanguageModelTrainingOptions { Optimizer = LanguageModelOptimizer.Sgd, LearningRate = 1e30 });
+        int sampled = 0;
+        Func<IArchitecture> children = Children(1);
+        double loss = trainer.TrainEpoch(() => { sampled++; return children(); }, () => false, CancellationToken.None);
+
+        Assert.Equal(7, sampled);
+        Assert.True(double.IsFinite(loss), "the first segment's loss is finite and is the epoch's mean");
+        TrialResult score = trainer.Score(Children(2)(), allValidationRows: false);
+        Assert.True(score.Failed);
+        Assert.Equal(0, score.Reward);
     }
 
     [Fact]

@@ -22,8 +22,7 @@ namespace Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
 /// A child is scored by its perplexity on shared weights, with dropout off and from a zero state: on one
 /// EvaluationBatchSize x Bptt segment of the validation stream at a random position (ENAS's validation mini-batch), or
 /// on the whole validation stream (up to MaxEvaluationSteps segments). Its reward is the options' <see cref="RewardKind"/>
-/// of that perplexity, as for separately trained children (the default 80^2/ppl^2; ENAS used c/ppl, which
-/// <see cref="RewardKind.Plain"/> gives with c = 1). Initial weights, dropout masks and validation positions come from
+/// of that perplexity (by default ENAS's <see cref="RewardKind.Plain"/>, 80/ppl). Initial weights, dropout masks and validation positions come from
 /// the seed.
 /// </para>
 /// </summary>
@@ -90,10 +89,14 @@ internal sealed class SharedCellTrainer : ISharedWeightTrainer
                 ResetState();
             }
             LanguageModelNetworks.SelectChild(_network, (EnasCellArchitecture)sampleChild());
-            using var scope = NewDisposeScope();
-            var (input, target) = _train.Segment(_cursor, _options.Bptt);
-            double loss = TruncatedBpttStep.Run(_network, _parameters, input, target, ref _h, ref _c, _optimizer, _options.LearningRate, _options.GradientClipNorm);
-            _cursor += input.shape[0];
+            double loss;
+            using (NewDisposeScope())
+            {
+                var (input, target) = _train.Segment(_cursor, _options.Bptt);
+                loss = TruncatedBpttStep.Run(_network, _parameters, input, target, ref _h, ref _c, _optimizer, _options.LearningRate, _options.GradientClipNorm);
+                _cursor += input.shape[0];
+            }
+            // After the segment's scope: a fresh state made inside it would be disposed with the segment's tensors.
             if (!double.IsFinite(loss))
             {
                 ResetState();
