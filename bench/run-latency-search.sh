@@ -10,7 +10,7 @@
 # bench/results/cifar-random.log), plus the final trainings. Latency needs a quiet machine: what else ran is logged.
 # Usage: bash bench/run-latency-search.sh [extra latency-search options, e.g. --strategy random]
 #   DATA=../shared/data/cifar10, TARGET=2 (ms per image), COST_WEIGHT=-0.07, LOG=bench/results/latency-search and
-#   OUT_DIR=out/latency-search by default.
+#   OUT_DIR=out/latency-search by default; NICE=19 (0 when the measurement should have a core to itself).
 # Tiny smoke run on testdata: DATA=testdata/cifar10 LOG=bench/results/latency-search-smoke bash bench/run-latency-search.sh \
 #   --train-size 200 --valid-size 100 --test-size 100 --trials 3 --final-epochs 1 --layers 2 --latency-rounds 3 --latency-runs 11
 set -euo pipefail
@@ -20,11 +20,12 @@ TARGET=${TARGET:-2}
 COST_WEIGHT=${COST_WEIGHT:--0.07}
 LOG=${LOG:-bench/results/latency-search}
 OUT_DIR=${OUT_DIR:-out/latency-search}
+NICE=${NICE:-19}
 mkdir -p "$LOG"
 export OMP_NUM_THREADS=1 DOTNET_PROCESSOR_COUNT=1
-{ echo "revision $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench/Experiments || echo ' + uncommitted changes')"; date -u; } > "$LOG/run.log"
+{ echo "revision $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench/Experiments || echo ' + uncommitted changes')"; date -u; echo "nice $NICE"; uptime; } > "$LOG/run.log"
 ps -eo pcpu,etime,args --sort=-pcpu | grep -E 'dotnet|python' | grep -v grep | head -20 > "$LOG/others.txt" || true
-nice -n 19 dotnet run --project bench/Experiments -c Release -- latency-search --data-dir "$DATA" --out "$OUT_DIR" \
+nice -n "$NICE" dotnet run --project bench/Experiments -c Release -- latency-search --data-dir "$DATA" --out "$OUT_DIR" \
   --objective latency --target "$TARGET" --cost-weight "$COST_WEIGHT" "$@" 2>&1 | tee -a "$LOG/run.log"
 date -u >> "$LOG/run.log"
 # The charts the RESULT lines name, kept beside the log.
