@@ -24,7 +24,7 @@ internal sealed class SearchCommandOptions
     private readonly ControllerCommandOptions _controller;
     private readonly Option<bool> _noReferences = new("--no-references")
     {
-        Description = "Start the search from nothing: do not train the space's reference architectures (plain and dense 3x3 stacks, LSTM and NAS cells) first.",
+        Description = "Start the search from nothing: do not train the space's reference architectures (plain and dense 3x3 stacks, LSTM and NAS cells) first (with --weight-sharing: do not score them beside the final candidates).",
     };
 
     /// <param name="command">Receives the options.</param>
@@ -83,7 +83,8 @@ internal sealed class SearchCommandOptions
             ? $"{title}: strategy {o.Strategy}, {o.MaxTrials} trials x {o.TrialEpochs} epoch(s)" +
               (o.SearchTrainingRows is null ? "" : $" on the first {o.SearchTrainingRows} training rows") +
               $", final {o.FinalEpochs} epochs, seed {o.Seed}, parallelism {o.Parallelism}" +
-              (o.WeightSharing || o.InitialArchitectures is { Count: 0 } ? ", no reference architectures" : ", the space's reference architectures first") +
+              (o.InitialArchitectures is { Count: 0 } ? ", no reference architectures"
+                  : o.WeightSharing ? ", the space's reference architectures scored with the final candidates" : ", the space's reference architectures first") +
               (o.CheckpointDirectory is null ? "" : $", checkpoint {o.CheckpointDirectory}") +
               (o.Objective.Cost == Objectives.ObjectiveCost.None ? "" : $", {ObjectiveOptions.Describe(o.Objective)}") +
               (o.Strategy == SearchStrategy.Reinforce && o.Reinforce is { } reinforce ? $"; {ControllerCommandOptions.Describe(reinforce)}" : "")

@@ -154,13 +154,15 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
             Parallelism = o.Parallelism,
             ThreadsPerChild = o.ThreadsPerChild,
             CheckpointDirectory = o.CheckpointDirectory,
-            InitialArchitectures = ReadInitialArchitectures(search, log),
+            InitialArchitectures = ReadInitialArchitectures(search),
             Objective = o.Objective,
             DataFingerprint = search.DataFingerprint,
             MemoryEstimate = search.EstimateTrainingMemory,
             Progress = progress,
             EarlyStopping = earlyStopping,
         };
+        if (runOptions.InitialArchitectures.Count > 0)
+            log.Info($"Training {runOptions.InitialArchitectures.Count} reference architecture(s) first: {string.Join(", ", runOptions.InitialArchitectures.Select(r => r.Name))}.");
         // Children train on the workers of the training site when the options name one, else in this process.
         using IRemoteChildTrainer? remote = o.TrainingSite?.Open(search.CreateWorkload(), log);
         SearchOutcome outcome = new ArchitectureSearchRunner(strategy, remote ?? search.Trainer, runOptions, log).Run(cancellation.Token);
@@ -184,23 +186,22 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
             Progress = progress,
             CheckpointDirectory = o.CheckpointDirectory,
             DataFingerprint = search.DataFingerprint,
+            References = ReadInitialArchitectures(search),
+            Objective = o.Objective,
         };
+        if (runOptions.References.Count > 0)
+            log.Info($"Scoring {runOptions.References.Count} reference architecture(s) on the shared weights beside the final candidates: {string.Join(", ", runOptions.References.Select(r => r.Name))}.");
         SearchOutcome outcome = new WeightSharingSearch(strategy, trainer, runOptions, log).Run(cancellation.Token);
         log.Info($"Weight-sharing search stopped ({outcome.StopReason}): {outcome.TrainedCount} children scored on shared weights in {outcome.Elapsed.TotalSeconds:0.0} s.");
         return outcome;
     }
 
     /// <summary>The options' initial architectures read into the search's space, or the space's references when null.</summary>
-    private IReadOnlyList<ReferenceArchitecture> ReadInitialArchitectures(ITaskSearch search, ISearchLog log)
-    {
-        IReadOnlyList<ReferenceArchitecture> initial = _options.InitialArchitectures is { } documents
+    private IReadOnlyList<ReferenceArchitecture> ReadInitialArchitectures(ITaskSearch search) =>
+        _options.InitialArchitectures is { } documents
             ? documents.Select((json, i) => new ReferenceArchitecture($"initial architecture {i}",
                 $"ArchitectureSearchOptions.InitialArchitectures[{i}]", ReadInitialArchitecture(search, json, i))).ToArray()
             : search.Space.References;
-        if (initial.Count > 0)
-            log.Info($"Training {initial.Count} reference architecture(s) first: {string.Join(", ", initial.Select(r => r.Name))}.");
-        return initial;
-    }
 
     private static IArchitecture ReadInitialArchitecture(ITaskSearch search, string json, int index)
     {

@@ -65,8 +65,9 @@ public sealed class ArchitectureSearchOptions
     /// with <see cref="CheckpointDirectory"/> the shared weights, the strategy and the schedule are saved after every
     /// shared epoch and a resumed search reruns the unfinished epoch to the same result. Not yet with
     /// <see cref="Parallelism"/> above 1, <see cref="EarlyStopping"/>,
-    /// <see cref="TrialTimeLimit"/>, <see cref="MaxParametersPerChild"/>, a list of <see cref="InitialArchitectures"/> or an
-    /// <see cref="Objective"/> with a cost (refused, not ignored); the space's references are not scored in this mode.
+    /// <see cref="TrialTimeLimit"/>, <see cref="MaxParametersPerChild"/> or an <see cref="Objective"/> whose cost is
+    /// latency (refused, not ignored). The <see cref="InitialArchitectures"/> are scored on the shared weights beside
+    /// the final candidates (they neither train the shared weights nor teach the strategy).
     /// <see cref="TrialEpochs"/> and <see cref="ReuseDuplicateResults"/> do not apply (a child is scored, not trained).
     /// </summary>
     public bool WeightSharing { get; set; }
@@ -114,7 +115,9 @@ public sealed class ArchitectureSearchOptions
     /// They count toward <see cref="MaxTrials"/>, are marked in <see cref="TrialRecord.Reference"/>, the history and the
     /// report, and compete for the best architecture, so a search returns nothing worse than them (on the validation
     /// rows). Evolution seeds its population with them; Random ignores them; Reinforce keeps them out of its policy
-    /// gradient and baseline, which are defined over the controller's own samples.
+    /// gradient and baseline, which are defined over the controller's own samples. With <see cref="WeightSharing"/>
+    /// they are not trained: they are scored on the shared weights with the final candidates, on every validation row,
+    /// and win when they score best there (shared weights rank poorly, so this guards less than separate training).
     /// </para>
     /// </summary>
     public IReadOnlyList<string>? InitialArchitectures { get; set; }
@@ -164,7 +167,7 @@ public sealed class ArchitectureSearchOptions
     /// What the search maximises: the task's reward alone (the default, Zoph &amp; Le), or MnasNet's reward under a cost:
     /// reward x (cost / target)^w with cost = parameters, multiply-adds or measured inference latency (milliseconds per
     /// image or token). Each trial's cost is in <see cref="TrialRecord.Cost"/>; the report plots the validation metric
-    /// against it with the Pareto front.
+    /// against it with the Pareto front. With <see cref="WeightSharing"/>: parameters or multiply-adds.
     /// </summary>
     public SearchObjective Objective { get; set; } = new();
 
@@ -339,9 +342,8 @@ public sealed class ArchitectureSearchOptions
             RequireSupported(MaxParametersPerChild == null, nameof(MaxParametersPerChild), NotYet + "; use " +
                 (Task == ArchitectureSearchTask.LanguageModeling ? nameof(RecurrentCellSpace) : nameof(ConvolutionalSpace)) + ".MaxParameters");
             RequireSupported(FixedArchitecture == null, nameof(FixedArchitecture), "skips the search, so WeightSharing has nothing to do; set one of them only");
-            RequireSupported(InitialArchitectures == null || InitialArchitectures.Count == 0, nameof(InitialArchitectures),
-                NotYet + " (initial architectures are trained separately, before a separately trained search); leave it null");
-            RequireSupported(Objective == null || Objective.Cost == ObjectiveCost.None, nameof(Objective), NotYet + " (children are ranked by their shared-weight metric alone); leave its Cost at None");
+            RequireSupported(Objective == null || Objective.Cost != ObjectiveCost.Latency, nameof(Objective),
+                NotYet + " with Cost Latency (a child scored on shared weights is not a network of its own to time); use Parameters or MultiplyAdds");
         }
     }
 

@@ -365,24 +365,13 @@ internal sealed class ArchitectureSearchRunner
         state.RecordTrainingTime(result.WallTime);
         if (result.Failed)
             _log.Warning($"Trial {index} failed: {result.FailureReason}");
-        return TrialRecord.Trained(index, batch, tokens, architecture, result, seed) with
-        {
-            CostKind = _options.Objective.Cost,
-            Cost = cost,
-            CostFactor = cost is { } c ? _options.Objective.CostFactor(c) : 1,
-            Worker = worker,
-        };
+        return _options.Objective.WithCost(TrialRecord.Trained(index, batch, tokens, architecture, result, seed) with { Worker = worker }, cost);
     }
 
     /// <summary>The trained child's cost under the objective; null when it has none.</summary>
-    private double? Cost(IArchitecture architecture, TrainedChild child) => _options.Objective.Cost switch
-    {
-        ObjectiveCost.None => null,
-        ObjectiveCost.Parameters => architecture.ParameterCount,
-        ObjectiveCost.MultiplyAdds => architecture.MultiplyAdds,
-        ObjectiveCost.Latency => _trainer.MeasureLatencyMilliseconds(child, _options.Objective.LatencyRuns, _options.Objective.LatencyThreads),
-        _ => throw new ArgumentOutOfRangeException(nameof(SearchObjective.Cost), _options.Objective.Cost, "Unknown objective cost."),
-    };
+    private double? Cost(IArchitecture architecture, TrainedChild child) => _options.Objective.Cost == ObjectiveCost.Latency
+        ? _trainer.MeasureLatencyMilliseconds(child, _options.Objective.LatencyRuns, _options.Objective.LatencyThreads)
+        : _options.Objective.StructuralCost(architecture);
 
     /// <summary>Counters of a run; touched by the loop thread, except <see cref="RecordTrainingTime"/>.</summary>
     private sealed class RunState

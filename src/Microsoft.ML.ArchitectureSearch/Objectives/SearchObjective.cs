@@ -1,4 +1,6 @@
 using System.Globalization;
+using Microsoft.ML.ArchitectureSearch.Execution;
+using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 
 namespace Microsoft.ML.ArchitectureSearch.Objectives;
 
@@ -45,6 +47,27 @@ public sealed record SearchObjective
             throw new ArgumentOutOfRangeException(nameof(cost), cost, "A child's cost must be a positive finite number.");
         return Math.Pow(cost / Target, cost <= Target ? ExponentBelowTarget : ExponentAboveTarget);
     }
+
+    /// <summary>
+    /// The cost <paramref name="architecture"/> has by its structure: its parameters or multiply-adds, null for
+    /// <see cref="ObjectiveCost.None"/>. Latency is measured on a trained child, not read from the architecture.
+    /// </summary>
+    internal double? StructuralCost(IArchitecture architecture) => Cost switch
+    {
+        ObjectiveCost.None => null,
+        ObjectiveCost.Parameters => architecture.ParameterCount,
+        ObjectiveCost.MultiplyAdds => architecture.MultiplyAdds,
+        ObjectiveCost.Latency => throw new InvalidOperationException("Latency is measured on a trained child; the architecture alone has none."),
+        _ => throw new ArgumentOutOfRangeException(nameof(Cost), Cost, "Unknown objective cost."),
+    };
+
+    /// <summary><paramref name="record"/> with this objective's cost kind, its cost and the factor its reward is multiplied by.</summary>
+    internal TrialRecord WithCost(TrialRecord record, double? cost) => record with
+    {
+        CostKind = Cost,
+        Cost = cost,
+        CostFactor = cost is { } c ? CostFactor(c) : 1,
+    };
 
     /// <summary>Checkpoint text: what changes the rewards. Empty for the default (so older checkpoints still match).</summary>
     internal string ToCanonicalText() => Cost == ObjectiveCost.None ? "" : string.Create(CultureInfo.InvariantCulture,

@@ -68,12 +68,12 @@ internal static class WeightSharingReport
         for (int e = 0; e < epochs; e++)
             sb.AppendLine(inv, $"| {e + 1} | {Cell(curves.TrainingLoss, e)} | {Cell(curves.MeanReward, e)} | {Cell(curves.Entropy, e)} |");
         var derived = trials.Where(SharedWeightMetric.IsFinalCandidate).OrderByDescending(t => t.Reward).ToList();
-        sb.AppendLine().AppendLine(inv, $"Derived children (the final sample, each scored on every validation row; the best is retrained): {derived.Count}").AppendLine();
+        sb.AppendLine().AppendLine(inv, $"Derived children (the final sample and the reference architectures, each scored on every validation row; the best is retrained): {derived.Count}").AppendLine();
         if (derived.Count == 0) return;
-        sb.AppendLine("| trial | shared-weight metric | reward | parameters | architecture |");
-        sb.AppendLine("| ---: | ---: | ---: | ---: | --- |");
+        sb.AppendLine("| trial | reference | shared-weight metric | reward | parameters | architecture |");
+        sb.AppendLine("| ---: | --- | ---: | ---: | ---: | --- |");
         foreach (TrialRecord t in derived)
-            sb.AppendLine(inv, $"| {t.Index} | {t.Result.BestValidationMetric:0.####} | {t.Reward:0.####} | {t.ParameterCount:N0} | `{t.Description}` |");
+            sb.AppendLine(inv, $"| {t.Index} | {t.Reference ?? ""} | {t.Result.BestValidationMetric:0.####} | {t.Reward:0.####} | {t.ParameterCount:N0} | `{t.Description}` |");
     }
 
     private static string Cell(IReadOnlyList<double> values, int index) =>

@@ -44,9 +44,9 @@ public sealed class WeightSharingReportTests(SharedSearchRun search) : IClassFix
             Assert.Contains($"| {e + 1} | {Number(run.TrainingLoss[e])} | {Number(run.MeanReward[e])} | {Number(run.Entropy[e])} |", summary);
         TrialRecord[] derived = run.Outcome.Trials.Skip(CrashableSearch.SharedEpochs * CrashableSearch.ChildrenPerEpoch).ToArray();
         Assert.Equal(CrashableSearch.FinalCandidates, derived.Length);
-        Assert.Contains($"Derived children (the final sample, each scored on every validation row; the best is retrained): {derived.Length}", summary);
+        Assert.Contains($"Derived children (the final sample and the reference architectures, each scored on every validation row; the best is retrained): {derived.Length}", summary);
         foreach (TrialRecord t in derived)
-            Assert.Contains($"| {t.Index} | {Number(t.Result.ValidationMetricPerEpoch[0])} | {Number(t.Reward)} |", summary);
+            Assert.Contains($"| {t.Index} | {t.Reference} | {Number(t.Result.ValidationMetricPerEpoch[0])} | {Number(t.Reward)} |", summary);
     }
 
     [Fact]

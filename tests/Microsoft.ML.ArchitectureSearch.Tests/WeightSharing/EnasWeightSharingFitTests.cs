@@ -13,7 +13,7 @@ public sealed class EnasWeightSharingFitTests
     [InlineData(SearchStrategy.Reinforce)]
     [InlineData(SearchStrategy.Random)]
     [InlineData(SearchStrategy.Evolution)]
-    public void WeightSharingFitScoresChildrenOnSharedWeightsAndItsRetrainedWinnerSavesLoadsAndScores(SearchStrategy strategy)
+    public void WeightSharingFitScoresChildrenAndTheReferenceOnSharedWeightsAndItsRetrainedWinnerSavesLoadsAndScores(SearchStrategy strategy)
     {
         ArchitectureSearchOptions options = EnasCellFitTests.Options();
         options.Strategy = strategy;
@@ -23,7 +23,9 @@ public sealed class EnasWeightSharingFitTests
 
         ArchitectureSearchTransformer model = EnasCellFitTests.FitSaveLoadAndCompare(options);
 
-        Assert.Equal(2 * 3 + FinalCandidates, model.Trials.Count);
+        // The space's reference (ENAS's published cell) is scored after the final candidates, marked as such.
+        Assert.Equal(2 * 3 + FinalCandidates + 1, model.Trials.Count);
+        Assert.Equal(model.Trials.Count - 1, model.Trials.Single(t => t.Reference != null).Index);
         Assert.All(model.Trials, t => Assert.Equal(TrialKind.Trained, t.Kind));
         Assert.All(model.Trials.Take(6), t => Assert.Equal("shared-weight perplexity (validation mini-batch)", t.Result.MetricName));
         TrialRecord[] finalists = model.Trials.Skip(6).ToArray();

@@ -141,8 +141,7 @@ public sealed class WeightSharingFitTests
         { "MaxParametersPerChild", o => o.MaxParametersPerChild = 100_000 },
         { "FixedArchitecture", o => o.FixedArchitecture = "{}" },
         { "SharedEpochs", o => o.SharedEpochs = 0 },
-        { "InitialArchitectures", o => o.InitialArchitectures = new[] { "{}" } },
-        { "Objective", o => o.Objective = new Microsoft.ML.ArchitectureSearch.Objectives.SearchObjective { Cost = Microsoft.ML.ArchitectureSearch.Objectives.ObjectiveCost.Parameters, Target = 100_000 } },
+        { "Objective", o => o.Objective = new Microsoft.ML.ArchitectureSearch.Objectives.SearchObjective { Cost = Microsoft.ML.ArchitectureSearch.Objectives.ObjectiveCost.Latency, Target = 2 } },
         { "WeightSharing", o => o.ConvolutionalSpace = o.ConvolutionalSpace with { Stem = SearchSpaces.Cnn.CnnStem.PatchWhitening } },
         { "WeightSharing", o => { o.Task = ArchitectureSearchTask.LanguageModeling; o.FeatureColumnName = "Text"; } },
     };

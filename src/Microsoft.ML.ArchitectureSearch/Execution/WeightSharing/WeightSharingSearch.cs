@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
+using Microsoft.ML.ArchitectureSearch.Objectives;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.Strategies;
 using Microsoft.ML.ArchitectureSearch.Strategies.Reinforce;
@@ -38,13 +39,26 @@ internal sealed record WeightSharingRunOptions
 
     /// <summary>Digest of the search's data, so that a checkpoint is never resumed on other data.</summary>
     public string DataFingerprint { get; init; } = "";
+
+    /// <summary>
+    /// Known architectures scored on every validation row beside the final candidates, marked as references: one of
+    /// them is the winner when it scores best. They neither train the shared weights nor teach the strategy.
+    /// </summary>
+    public IReadOnlyList<ReferenceArchitecture> References { get; init; } = Array.Empty<ReferenceArchitecture>();
+
+    /// <summary>
+    /// What the children's rewards include: the shared-weight reward alone, or times a structural cost's factor
+    /// (parameters or multiply-adds; a shared network has no child of its own to time, so not latency).
+    /// </summary>
+    public SearchObjective Objective { get; init; } = new();
 }
 
 /// <summary>
 /// ENAS's alternation (Pham et al. 2018) behind any strategy: train the shared weights for an epoch, every mini-batch
 /// through a freshly sampled child (<see cref="IChildSampler"/>); then let the strategy propose children, score each on
 /// a validation mini-batch of the shared weights and learn from the scores; after the last epoch, sample
-/// <see cref="WeightSharingRunOptions.FinalCandidates"/> children, score each on every validation row and pick the best.
+/// <see cref="WeightSharingRunOptions.FinalCandidates"/> children, score each and the
+/// <see cref="WeightSharingRunOptions.References"/> on every validation row and pick the best.
 /// Every scored child is a trial of the history; its batch is the shared epoch it was scored after (the final candidates
 /// form the batch after the last epoch run). With Reinforce this is ENAS; with Random it is random search with weight
 /// sharing (Li &amp; Talwalkar 2019); with Evolution, evolution on shared-weight fitness.
@@ -95,8 +109,10 @@ internal sealed class WeightSharingSearch
         TrialEpochs = 0,
         ReuseDuplicateResults = false,
         DataFingerprint = _options.DataFingerprint,
+        Objective = _options.Objective.ToCanonicalText(),
         WeightSharing = string.Create(CultureInfo.InvariantCulture,
-            $"{_options.SharedEpochs} shared epochs, {_options.ChildrenPerEpoch} children per epoch, {_options.FinalCandidates} final candidates"),
+            $"{_options.SharedEpochs} shared epochs, {_options.ChildrenPerEpoch} children per epoch, {_options.FinalCandidates} final candidates") +
+            (_options.References.Count == 0 ? "" : ", references " + string.Join(", ", _options.References.Select(r => r.Architecture.Hash))),
     };
 
     /// <summary>Mean training loss of each shared epoch run.</summary>
@@ -168,6 +184,8 @@ internal sealed class WeightSharingSearch
             }
             foreach (IReadOnlyList<int> tokens in _strategy.Propose(_options.FinalCandidates))
                 finalists.Add(Score(tokens, _state.EpochsDone, allValidationRows: true));
+            foreach (ReferenceArchitecture reference in _options.References)
+                finalists.Add(Score(reference.Architecture.Tokens, _state.EpochsDone, allValidationRows: true, reference.Name));
         }
 
         _checkpoint = null;
@@ -220,7 +238,7 @@ internal sealed class WeightSharingSearch
         throw new InvalidOperationException($"{Tries} sampled children in a row broke the space's limits; loosen MaxParameters or MaxMultiplyAdds.");
     }
 
-    private TrialRecord Score(IReadOnlyList<int> tokens, int batch, bool allValidationRows)
+    private TrialRecord Score(IReadOnlyList<int> tokens, int batch, bool allValidationRows, string? reference = null)
     {
         int index = _trials.Count;
         TrialRecord record;
@@ -228,12 +246,15 @@ internal sealed class WeightSharingSearch
         {
             IArchitecture child = _strategy.Space.Decode(tokens);
             // Scored even when the log holds the result: scoring a mini-batch draws from the trainer's generator.
-            record = TrialRecord.Trained(index, batch, tokens, child, _trainer.Score(child, allValidationRows), TrialSeeds.ForTrial(_options.Seed, index));
+            TrialResult result = _trainer.Score(child, allValidationRows);
+            record = _options.Objective.WithCost(TrialRecord.Trained(index, batch, tokens, child, result, TrialSeeds.ForTrial(_options.Seed, index)),
+                result.Failed ? null : _options.Objective.StructuralCost(child));
         }
         catch (ArchitectureValidationException e)
         {
             record = TrialRecord.Rejected(index, batch, tokens, "invalid: " + e.Message);
         }
+        record = record with { Reference = reference };
 
         bool restored = _replay.TryGetValue(index, out TrialRecord? logged);
         if (restored)
@@ -254,7 +275,7 @@ internal sealed class WeightSharingSearch
         {
             Trial = record,
             TrainedTrials = _trials.Count(t => t.Kind == TrialKind.Trained),
-            MaxTrials = _options.SharedEpochs * _options.ChildrenPerEpoch + _options.FinalCandidates,
+            MaxTrials = _options.SharedEpochs * _options.ChildrenPerEpoch + _options.FinalCandidates + _options.References.Count,
             Best = _best,
             Elapsed = Elapsed,
             Restored = restored,
