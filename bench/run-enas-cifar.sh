@@ -32,8 +32,10 @@ export OMP_NUM_THREADS=1 DOTNET_PROCESSOR_COUNT=1
 arguments() { # method seed -> the cifar10 arguments of that run
   local common="--data-dir $DATA --space $SPACE --search-size $SEARCH_ROWS --final-epochs $FINAL_EPOCHS --seed $2${TRAIN_SIZE:+ --train-size $TRAIN_SIZE}${TEST_SIZE:+ --test-size $TEST_SIZE}"
   case $1 in
-    enas)      echo "$common --weight-sharing --strategy reinforce --shared-epochs $SHARED_EPOCHS --trials $WS_CHILDREN --max-minutes $SEARCH_MINUTES $CONTROLLER" ;;
-    random-ws) echo "$common --weight-sharing --strategy random --shared-epochs $SHARED_EPOCHS --trials $WS_CHILDREN --max-minutes $SEARCH_MINUTES" ;;
+    # Without the space's references among the final candidates: the methods' own winners are compared, and the
+    # references have a method of their own.
+    enas)      echo "$common --weight-sharing --strategy reinforce --shared-epochs $SHARED_EPOCHS --trials $WS_CHILDREN --max-minutes $SEARCH_MINUTES --no-references $CONTROLLER" ;;
+    random-ws) echo "$common --weight-sharing --strategy random --shared-epochs $SHARED_EPOCHS --trials $WS_CHILDREN --max-minutes $SEARCH_MINUTES --no-references" ;;
     separate)  echo "$common --strategy reinforce --children-per-update 2 --trial-epochs 1 --trials 10000 --max-minutes $SEARCH_MINUTES --no-references" ;;
     # The space's references (plain and dense 3x3 stacks) are a search's first trials; two trials = only them.
     reference) echo "$common --strategy random --trial-epochs 1 --trials 2" ;;
