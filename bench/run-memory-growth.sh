@@ -6,7 +6,11 @@
 #   airbench:bench/reference-airbench.json:bench/training-airbench.json:50000, or main (the main job as the README
 #   runs it: testdata, 8 children, 10 final epochs), or search:SIZE[:LAYERS] (a full-data search process: children of
 #   the LAYERS-layer space (default 1; 6 is the default space), 4 of them, trained 1 epoch on the first 5,000 training
-#   rows, the best trained 1 epoch on SIZE images, the test images scored, save/load, ONNX export). Without arguments: the main job, then the tiny and the
+#   rows, the best trained 1 epoch on SIZE images, the test images scored, save/load, ONNX export), or
+#   shared:SIZE:SEARCH_SIZE:SHARED_EPOCHS (a weight-sharing search in ENAS's macro space, bench/space-enas-macro.json:
+#   Reinforce with 10 children scored per shared epoch on the first SEARCH_SIZE training rows, no references, the
+#   winner trained EPOCHS on SIZE images; the .rss trace shows whether memory stays flat across the shared epochs,
+#   whose ends the log's trial lines time). Without arguments: the main job, then the tiny and the
 #   plain reference at 5,000/10,000/20,000/50,000 images.
 # Environment: DATA (default /work/shared/data/cifar10), TEST_SIZE (10000), EPOCHS (1), TAG (appended to the names,
 # e.g. for runs under another setting the runs inherit), OMP_NUM_THREADS (1 unless set), NICE (19: the runs yield to
@@ -48,6 +52,12 @@ for run in "${runs[@]}"; do
     if [ -n "${third:-}" ]; then base="$OUT/search-$size-${layers}layers$TAG"; else base="$OUT/search-$size$TAG"; fi
     args=(cifar10 --data-dir "$DATA" --train-size "$size" --test-size "$TEST_SIZE" --search-size 5000 --layers "$layers"
           --trials 4 --trial-epochs 1 --final-epochs "$EPOCHS" --out "$scratch/search-$size")
+  elif [ "$name" = shared ]; then
+    size=$arch searchsize=$third epochs=$fourth
+    base="$OUT/shared-$size-$searchsize-${epochs}epochs$TAG"
+    args=(cifar10 --data-dir "$DATA" --train-size "$size" --test-size "$TEST_SIZE" --search-size "$searchsize"
+          --space "$repo/bench/space-enas-macro.json" --weight-sharing --strategy reinforce --shared-epochs "$epochs"
+          --trials 10 --no-references --final-epochs "$EPOCHS" --out "$scratch/shared-$size")
   else
     if [ -n "${fourth:-}" ]; then training=$third; size=$fourth; else training=; size=$third; fi
     base="$OUT/$name-$size$TAG"
