@@ -66,7 +66,17 @@ internal sealed class PtbFinalCommand : System.CommandLine.Command
         RecurrentCellSearchSpaceOptions shape = _model.CellShape(new RecurrentCellSearchSpaceOptions(), parse) with { VocabularySize = vocabulary.Count };
         LanguageModelTrainingOptions training = _model.Training(new LanguageModelTrainingOptions { Device = parse.GetValue(_device)!, CarryStateAcrossSentences = true }, parse);
         var trainer = new LanguageModelChildTrainer(train, valid, test, vocabulary.Count, vocabulary.EndOfSentenceId, training);
-        var settings = new ChildTrainingSettings { Epochs = parse.GetValue(_epochs), Seed = parse.GetValue(_seed), EvaluateTest = true };
+        var epochClock = Stopwatch.StartNew();
+        var settings = new ChildTrainingSettings
+        {
+            Epochs = parse.GetValue(_epochs), Seed = parse.GetValue(_seed), EvaluateTest = true,
+            // A line per epoch, so that a run stopped before its end still shows how far it got.
+            ContinueAfterEpoch = (epoch, perplexity) =>
+            {
+                Console.WriteLine($"epoch {epoch + 1}: validation perplexity {perplexity:0.00} ({epochClock.Elapsed.TotalSeconds:0} s)");
+                return true;
+            },
+        };
 
         string model = parse.GetValue(_modelKind)!;
         string description;
