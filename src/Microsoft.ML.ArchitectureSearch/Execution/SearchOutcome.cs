@@ -42,6 +42,13 @@ internal sealed class SearchOutcome
 
     public int TrainedCount => Trials.Count(t => t.Kind == TrialKind.Trained);
 
+    /// <summary>
+    /// The winner a history records: the best trial, or in a weight-sharing history the best final candidate (the
+    /// children scored on every validation row), which the search retrains, not a mini-batch score that beat it.
+    /// </summary>
+    internal static TrialRecord? WinnerOf(IReadOnlyList<TrialRecord> trials) =>
+        BestOf(trials.Any(WeightSharing.SharedWeightMetric.IsFinalCandidate) ? trials.Where(WeightSharing.SharedWeightMetric.IsFinalCandidate) : trials);
+
     internal static TrialRecord? BestOf(IEnumerable<TrialRecord> trials)
     {
         TrialRecord? best = null;

@@ -46,7 +46,7 @@ public static class SearchReport
         string metric = Path.Combine(directory, "metric-vs-cost.png");
         SearchCharts.SavePng(SearchCharts.MetricAgainstCost(trials), metric);
 
-        TrialRecord? best = SearchOutcome.BestOf(trials);
+        TrialRecord? best = SearchOutcome.WinnerOf(trials);
         string? json = null, diagram = null, dot = null;
         if (best != null)
         {
@@ -110,8 +110,8 @@ public static class SearchReport
         var references = trained.Where(t => t.Reference != null).ToList();
         if (references.Count > 0)
         {
-            TrialRecord? bestSearched = SearchOutcome.BestOf(trained.Where(t => t.Reference == null));
-            TrialRecord? bestReference = SearchOutcome.BestOf(references);
+            TrialRecord? bestSearched = SearchOutcome.WinnerOf(trained.Where(t => t.Reference == null).ToList());
+            TrialRecord? bestReference = SearchOutcome.WinnerOf(references);
             sb.AppendLine(inv, $"- Reference architectures: {string.Join(", ", references.Select(t => $"{t.Reference} (trial {t.Index}, reward {t.Reward:0.####})"))}");
             sb.AppendLine(inv, $"- Best searched child against the best reference: reward {bestSearched?.Reward ?? 0:0.####} vs {bestReference?.Reward ?? 0:0.####}");
         }

@@ -1,6 +1,7 @@
 using Microsoft.ML.ArchitectureSearch.Execution;
 using Microsoft.ML.ArchitectureSearch.Execution.WeightSharing;
 using Microsoft.ML.ArchitectureSearch.Objectives;
+using Microsoft.ML.ArchitectureSearch.Reporting;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 using Microsoft.ML.ArchitectureSearch.Strategies;
@@ -81,8 +82,34 @@ public class WeightSharingReferencesAndCostTests
         Assert.Contains(outcome.Trials, t => t.CostFactor != 1);
     }
 
-    /// <summary>Scores a child by its first token / 100, <c>favourite</c> by a set score; records what it saw.</summary>
-    private sealed class ScoresByHash(string favourite, double favouriteScore) : ISharedWeightTrainer
+    [Fact]
+    public void TheReportNamesTheFinalCandidateTheSearchRetrainsNotAHigherMiniBatchScore()
+    {
+        var trainer = new ScoresByHash(Favourite.Hash, 0.001, miniBatchBonus: 0.5);
+        using var strategy = new RandomStrategy(Space, seed: 4);
+        SearchOutcome outcome = new WeightSharingSearch(strategy, trainer, Options).Run(CancellationToken.None);
+        string directory = Path.Combine(Path.GetTempPath(), "nas-ws-report-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            SearchReportFiles files = SearchReport.Write(outcome.Trials, directory);
+
+            TrialRecord winner = outcome.Best!;
+            Assert.True(SharedWeightMetric.IsFinalCandidate(winner));
+            Assert.True(outcome.Trials.Max(t => t.Reward) > winner.Reward, "a mini-batch score beats every final candidate here");
+            Assert.Contains($"- Best: trial {winner.Index},", File.ReadAllText(files.Summary));
+            Assert.Equal(winner.ArchitectureJson, File.ReadAllText(files.BestArchitectureJson!));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Scores a child by its first token / 100 (plus <c>miniBatchBonus</c> on a validation mini-batch), <c>favourite</c>
+    /// by a set score; records what it saw.
+    /// </summary>
+    private sealed class ScoresByHash(string favourite, double favouriteScore, double miniBatchBonus = 0) : ISharedWeightTrainer
     {
         public HashSet<string> TrainedChildren { get; } = new();
 
@@ -99,8 +126,8 @@ public class WeightSharingReferencesAndCostTests
         {
             if (allValidationRows)
                 AllRowsScores.Add(child.Hash);
-            double score = child.Hash == favourite ? favouriteScore : (child.Tokens[0] + 1) / 100.0;
-            return new TrialResult { MetricName = "test score", Reward = score, ValidationMetricPerEpoch = new[] { score }, ParameterCount = child.ParameterCount };
+            double score = (child.Hash == favourite ? favouriteScore : (child.Tokens[0] + 1) / 100.0) + (allValidationRows ? 0 : miniBatchBonus);
+            return new TrialResult { MetricName = SharedWeightMetric.Name("test score", allValidationRows), Reward = score, ValidationMetricPerEpoch = new[] { score }, ParameterCount = child.ParameterCount };
         }
 
         public void SaveState(Stream stream) { }
