@@ -15,6 +15,9 @@
 #     TRAINING=default NICE=0 bash bench/run-ptb-enas-small.sh
 # (With SGD at 20 the shared 2 x 200 network diverged in its first epoch: bench/results/ptb-standard-sgd20.)
 # Output: bench/results/NAME/<UTC stamp>/{search,cell,lstm}.log and machine.txt (what else ran, from ps).
+# Resuming: RESUME=bench/results/NAME/<stamp> reruns only what that folder lacks (a search without its
+# best-architecture.json, a final training whose log does not say finished; an unfinished log is kept as
+# <name>-stopped-<UTC stamp>.log), with the settings of its machine.txt's second line given again by the caller.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/data/ptb} NODES=${NODES:-8} HIDDEN=${HIDDEN:-64} LAYERS=${LAYERS:-1} STEPS=${STEPS:-300}
@@ -22,13 +25,17 @@ SHARED_EPOCHS=${SHARED_EPOCHS:-3} TRIALS=${TRIALS:-20} SEARCH_VALID=${SEARCH_VAL
 SEED=${SEED:-1} NICE=${NICE:-19} FINAL_STEPS=${FINAL_STEPS:-$STEPS} CONCURRENT_FINAL=${CONCURRENT_FINAL:-0} NAME=${NAME:-ptb-enas-small}
 TRAINING=${TRAINING:-bench/training-lm-sgd.json}
 export OMP_NUM_THREADS=1
-OUT=bench/results/$NAME/$(date -u +%Y%m%dT%H%M%SZ)
+OUT=${RESUME:-bench/results/$NAME/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT"
 nice -n "$NICE" dotnet build src/Examples -c Release -v q -nologo > /dev/null
 nice -n "$NICE" dotnet build bench/Experiments -c Release -v q -nologo > /dev/null
-{ echo "commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench/Experiments || echo ' + uncommitted changes')"
+# Run from copies, so that rebuilding the repository meanwhile cannot touch the running programs.
+printf '%s\n' bin/ > "$OUT/.gitignore"
+rm -rf "$OUT/bin" && mkdir -p "$OUT/bin"
+cp -r src/Examples/bin/Release/net10.0 "$OUT/bin/examples" && cp -r bench/Experiments/bin/Release/net10.0 "$OUT/bin/experiments"
+{ echo "$(date -u +%FT%TZ)${RESUME:+ resumed}"; echo "commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench/Experiments || echo ' + uncommitted changes')"
   echo "DATA=$DATA NODES=$NODES HIDDEN=$HIDDEN LAYERS=$LAYERS STEPS=$STEPS SHARED_EPOCHS=$SHARED_EPOCHS TRIALS=$TRIALS SEARCH_VALID=$SEARCH_VALID FINAL_EPOCHS=$FINAL_EPOCHS FINAL_STEPS=$FINAL_STEPS CONCURRENT_FINAL=$CONCURRENT_FINAL SEED=$SEED TRAINING=$TRAINING nice $NICE OMP_NUM_THREADS=1"
-  grep -m1 'model name' /proc/cpuinfo; nproc; } > "$OUT/machine.txt"
+  grep -m1 'model name' /proc/cpuinfo; nproc; } >> "$OUT/machine.txt"
 # By default the recipe the recorded reduced run used (SGD at 20 over 20 streams, the language-model defaults before
 # issue 14 changed them).
 MODEL=(--hidden "$HIDDEN" --layers "$LAYERS" --enas-nodes "$NODES" --device cpu)
@@ -37,14 +44,18 @@ FINAL=("${MODEL[@]}")
 if [ "$FINAL_STEPS" != all ]; then FINAL+=(--steps-per-epoch "$FINAL_STEPS"); fi
 run() { # name, command...
   local name=$1; shift
+  if grep -q '^finished ' "$OUT/$name.log" 2>/dev/null; then echo "skip $name (finished)"; return; fi
+  if [ -f "$OUT/$name.log" ]; then mv "$OUT/$name.log" "$OUT/$name-stopped-$(date -u +%Y%m%dT%H%M%SZ).log"; fi
   { echo "$name started $(date -u +%FT%TZ)"; uptime; ps -eo ni=,pcpu=,comm= --sort=-pcpu | head -8; } > "$OUT/$name.log"
   /usr/bin/time -v nice -n "$NICE" "$@" >> "$OUT/$name.log" 2>&1
   { echo "finished $(date -u +%FT%TZ)"; uptime; } >> "$OUT/$name.log"
 }
-run search dotnet src/Examples/bin/Release/net10.0/Examples.dll ptb --data-dir "$DATA" --valid-size "$SEARCH_VALID" \
+if [ -f "$OUT/search-out/best-architecture.json" ]; then echo "skip search (its best-architecture.json exists)"; else
+run search dotnet "$OUT/bin/examples/Examples.dll" ptb --data-dir "$DATA" --valid-size "$SEARCH_VALID" \
   --weight-sharing --shared-epochs "$SHARED_EPOCHS" --trials "$TRIALS" --final-epochs 1 --seed "$SEED" "${MODEL[@]}" \
   --steps-per-epoch "$STEPS" --out "$OUT/search-out"
-EXPERIMENTS=bench/Experiments/bin/Release/net10.0/Experiments.dll
+fi
+EXPERIMENTS=$OUT/bin/experiments/Experiments.dll
 final_cell() { run cell dotnet "$EXPERIMENTS" ptb-final --data-dir "$DATA" --model cell --architecture "$OUT/search-out/best-architecture.json" \
   --epochs "$FINAL_EPOCHS" --seed "$SEED" "${FINAL[@]}"; }
 final_lstm() { run lstm dotnet "$EXPERIMENTS" ptb-final --data-dir "$DATA" --model lstm --epochs "$FINAL_EPOCHS" --seed "$SEED" "${FINAL[@]}"; }

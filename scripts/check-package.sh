@@ -12,7 +12,10 @@ packages="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
 trap 'rm -rf "$work" "$packages/microsoft.ml.architecturesearch/$version" "$packages/microsoft.ml.architecturesearch.orleans/$version"' EXIT
 dotnet pack "$repo/src/Microsoft.ML.ArchitectureSearch/Microsoft.ML.ArchitectureSearch.csproj" -c Release \
   -p:Version="$version" -o "$work/feed" --nologo -v q
-unzip -l "$work/feed/Microsoft.ML.ArchitectureSearch.$version.nupkg" | grep -q "buildTransitive/Microsoft.ML.ArchitectureSearch.targets" \
+# The listing is read whole before it is searched: `unzip ... | grep -q` under pipefail fails at random when grep stops
+# reading at its first match and unzip dies of SIGPIPE (CI failed that way once).
+listing="$(unzip -l "$work/feed/Microsoft.ML.ArchitectureSearch.$version.nupkg")"
+grep -qF "buildTransitive/Microsoft.ML.ArchitectureSearch.targets" <<<"$listing" \
   || { echo "package lacks buildTransitive targets" >&2; exit 1; }
 
 mkdir "$work/app"
@@ -87,8 +90,8 @@ dotnet publish -c Release -o "$work/published" --nologo -v q 2>&1 | tail -n 3
 # The Orleans package: its nuspec must depend on this very version of the library.
 dotnet pack "$repo/src/Microsoft.ML.ArchitectureSearch.Orleans/Microsoft.ML.ArchitectureSearch.Orleans.csproj" -c Release \
   -p:Version="$version" -o "$work/feed" --nologo -v q
-unzip -p "$work/feed/Microsoft.ML.ArchitectureSearch.Orleans.$version.nupkg" Microsoft.ML.ArchitectureSearch.Orleans.nuspec \
-  | grep -q "id=\"Microsoft.ML.ArchitectureSearch\" version=\"$version\"" \
+nuspec="$(unzip -p "$work/feed/Microsoft.ML.ArchitectureSearch.Orleans.$version.nupkg" Microsoft.ML.ArchitectureSearch.Orleans.nuspec)"
+grep -qF "id=\"Microsoft.ML.ArchitectureSearch\" version=\"$version\"" <<<"$nuspec" \
   || { echo "the Orleans package does not depend on Microsoft.ML.ArchitectureSearch $version" >&2; exit 1; }
 mkdir "$work/orleans-app"
 cd "$work/orleans-app"
