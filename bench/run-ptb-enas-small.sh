@@ -17,7 +17,8 @@
 # Output: bench/results/NAME/<UTC stamp>/{search,cell,lstm}.log and machine.txt (what else ran, from ps).
 # Resuming: RESUME=bench/results/NAME/<stamp> reruns only what that folder lacks (a search without its
 # best-architecture.json, a final training whose log does not say finished; an unfinished log is kept as
-# <name>-stopped-<UTC stamp>.log), with the settings of its machine.txt's second line given again by the caller.
+# <name>-stopped-<UTC stamp>.log), with the settings of its machine.txt given again by the caller. A final training
+# continues after the last epoch its <name>.checkpoint holds (kept out of commits).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/data/ptb} NODES=${NODES:-8} HIDDEN=${HIDDEN:-64} LAYERS=${LAYERS:-1} STEPS=${STEPS:-300}
@@ -27,12 +28,12 @@ TRAINING=${TRAINING:-bench/training-lm-sgd.json}
 export OMP_NUM_THREADS=1
 OUT=${RESUME:-bench/results/$NAME/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT"
-nice -n "$NICE" dotnet build src/Examples -c Release -v q -nologo > /dev/null
-nice -n "$NICE" dotnet build bench/Experiments -c Release -v q -nologo > /dev/null
-# Run from copies, so that rebuilding the repository meanwhile cannot touch the running programs.
-printf '%s\n' bin/ > "$OUT/.gitignore"
-rm -rf "$OUT/bin" && mkdir -p "$OUT/bin"
-cp -r src/Examples/bin/Release/net10.0 "$OUT/bin/examples" && cp -r bench/Experiments/bin/Release/net10.0 "$OUT/bin/experiments"
+# Built into the results folder: rebuilding the repository meanwhile cannot touch the running programs, and this script
+# never touches the repository's bin folders, which another benchmark may be running from.
+printf '%s\n' bin/ '*.checkpoint' > "$OUT/.gitignore"
+rm -rf "$OUT/bin"
+nice -n "$NICE" dotnet build src/Examples -c Release -o "$OUT/bin/examples" -v q -nologo > /dev/null
+nice -n "$NICE" dotnet build bench/Experiments -c Release -o "$OUT/bin/experiments" -v q -nologo > /dev/null
 { echo "$(date -u +%FT%TZ)${RESUME:+ resumed}"; echo "commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench/Experiments || echo ' + uncommitted changes')"
   echo "DATA=$DATA NODES=$NODES HIDDEN=$HIDDEN LAYERS=$LAYERS STEPS=$STEPS SHARED_EPOCHS=$SHARED_EPOCHS TRIALS=$TRIALS SEARCH_VALID=$SEARCH_VALID FINAL_EPOCHS=$FINAL_EPOCHS FINAL_STEPS=$FINAL_STEPS CONCURRENT_FINAL=$CONCURRENT_FINAL SEED=$SEED TRAINING=$TRAINING nice $NICE OMP_NUM_THREADS=1"
   grep -m1 'model name' /proc/cpuinfo; nproc; } >> "$OUT/machine.txt"
@@ -56,9 +57,11 @@ run search dotnet "$OUT/bin/examples/Examples.dll" ptb --data-dir "$DATA" --vali
   --steps-per-epoch "$STEPS" --out "$OUT/search-out"
 fi
 EXPERIMENTS=$OUT/bin/experiments/Experiments.dll
+# Each final training saves every epoch's end (--checkpoint): a rerun with RESUME continues a stopped one from there.
 final_cell() { run cell dotnet "$EXPERIMENTS" ptb-final --data-dir "$DATA" --model cell --architecture "$OUT/search-out/best-architecture.json" \
-  --epochs "$FINAL_EPOCHS" --seed "$SEED" "${FINAL[@]}"; }
-final_lstm() { run lstm dotnet "$EXPERIMENTS" ptb-final --data-dir "$DATA" --model lstm --epochs "$FINAL_EPOCHS" --seed "$SEED" "${FINAL[@]}"; }
+  --epochs "$FINAL_EPOCHS" --seed "$SEED" --checkpoint "$OUT/cell.checkpoint" "${FINAL[@]}"; }
+final_lstm() { run lstm dotnet "$EXPERIMENTS" ptb-final --data-dir "$DATA" --model lstm --epochs "$FINAL_EPOCHS" --seed "$SEED" \
+  --checkpoint "$OUT/lstm.checkpoint" "${FINAL[@]}"; }
 if [ "$CONCURRENT_FINAL" = 1 ]; then
   final_cell & cell_job=$!
   final_lstm

@@ -33,6 +33,11 @@ internal sealed class PtbFinalCommand : System.CommandLine.Command
     private readonly Option<int> _epochs = CommonOptions.Count("--epochs", "Training epochs.", 4);
     private readonly Option<int> _seed = CommonOptions.Seed();
     private readonly Option<string> _device = CommonOptions.Device();
+    private readonly Option<FileInfo?> _checkpoint = new("--checkpoint")
+    {
+        Description = "Save the training after every epoch to this file, and continue from it when it exists (a rerun of a stopped training resumes after its last finished epoch).",
+        HelpName = "FILE",
+    };
 
     public PtbFinalCommand()
         : base("ptb-final", "Train a searched cell (--architecture FILE) or the LSTM baseline (--model lstm) on ptb.train; perplexities over whole files as streams.")
@@ -40,7 +45,7 @@ internal sealed class PtbFinalCommand : System.CommandLine.Command
         foreach (Option option in new Option[] { _dataDir, _trainSize, _validSize, _testSize })
             Options.Add(option);
         _model = new LanguageModelOptions(this);
-        foreach (Option option in new Option[] { _modelKind, _architecture, _epochs, _seed, _device })
+        foreach (Option option in new Option[] { _modelKind, _architecture, _epochs, _seed, _device, _checkpoint })
             Options.Add(option);
         Validators.Add(result =>
         {
@@ -70,6 +75,7 @@ internal sealed class PtbFinalCommand : System.CommandLine.Command
         var settings = new ChildTrainingSettings
         {
             Epochs = parse.GetValue(_epochs), Seed = parse.GetValue(_seed), EvaluateTest = true,
+            EpochCheckpointPath = parse.GetValue(_checkpoint)?.FullName,
             // A line per epoch, so that a run stopped before its end still shows how far it got.
             ContinueAfterEpoch = (epoch, perplexity) =>
             {
@@ -97,8 +103,9 @@ internal sealed class PtbFinalCommand : System.CommandLine.Command
                 throw new ArgumentException($"Unknown --model '{model}' (cell or lstm).");
         }
         Console.WriteLine($"PTB final training of the {description}; {settings.Epochs} epochs on {train.Length:N0} training tokens, seed {settings.Seed}");
+        if (settings.EpochCheckpointPath is { } checkpoint && File.Exists(checkpoint))
+            Console.WriteLine($"continuing from the epochs saved in {checkpoint} (the epoch lines below are this run's)");
 
-        var clock = Stopwatch.StartNew();
         TrainedChild child = trainModel();
         using var network = child.Network;
         TrialResult r = child.Result;
@@ -107,7 +114,7 @@ internal sealed class PtbFinalCommand : System.CommandLine.Command
         Console.WriteLine($"validation perplexity per epoch: {string.Join(", ", r.ValidationMetricPerEpoch.Select(v => v.ToString("0.00")))}");
         Console.WriteLine(
             $"RESULT model={model} parameters={r.ParameterCount} epochs={r.EpochsCompleted} valid_ppl={r.ValidationMetricPerEpoch[^1]:0.00} " +
-            $"test_ppl={r.TestMetric:0.00} wall_s={clock.Elapsed.TotalSeconds:0} tokens_per_s={r.ExamplesPerSecond:0}");
+            $"test_ppl={r.TestMetric:0.00} wall_s={r.WallTime.TotalSeconds:0} tokens_per_s={r.ExamplesPerSecond:0}");
         return 0;
     }
 }

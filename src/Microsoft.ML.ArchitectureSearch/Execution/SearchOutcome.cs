@@ -18,19 +18,21 @@ internal sealed class SearchOutcome
     /// <param name="trials">Every proposal, in order.</param>
     /// <param name="stopReason">Why the search ended.</param>
     /// <param name="elapsed">Search time.</param>
-    /// <param name="bestAmong">The trials the best is chosen from (a weight-sharing search's final candidates); null: all.</param>
-    internal SearchOutcome(IReadOnlyList<TrialRecord> trials, SearchStopReason stopReason, TimeSpan elapsed, IEnumerable<TrialRecord>? bestAmong = null)
+    internal SearchOutcome(IReadOnlyList<TrialRecord> trials, SearchStopReason stopReason, TimeSpan elapsed)
     {
         Trials = trials;
         StopReason = stopReason;
         Elapsed = elapsed;
-        Best = BestOf(bestAmong ?? trials);
+        Best = WinnerOf(trials);
     }
 
     /// <summary>Every proposal in order: trained, reused and rejected.</summary>
     public IReadOnlyList<TrialRecord> Trials { get; }
 
-    /// <summary>The trained child with the highest reward (earliest wins ties); null when none trained successfully.</summary>
+    /// <summary>
+    /// The child the search retrains (<see cref="WinnerOf"/>): the trained child with the highest reward, earliest on
+    /// ties; in a weight-sharing history the best final candidate. Null when none trained successfully.
+    /// </summary>
     public TrialRecord? Best { get; }
 
     public SearchStopReason StopReason { get; }
@@ -49,7 +51,7 @@ internal sealed class SearchOutcome
     internal static TrialRecord? WinnerOf(IReadOnlyList<TrialRecord> trials) =>
         BestOf(trials.Any(WeightSharing.SharedWeightMetric.IsFinalCandidate) ? trials.Where(WeightSharing.SharedWeightMetric.IsFinalCandidate) : trials);
 
-    internal static TrialRecord? BestOf(IEnumerable<TrialRecord> trials)
+    private static TrialRecord? BestOf(IEnumerable<TrialRecord> trials)
     {
         TrialRecord? best = null;
         foreach (TrialRecord t in trials)

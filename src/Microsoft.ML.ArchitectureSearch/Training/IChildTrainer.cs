@@ -40,6 +40,14 @@ internal sealed record ChildTrainingSettings
 
     /// <summary>Called after each epoch with (epoch index, validation metric); return false to stop early.</summary>
     public Func<int, double, bool>? ContinueAfterEpoch { get; init; }
+
+    /// <summary>
+    /// A file the training's whole state is saved to (atomically) after every epoch; a training started when the file
+    /// exists continues after its last saved epoch and ends as the uninterrupted training would (on CPU). A file of
+    /// another model, corpus, seed or options is refused. Null: no saving. Language models only: the CNN trainer
+    /// refuses it.
+    /// </summary>
+    public string? EpochCheckpointPath { get; init; }
 }
 
 /// <summary>Trains and scores one child architecture on the data it was built with.</summary>

@@ -174,7 +174,7 @@ internal sealed class WeightSharingSearch
 
         // The final sampling runs unless cancelled: it is what the time budget was spent for, and it is short. The
         // epochs are over from here on, also for a resumed run whose time budget had not run out.
-        var finalists = new List<TrialRecord>();
+        // The outcome's winner is the best of these final candidates (SearchOutcome.WinnerOf tells them by their metric).
         if (reason != SearchStopReason.Cancelled)
         {
             if (!_state.EpochsOver)
@@ -183,13 +183,13 @@ internal sealed class WeightSharingSearch
                 Save();
             }
             foreach (IReadOnlyList<int> tokens in _strategy.Propose(_options.FinalCandidates))
-                finalists.Add(Score(tokens, _state.EpochsDone, allValidationRows: true));
+                Score(tokens, _state.EpochsDone, allValidationRows: true);
             foreach (ReferenceArchitecture reference in _options.References)
-                finalists.Add(Score(reference.Architecture.Tokens, _state.EpochsDone, allValidationRows: true, reference.Name));
+                Score(reference.Architecture.Tokens, _state.EpochsDone, allValidationRows: true, reference.Name);
         }
 
         _checkpoint = null;
-        return new SearchOutcome(_trials.ToArray(), reason, Elapsed, finalists.Count > 0 ? finalists : null) { SharedCurves = _state.Curves };
+        return new SearchOutcome(_trials.ToArray(), reason, Elapsed) { SharedCurves = _state.Curves };
     }
 
     /// <summary>Loads the last saved position; the logged children after it are checked against their rescoring.</summary>

@@ -47,11 +47,14 @@ internal abstract class EnasCellLayer : RecurrentLayer, IOnnxRecurrentStep
         var outputs = new Tensor[steps];
         for (long t = 0; t < steps; t++)
         {
-            h = Step(cell, projected[t], h);
+            h = LimitState(Step(cell, projected[t], h));
             outputs[t] = h;
         }
         return (stack(outputs, 0), h, c);
     }
+
+    /// <summary>What the next time step reads of this step's state: the state itself unless a subclass bounds it.</summary>
+    protected virtual Tensor LimitState(Tensor h) => h;
 
     /// <summary>One time step from node 0's projected input W x_t [batch, 2 hidden] and h_(t-1) [batch, hidden].</summary>
     public Tensor Step(EnasCellArchitecture cell, Tensor projectedInput, Tensor h)

@@ -23,13 +23,16 @@ internal abstract class RecurrentLayer : nn.Module<Tensor, Tensor, Tensor, (Tens
 
     public int HiddenSize { get; }
 
+    /// <summary>Weights are drawn uniformly in ± this: 1/sqrt(hidden), as PyTorch initialises RNNs, unless a layer says otherwise.</summary>
+    protected virtual double InitialWeightBound => 1.0 / Math.Sqrt(HiddenSize);
+
     /// <summary>
-    /// Re-draws every weight from <paramref name="generator"/> (uniform in ±1/sqrt(hidden), as PyTorch initialises RNNs),
-    /// so initialisation depends on the seed only, not on whatever else used the global generator.
+    /// Re-draws every weight from <paramref name="generator"/> (uniform in ±<see cref="InitialWeightBound"/>), so
+    /// initialisation depends on the seed only, not on whatever else used the global generator.
     /// </summary>
     public void ResetParameters(Generator generator)
     {
-        double bound = 1.0 / Math.Sqrt(HiddenSize);
+        double bound = InitialWeightBound;
         using var _ = no_grad();
         foreach (var p in parameters())
             SeededInit.Uniform(p, -bound, bound, generator);

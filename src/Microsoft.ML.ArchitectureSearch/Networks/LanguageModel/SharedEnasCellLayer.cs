@@ -26,6 +26,30 @@ internal sealed class SharedEnasCellLayer : EnasCellLayer
         register_module(nameof(pair_projections), pair_projections);
     }
 
+    /// <summary>
+    /// The shared weights start uniform in ±0.025, as in the ENAS authors' PyTorch port (their 0.04 is for training a
+    /// derived cell), not ±1/sqrt(hidden): at 200 units that bound gives every matrix a spectral norm near 1.15, so a
+    /// child of identity or ReLU nodes chained through 8 nodes and 35 steps amplified its state until the first shared
+    /// epochs' loss was 1e33 (bench/results/ptb-standard, BENCHMARKS.md).
+    /// </summary>
+    public const double SharedInitialWeightBound = 0.025;
+
+    /// <summary>
+    /// The largest L2 norm a sample's state keeps from one time step to the next; a longer one is scaled down to it, as
+    /// the ENAS authors' code does (norm 25): a child of unbounded activations otherwise explodes the shared weights
+    /// that every later child inherits. The scale is a constant to the gradient.
+    /// </summary>
+    public const double MaxStateNorm = 25;
+
+    protected override double InitialWeightBound => SharedInitialWeightBound;
+
+    protected override Tensor LimitState(Tensor h)
+    {
+        using Tensor norms = h.norm(-1, keepdim: true);
+        using Tensor scale = (MaxStateNorm / norms.clamp_min(1e-12)).clamp_max_(1.0).detach();
+        return h * scale;
+    }
+
     /// <summary>The sub-graph the next forward pass computes.</summary>
     public EnasCellArchitecture? Child { get; set; }
 

@@ -92,6 +92,8 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
         CheckFits(cnn);
         if (settings.Epochs < 1)
             throw new ArgumentException($"Epochs must be at least 1; got {settings.Epochs}.", nameof(settings));
+        if (settings.EpochCheckpointPath is not null)
+            throw new NotSupportedException("Per-epoch checkpoints of a child's training are implemented for language models only, not for CNNs.");
 
         var wall = Stopwatch.StartNew();
         var run = new RunState();

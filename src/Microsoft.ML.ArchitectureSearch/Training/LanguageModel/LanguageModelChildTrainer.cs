@@ -39,14 +39,14 @@ internal sealed class LanguageModelChildTrainer : IChildTrainer
         if (cell.ModelOptions.VocabularySize != _trainer.Corpus.VocabularySize)
             throw new ArgumentException(
                 $"The search space predicts {cell.ModelOptions.VocabularySize} words but the corpus has {_trainer.Corpus.VocabularySize}.", nameof(architecture));
-        return TrainModel(LanguageModelNetworks.Create(cell), settings, cancellationToken);
+        return TrainModel(LanguageModelNetworks.Create(cell), settings, cancellationToken, "architecture " + architecture.ToJson());
     }
 
     /// <summary>The LSTM baseline with the embedding, hidden size, layers, dropout and tying of <paramref name="shape"/>.</summary>
     public TrainedChild TrainLstmBaseline(RecurrentCellSearchSpaceOptions shape, ChildTrainingSettings settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(shape);
-        return TrainModel(WordLanguageModel.CreateLstm(shape), settings, cancellationToken);
+        return TrainModel(WordLanguageModel.CreateLstm(shape), settings, cancellationToken, $"LSTM baseline {shape}");
     }
 
     /// <summary>
@@ -69,11 +69,11 @@ internal sealed class LanguageModelChildTrainer : IChildTrainer
         }, runs, threads);
     }
 
-    private TrainedChild TrainModel(WordLanguageModel model, ChildTrainingSettings settings, CancellationToken cancellationToken)
+    private TrainedChild TrainModel(WordLanguageModel model, ChildTrainingSettings settings, CancellationToken cancellationToken, string identity)
     {
         try
         {
-            var result = _trainer.Train(model, settings, cancellationToken);
+            var result = _trainer.Train(model, settings, cancellationToken, identity);
             if (result.Failed)
             {
                 model.Dispose();

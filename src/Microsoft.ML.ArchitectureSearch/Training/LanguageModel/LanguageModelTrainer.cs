@@ -35,9 +35,12 @@ internal sealed class LanguageModelTrainer
     /// Initialises <paramref name="model"/> from <see cref="ChildTrainingSettings.Seed"/>, moves it to <see cref="Device"/>
     /// and trains it. Epochs end early under <see cref="LanguageModelTrainingOptions.MaxStepsPerEpoch"/>; when
     /// <see cref="ChildTrainingSettings.TimeLimit"/> runs out mid-epoch, that epoch is cut short, validated and counted,
-    /// and training stops. Cancellation throws <see cref="OperationCanceledException"/>. The model ends in eval mode.
+    /// and training stops. With <see cref="ChildTrainingSettings.EpochCheckpointPath"/> every epoch's end is saved and a
+    /// saved training continues from there; <paramref name="identity"/> names what is trained (e.g. the architecture),
+    /// so that a checkpoint of another model is refused. Cancellation throws <see cref="OperationCanceledException"/>.
+    /// The model ends in eval mode.
     /// </summary>
-    public TrialResult Train(WordLanguageModel model, ChildTrainingSettings settings, CancellationToken cancellationToken = default)
+    public TrialResult Train(WordLanguageModel model, ChildTrainingSettings settings, CancellationToken cancellationToken = default, string? identity = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(settings);
@@ -54,13 +57,28 @@ internal sealed class LanguageModelTrainer
         model.DropoutGenerator = dropoutGenerator;
         try
         {
-            return TrainEpochs(model, settings, wall, cancellationToken);
+            return TrainEpochs(model, settings, wall, dropoutGenerator, CheckpointIdentity(model, settings, identity), cancellationToken);
         }
         finally
         {
             model.DropoutGenerator = null;
             model.eval();
         }
+    }
+
+    /// <summary>What an epoch checkpoint must match: the model, the corpus, the seed and every training option.</summary>
+    private string CheckpointIdentity(WordLanguageModel model, ChildTrainingSettings settings, string? identity) =>
+        $"{identity ?? model.GetType().Name}, {model.ParameterCount:N0} parameters; corpus of {Corpus.Train.Length:N0} training tokens " +
+        $"(content hash {ContentHash(Corpus.Train):x16}) and {Corpus.Valid.Length:N0} validation tokens (hash {ContentHash(Corpus.Valid):x16}), " +
+        $"vocabulary {Corpus.VocabularySize:N0}; seed {settings.Seed}; {Options with { Device = Device.type.ToString() }}";
+
+    // FNV-1a over the token ids: two corpora of equal length but different text must not share a checkpoint.
+    private static ulong ContentHash(int[] tokens)
+    {
+        ulong hash = 14695981039346656037;
+        foreach (int token in tokens)
+            hash = (hash ^ (uint)token) * 1099511628211;
+        return hash;
     }
 
     /// <summary>Perplexity of <paramref name="model"/> on a token stream, as validation is measured (evaluation batch; per sentence, or carried state).</summary>
@@ -76,43 +94,50 @@ internal sealed class LanguageModelTrainer
     private ITextSegments Segments(int[] tokens, LanguageModelTrainingOptions options, int batchSize, string streamName, string batchSizeOption) =>
         TextSegments.For(tokens, options, batchSize, Corpus.EndOfSentenceId, Device, streamName, batchSizeOption);
 
-    private TrialResult TrainEpochs(WordLanguageModel model, ChildTrainingSettings settings, Stopwatch wall, CancellationToken cancellationToken)
+    private TrialResult TrainEpochs(WordLanguageModel model, ChildTrainingSettings settings, Stopwatch wall, Generator dropoutGenerator, string identity,
+        CancellationToken cancellationToken)
     {
         using var train = Segments(Corpus.Train, Options, Options.BatchSize, "training", LanguageModelTrainingOptions.BatchSizeOption);
         using var valid = Segments(Corpus.Valid, Options, Options.EvaluationBatchSize, "validation", LanguageModelTrainingOptions.EvaluationBatchSizeOption);
         var parameters = model.UniqueParameters();
-        var validPerEpoch = new List<double>();
-        var lossPerEpoch = new List<double>();
-        double learningRate = Options.LearningRate;
-        double best = double.PositiveInfinity;
-        int segment = 0;
-        long trainedTokens = 0;
+        var progress = new LanguageModelEpochProgress { LearningRate = Options.LearningRate };
         var trainTime = new Stopwatch();
         Tensor h = empty(0), c = empty(0);
         // SGD needs no state, so it stays the plain in-place update it always was (same arithmetic, same results).
         using var adam = Options.Optimizer == LanguageModelOptimizer.Adam
-            ? optim.Adam(parameters, learningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0)
+            ? optim.Adam(parameters, progress.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0)
             : null;
+        string? checkpointPath = settings.EpochCheckpointPath;
+        if (checkpointPath is not null && LanguageModelEpochCheckpoint.Load(checkpointPath, identity, model, adam, dropoutGenerator) is { } saved)
+        {
+            progress = saved.Progress;
+            h.Dispose();
+            c.Dispose();
+            (h, c) = (saved.H, saved.C);
+            SetLearningRate(adam, progress.LearningRate);
+        }
+        TimeSpan Wall() => progress.WallTime + wall.Elapsed;
 
         TrialResult Result(bool failed = false, string? reason = null, double? test = null) => new()
         {
             MetricName = "perplexity",
-            Reward = failed ? 0 : LanguageModelRewards.Compute(Options.Reward ?? DefaultRewards.SeparateTraining, validPerEpoch.Count == 0 ? double.NaN : validPerEpoch.Min()),
-            ValidationMetricPerEpoch = validPerEpoch.ToArray(),
-            TrainLossPerEpoch = lossPerEpoch.ToArray(),
+            Reward = failed ? 0 : LanguageModelRewards.Compute(Options.Reward ?? DefaultRewards.SeparateTraining,
+                progress.ValidationPerEpoch.Count == 0 ? double.NaN : progress.ValidationPerEpoch.Min()),
+            ValidationMetricPerEpoch = progress.ValidationPerEpoch.ToArray(),
+            TrainLossPerEpoch = progress.LossPerEpoch.ToArray(),
             TestMetric = test,
             Failed = failed,
             FailureReason = reason,
-            EpochsCompleted = validPerEpoch.Count,
-            WallTime = wall.Elapsed,
-            ExamplesPerSecond = trainTime.Elapsed.TotalSeconds > 0 ? trainedTokens / trainTime.Elapsed.TotalSeconds : 0,
+            EpochsCompleted = progress.ValidationPerEpoch.Count,
+            WallTime = Wall(),
+            ExamplesPerSecond = progress.TrainTime + trainTime.Elapsed is { TotalSeconds: > 0 } time ? progress.TrainedTokens / time.TotalSeconds : 0,
             ParameterCount = model.ParameterCount,
         };
 
         try
         {
             bool outOfTime = false;
-            for (int epoch = 0; epoch < settings.Epochs && !outOfTime; epoch++)
+            for (int epoch = progress.EpochsDone; epoch < settings.Epochs && !outOfTime; epoch++)
             {
                 model.train();
                 int steps = Options.MaxStepsPerEpoch ?? train.SegmentCount;
@@ -121,7 +146,7 @@ internal sealed class LanguageModelTrainer
                 for (int step = 0; step < steps; step++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    if (step > 0 && settings.TimeLimit is { } limit && wall.Elapsed >= limit)
+                    if (step > 0 && settings.TimeLimit is { } limit && Wall() >= limit)
                     {
                         outOfTime = true;
                         break;
@@ -132,20 +157,20 @@ internal sealed class LanguageModelTrainer
                     using (var scope = NewDisposeScope())
                     {
                         // Segments continue where the previous epoch stopped (MaxStepsPerEpoch), wrapping around the text.
-                        TextSegment piece = train.Segment(segment);
-                        segment = (segment + 1) % train.SegmentCount;
+                        TextSegment piece = train.Segment(progress.Segment);
+                        progress.Segment = (progress.Segment + 1) % train.SegmentCount;
                         if (piece.StartsFresh)
                             StartFresh(model, piece, ref h, ref c);
                         tokens = piece.TokenCount;
-                        loss = TruncatedBpttStep.Run(model, parameters, piece.Input, piece.Target, ref h, ref c, adam, learningRate, Options.GradientClipNorm);
+                        loss = TruncatedBpttStep.Run(model, parameters, piece.Input, piece.Target, ref h, ref c, adam, progress.LearningRate, Options.GradientClipNorm);
                         if (!double.IsFinite(loss))
                         {
                             trainTime.Stop();
-                            return Result(true, $"Training loss became {loss} in epoch {epoch + 1}, step {step + 1} (learning rate {learningRate}).");
+                            return Result(true, $"Training loss became {loss} in epoch {epoch + 1}, step {step + 1} (learning rate {progress.LearningRate}).");
                         }
                     }
                     trainTime.Stop();
-                    trainedTokens += tokens;
+                    progress.TrainedTokens += tokens;
                     lossSum += loss;
                     lossCount++;
                 }
@@ -153,19 +178,21 @@ internal sealed class LanguageModelTrainer
                 double validPerplexity = Evaluate(model, valid);
                 if (!double.IsFinite(validPerplexity))
                     return Result(true, $"Validation perplexity became {validPerplexity} after epoch {epoch + 1}.");
-                validPerEpoch.Add(validPerplexity);
-                lossPerEpoch.Add(lossSum / Math.Max(1, lossCount));
-                if (validPerplexity < best)
-                    best = validPerplexity;
+                progress.ValidationPerEpoch.Add(validPerplexity);
+                progress.LossPerEpoch.Add(lossSum / Math.Max(1, lossCount));
+                if (validPerplexity < progress.Best)
+                    progress.Best = validPerplexity;
                 else
                 {
-                    learningRate /= Options.LearningRateDecay;
-                    if (adam is not null)
-                        foreach (var group in adam.ParamGroups) group.LearningRate = learningRate;
+                    progress.LearningRate /= Options.LearningRateDecay;
+                    SetLearningRate(adam, progress.LearningRate);
                 }
+                progress.EpochsDone = epoch + 1;
+                if (checkpointPath is not null)
+                    SaveCheckpoint(checkpointPath, identity, progress, trainTime, wall, model, adam, dropoutGenerator, h, c);
                 if (settings.ContinueAfterEpoch is { } shouldContinue && !shouldContinue(epoch, validPerplexity))
                     break;
-                if (settings.TimeLimit is { } timeLimit && wall.Elapsed >= timeLimit)
+                if (settings.TimeLimit is { } timeLimit && Wall() >= timeLimit)
                     break;
             }
 
@@ -183,6 +210,26 @@ internal sealed class LanguageModelTrainer
             h.Dispose();
             c.Dispose();
         }
+    }
+
+    private static void SetLearningRate(OptimizerHelper? adam, double learningRate)
+    {
+        if (adam is not null)
+            foreach (var group in adam.ParamGroups) group.LearningRate = learningRate;
+    }
+
+    /// <summary>Saves the epoch's end with the times so far folded in (the saved times are what a resumed run starts from).</summary>
+    private static void SaveCheckpoint(string path, string identity, LanguageModelEpochProgress progress, Stopwatch trainTime, Stopwatch wall,
+        WordLanguageModel model, OptimizerHelper? adam, Generator dropoutGenerator, Tensor h, Tensor c)
+    {
+        var saved = new LanguageModelEpochProgress
+        {
+            EpochsDone = progress.EpochsDone, Segment = progress.Segment, LearningRate = progress.LearningRate, Best = progress.Best,
+            TrainedTokens = progress.TrainedTokens, TrainTime = progress.TrainTime + trainTime.Elapsed, WallTime = progress.WallTime + wall.Elapsed,
+        };
+        saved.ValidationPerEpoch.AddRange(progress.ValidationPerEpoch);
+        saved.LossPerEpoch.AddRange(progress.LossPerEpoch);
+        LanguageModelEpochCheckpoint.Save(path, identity, saved, model, adam, dropoutGenerator, h, c);
     }
 
     private double Evaluate(WordLanguageModel model, ITextSegments batches)

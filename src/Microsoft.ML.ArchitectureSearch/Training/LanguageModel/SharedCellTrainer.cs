@@ -136,12 +136,7 @@ internal sealed class SharedCellTrainer : ISharedWeightTrainer
     {
         writer.Write(_cursor);
         _random.Write(writer);
-        using (Tensor generatorState = _dropoutGenerator.get_state())
-        {
-            byte[] bytes = generatorState.data<byte>().ToArray();
-            writer.Write(bytes.Length);
-            writer.Write(bytes);
-        }
+        GeneratorState.Write(writer, _dropoutGenerator);
         NetworkOptimizerState.Write(writer, _network, _optimizer);
         // The carried recurrent state: training continues from it, as an uninterrupted run would.
         StateBlock.Write(writer, block =>
@@ -158,19 +153,13 @@ internal sealed class SharedCellTrainer : ISharedWeightTrainer
         if (cursor < 0 || cursor >= _train.Length)
             throw new InvalidDataException($"The saved shared ENAS cell state is at token {cursor}, outside this training stream's 0..{_train.Length - 1}.");
         _random.Read(reader);
-        int generatorLength = reader.ReadInt32();
-        if (generatorLength is < 0 or > 1 << 20)
-            throw new InvalidDataException($"The saved dropout generator state claims {generatorLength} bytes.");
-        byte[] generatorState = reader.ReadBytes(generatorLength);
-        if (generatorState.Length != generatorLength)
-            throw new EndOfStreamException();
+        byte[] generatorState = GeneratorState.Read(reader, "dropout");
         NetworkOptimizerState.Read(reader, _network, _optimizer, "shared network");
         using var block = new MemoryStream(StateBlock.Read(reader, "recurrent state"), writable: false);
         using var blockReader = new BinaryReader(block);
         _h.Load(blockReader);
         _c.Load(blockReader);
-        using (Tensor state = torch.tensor(generatorState, ScalarType.Byte))
-            _dropoutGenerator.set_state(state);
+        GeneratorState.Apply(_dropoutGenerator, generatorState);
         _cursor = cursor;
     });
 

@@ -1,0 +1,173 @@
+using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
+using Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.ArchitectureSearch.Training.LanguageModel;
+
+/// <summary>Where a language model's training stands after an epoch: what the next epoch needs besides the weights.</summary>
+internal sealed class LanguageModelEpochProgress
+{
+    public int EpochsDone { get; set; }
+
+    /// <summary>The next training segment (epochs cut short by MaxStepsPerEpoch continue where the last one stopped).</summary>
+    public int Segment { get; set; }
+
+    public double LearningRate { get; set; }
+
+    /// <summary>The best validation perplexity so far (a worse epoch divides the learning rate).</summary>
+    public double Best { get; set; } = double.PositiveInfinity;
+
+    public List<double> ValidationPerEpoch { get; } = new();
+
+    public List<double> LossPerEpoch { get; } = new();
+
+    public long TrainedTokens { get; set; }
+
+    /// <summary>Time spent in training steps (for tokens per second) and in the whole training, before this run.</summary>
+    public TimeSpan TrainTime { get; set; }
+
+    public TimeSpan WallTime { get; set; }
+}
+
+/// <summary>
+/// Saves and restores a language model's training at an epoch's end (<see cref="ChildTrainingSettings.EpochCheckpointPath"/>):
+/// the progress, the weights, the Adam state, the dropout generator and the carried recurrent state, so that a resumed
+/// training computes what the uninterrupted one would. Written atomically (a kill leaves the last complete epoch). The
+/// file starts with the training's identity (model, corpus, seed, options); a file of another training is refused by
+/// name before anything is loaded.
+/// </summary>
+internal static class LanguageModelEpochCheckpoint
+{
+    private const string Signature = "language model epoch checkpoint 1";
+
+    public static void Save(string path, string identity, LanguageModelEpochProgress progress, WordLanguageModel model, OptimizerHelper? adam,
+        Generator dropout, Tensor h, Tensor c)
+    {
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+            writer.Write(Signature);
+            writer.Write(identity);
+            writer.Write(progress.EpochsDone);
+            writer.Write(progress.Segment);
+            writer.Write(progress.LearningRate);
+            writer.Write(progress.Best);
+            WriteList(writer, progress.ValidationPerEpoch);
+            WriteList(writer, progress.LossPerEpoch);
+            writer.Write(progress.TrainedTokens);
+            writer.Write(progress.TrainTime.Ticks);
+            writer.Write(progress.WallTime.Ticks);
+            GeneratorState.Write(writer, dropout);
+            StateBlock.Write(writer, block =>
+            {
+                using var blockWriter = new BinaryWriter(block, System.Text.Encoding.UTF8, leaveOpen: true);
+                model.save(blockWriter);
+                adam?.save_state_dict(blockWriter);
+                WriteTensor(blockWriter, h);
+                WriteTensor(blockWriter, c);
+            });
+        });
+    }
+
+    /// <summary>
+    /// Loads the file at <paramref name="path"/> into <paramref name="model"/>, <paramref name="adam"/> and
+    /// <paramref name="dropout"/> and returns its progress and carried state; null when there is no file.
+    /// </summary>
+    public static (LanguageModelEpochProgress Progress, Tensor H, Tensor C)? Load(string path, string identity, WordLanguageModel model, OptimizerHelper? adam, Generator dropout)
+    {
+        if (!File.Exists(path))
+            return null;
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8);
+        try
+        {
+            if (reader.ReadString() != Signature)
+                throw new InvalidDataException($"{UserText.Quote(path)} is not a language model's epoch checkpoint.");
+            string saved = reader.ReadString();
+            if (saved != identity)
+                throw new InvalidDataException(
+                    $"The epoch checkpoint {UserText.Quote(path)} belongs to another training ({saved}); this training is {identity}. Delete it or give another path.");
+            var progress = new LanguageModelEpochProgress
+            {
+                EpochsDone = reader.ReadInt32(),
+                Segment = reader.ReadInt32(),
+                LearningRate = reader.ReadDouble(),
+                Best = reader.ReadDouble(),
+            };
+            progress.ValidationPerEpoch.AddRange(ReadList(reader, progress.EpochsDone));
+            progress.LossPerEpoch.AddRange(ReadList(reader, progress.EpochsDone));
+            progress.TrainedTokens = reader.ReadInt64();
+            progress.TrainTime = TimeSpan.FromTicks(reader.ReadInt64());
+            progress.WallTime = TimeSpan.FromTicks(reader.ReadInt64());
+            if (progress.EpochsDone < 1 || progress.Segment < 0 || !(progress.LearningRate > 0))
+                throw new InvalidDataException($"The epoch checkpoint {UserText.Quote(path)} holds an impossible position (epoch {progress.EpochsDone}, segment {progress.Segment}, learning rate {progress.LearningRate}).");
+            byte[] generator = GeneratorState.Read(reader, "dropout");
+            using var block = new MemoryStream(StateBlock.Read(reader, "language model"), writable: false);
+            using var blockReader = new BinaryReader(block);
+            try
+            {
+                model.load(blockReader, strict: true);
+                adam?.load_state_dict(blockReader);
+            }
+            catch (ArgumentException e)
+            {
+                // TorchSharp reports a mismatched tensor shape, type or count as an ArgumentException.
+                throw new InvalidDataException($"The epoch checkpoint {UserText.Quote(path)} does not fit this model: {e.Message}", e);
+            }
+            Tensor h = ReadTensor(blockReader, model.Device);
+            Tensor c = ReadTensor(blockReader, model.Device);
+            if (block.Position != block.Length)
+                throw new InvalidDataException($"The epoch checkpoint {UserText.Quote(path)} holds {block.Length - block.Position} bytes more than this model reads.");
+            GeneratorState.Apply(dropout, generator);
+            return (progress, h, c);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException($"The epoch checkpoint {UserText.Quote(path)} is truncated.");
+        }
+    }
+
+    private static void WriteList(BinaryWriter writer, IReadOnlyList<double> values)
+    {
+        writer.Write(values.Count);
+        foreach (double v in values)
+            writer.Write(v);
+    }
+
+    private static IEnumerable<double> ReadList(BinaryReader reader, int expected)
+    {
+        int count = reader.ReadInt32();
+        if (count != expected)
+            throw new InvalidDataException($"An epoch checkpoint of {expected} epochs lists {count} values per epoch.");
+        return Enumerable.Range(0, count).Select(_ => reader.ReadDouble()).ToArray();
+    }
+
+    // The carried state's shape varies (an empty tensor before the first segment, the batch of the last one), so it is
+    // written with its shape rather than loaded into a tensor of a known shape.
+    private static void WriteTensor(BinaryWriter writer, Tensor tensor)
+    {
+        writer.Write(checked((int)tensor.dim()));
+        foreach (long size in tensor.shape)
+            writer.Write(size);
+        using Tensor values = tensor.to(ScalarType.Float32).cpu().contiguous();
+        foreach (float v in values.data<float>())
+            writer.Write(v);
+    }
+
+    private static Tensor ReadTensor(BinaryReader reader, Device device)
+    {
+        int rank = reader.ReadInt32();
+        if (rank is < 1 or > 8)
+            throw new InvalidDataException($"A saved recurrent state claims rank {rank}.");
+        long[] shape = Enumerable.Range(0, rank).Select(_ => reader.ReadInt64()).ToArray();
+        if (shape.Any(s => s < 0 || s > 1 << 24))
+            throw new InvalidDataException($"A saved recurrent state claims shape [{string.Join(", ", shape)}].");
+        float[] values = new float[shape.Aggregate(1L, (a, b) => a * b)];
+        for (int i = 0; i < values.Length; i++)
+            values[i] = reader.ReadSingle();
+        using Tensor cpu = torch.tensor(values, shape);
+        return cpu.to(device);
+    }
+}
