@@ -5,7 +5,7 @@
 # winner retrained with the same final training and scored on the 10,000 test images; SEEDS seeds each.
 # Every run has its own --checkpoint folder and its log says when it finished, so the script is resumable: rerun it
 # (e.g. in the next session) and finished runs are skipped, an interrupted search resumes from its last checkpoint (an
-# interrupted final training starts again). Two lanes, one libtorch thread each.
+# interrupted final training starts again). LANES lanes (2), one libtorch thread each: 1 leaves a core to other work.
 # The ENAS runs' controller learns with ReinforceOptions.ForWeightSharing (ENAS's settings: what cifar10 --weight-sharing
 # uses unless told otherwise; docs/enas-controller.md); CONTROLLER adds controller options to them (e.g. "--controller-lr
 # 0.005"). Each run's log ends with its report's per-shared-epoch table (training loss, mean reward, controller entropy).
@@ -19,14 +19,15 @@ cd "$(dirname "$0")/.."
 SPACE=${SPACE:-bench/space-enas-macro.json} SEARCH_ROWS=${SEARCH_ROWS:-10000} SEARCH_MINUTES=${SEARCH_MINUTES:-60}
 SHARED_EPOCHS=${SHARED_EPOCHS:-20} WS_CHILDREN=${WS_CHILDREN:-100} FINAL_EPOCHS=${FINAL_EPOCHS:-5}
 SEEDS=${SEEDS:-1 2 3} METHODS=${METHODS:-enas random-ws separate reference} DATA=${DATA:-../shared/data/cifar10}
-OUT=${OUT:-bench/results/enas-cifar} NICE=${NICE:-0} CONTROLLER=${CONTROLLER:-}
+OUT=${OUT:-bench/results/enas-cifar} NICE=${NICE:-0} CONTROLLER=${CONTROLLER:-} LANES=${LANES:-2}
 TRAIN_SIZE=${TRAIN_SIZE:-} TEST_SIZE=${TEST_SIZE:-}
 mkdir -p "$OUT"
 # Checkpoints (100+ MB each) and models stay out of commits; the logs and reports go in.
 printf '%s\n' bin/ '*-checkpoint/' model.zip model.onnx > "$OUT/.gitignore"
-nice -n "$NICE" dotnet build src/Examples -c Release -m:1 -v q -nologo > /dev/null
-# Run from a copy, so that rebuilding the repository meanwhile cannot touch the running programs.
-rm -rf "$OUT/bin" && cp -r src/Examples/bin/Release/net10.0 "$OUT/bin"
+# Built into the results folder: rebuilding the repository meanwhile cannot touch the running programs, and this script
+# never touches the repository's bin folders, which another benchmark may be running from.
+rm -rf "$OUT/bin"
+nice -n "$NICE" dotnet build src/Examples -c Release -m:1 -o "$OUT/bin" -v q -nologo > /dev/null
 export OMP_NUM_THREADS=1 DOTNET_PROCESSOR_COUNT=1
 
 arguments() { # method seed -> the cifar10 arguments of that run
@@ -57,7 +58,7 @@ run() { # method seed
 
 jobs=()
 for seed in $SEEDS; do for method in $METHODS; do jobs+=("$method $seed"); done; done
-lane() { local i; for ((i = $1; i < ${#jobs[@]}; i += 2)); do run ${jobs[$i]}; done; }
-lane 0 & lane 1 &
+lane() { local i; for ((i = $1; i < ${#jobs[@]}; i += LANES)); do run ${jobs[$i]}; done; }
+for ((l = 0; l < LANES; l++)); do lane "$l" & done
 wait
 python3 bench/enas_cifar_summary.py "$OUT"

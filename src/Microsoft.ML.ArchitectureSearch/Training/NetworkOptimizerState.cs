@@ -13,13 +13,14 @@ namespace Microsoft.ML.ArchitectureSearch.Training;
 /// </summary>
 internal static class NetworkOptimizerState
 {
-    public static void Write(BinaryWriter writer, nn.Module network, OptimizerHelper optimizer)
+    /// <summary>Writes the network and, unless null (a stateless update), the optimizer's state.</summary>
+    public static void Write(BinaryWriter writer, nn.Module network, OptimizerHelper? optimizer)
     {
         StateBlock.Write(writer, block =>
         {
             using var blockWriter = new BinaryWriter(block, System.Text.Encoding.UTF8, leaveOpen: true);
             network.save(blockWriter);
-            optimizer.save_state_dict(blockWriter);
+            optimizer?.save_state_dict(blockWriter);
         });
     }
 
@@ -27,14 +28,14 @@ internal static class NetworkOptimizerState
     /// Loads a block written by <see cref="Write"/> into a network and optimizer of the same shapes;
     /// <paramref name="what"/> names them in errors ("controller", "shared network").
     /// </summary>
-    public static void Read(BinaryReader reader, nn.Module network, OptimizerHelper optimizer, string what)
+    public static void Read(BinaryReader reader, nn.Module network, OptimizerHelper? optimizer, string what)
     {
         using var block = new MemoryStream(StateBlock.Read(reader, what), writable: false);
         using var blockReader = new BinaryReader(block);
         try
         {
             network.load(blockReader, strict: true);
-            optimizer.load_state_dict(blockReader);
+            optimizer?.load_state_dict(blockReader);
         }
         catch (ArgumentException e)
         {

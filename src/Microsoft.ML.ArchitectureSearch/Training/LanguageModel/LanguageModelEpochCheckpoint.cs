@@ -60,11 +60,10 @@ internal static class LanguageModelEpochCheckpoint
             writer.Write(progress.TrainTime.Ticks);
             writer.Write(progress.WallTime.Ticks);
             GeneratorState.Write(writer, dropout);
+            NetworkOptimizerState.Write(writer, model, adam);
             StateBlock.Write(writer, block =>
             {
                 using var blockWriter = new BinaryWriter(block, System.Text.Encoding.UTF8, leaveOpen: true);
-                model.save(blockWriter);
-                adam?.save_state_dict(blockWriter);
                 WriteTensor(blockWriter, h);
                 WriteTensor(blockWriter, c);
             });
@@ -104,22 +103,14 @@ internal static class LanguageModelEpochCheckpoint
             if (progress.EpochsDone < 1 || progress.Segment < 0 || !(progress.LearningRate > 0))
                 throw new InvalidDataException($"The epoch checkpoint {UserText.Quote(path)} holds an impossible position (epoch {progress.EpochsDone}, segment {progress.Segment}, learning rate {progress.LearningRate}).");
             byte[] generator = GeneratorState.Read(reader, "dropout");
-            using var block = new MemoryStream(StateBlock.Read(reader, "language model"), writable: false);
-            using var blockReader = new BinaryReader(block);
-            try
-            {
-                model.load(blockReader, strict: true);
-                adam?.load_state_dict(blockReader);
-            }
-            catch (ArgumentException e)
-            {
-                // TorchSharp reports a mismatched tensor shape, type or count as an ArgumentException.
-                throw new InvalidDataException($"The epoch checkpoint {UserText.Quote(path)} does not fit this model: {e.Message}", e);
-            }
-            Tensor h = ReadTensor(blockReader, model.Device);
-            Tensor c = ReadTensor(blockReader, model.Device);
-            if (block.Position != block.Length)
-                throw new InvalidDataException($"The epoch checkpoint {UserText.Quote(path)} holds {block.Length - block.Position} bytes more than this model reads.");
+            // A file that ends after the weights leaves them loaded into a model whose training then fails with this
+            // error; the caller disposes of that model.
+            NetworkOptimizerState.Read(reader, model, adam, "language model");
+            using var block = new BinaryReader(new MemoryStream(StateBlock.Read(reader, "recurrent state"), writable: false));
+            if (stream.Position != stream.Length)
+                throw new InvalidDataException($"The epoch checkpoint {UserText.Quote(path)} holds {stream.Length - stream.Position} bytes more than a checkpoint has.");
+            Tensor h = ReadTensor(block, model.Device);
+            Tensor c = ReadTensor(block, model.Device);
             GeneratorState.Apply(dropout, generator);
             return (progress, h, c);
         }
