@@ -57,7 +57,9 @@ internal sealed class LanguageModelTrainer
         model.DropoutGenerator = dropoutGenerator;
         try
         {
-            return TrainEpochs(model, settings, wall, dropoutGenerator, CheckpointIdentity(model, settings, identity), cancellationToken);
+            // The identity hashes the whole corpus: only a training that checkpoints needs it (not every child of a search).
+            string? checkpointIdentity = settings.EpochCheckpointPath is null ? null : CheckpointIdentity(model, settings, identity);
+            return TrainEpochs(model, settings, wall, dropoutGenerator, checkpointIdentity, cancellationToken);
         }
         finally
         {
@@ -94,7 +96,7 @@ internal sealed class LanguageModelTrainer
     private ITextSegments Segments(int[] tokens, LanguageModelTrainingOptions options, int batchSize, string streamName, string batchSizeOption) =>
         TextSegments.For(tokens, options, batchSize, Corpus.EndOfSentenceId, Device, streamName, batchSizeOption);
 
-    private TrialResult TrainEpochs(WordLanguageModel model, ChildTrainingSettings settings, Stopwatch wall, Generator dropoutGenerator, string identity,
+    private TrialResult TrainEpochs(WordLanguageModel model, ChildTrainingSettings settings, Stopwatch wall, Generator dropoutGenerator, string? identity,
         CancellationToken cancellationToken)
     {
         using var train = Segments(Corpus.Train, Options, Options.BatchSize, "training", LanguageModelTrainingOptions.BatchSizeOption);
@@ -108,7 +110,7 @@ internal sealed class LanguageModelTrainer
             ? optim.Adam(parameters, progress.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0)
             : null;
         string? checkpointPath = settings.EpochCheckpointPath;
-        if (checkpointPath is not null && LanguageModelEpochCheckpoint.Load(checkpointPath, identity, model, adam, dropoutGenerator) is { } saved)
+        if (checkpointPath is not null && LanguageModelEpochCheckpoint.Load(checkpointPath, identity!, model, adam, dropoutGenerator) is { } saved)
         {
             progress = saved.Progress;
             h.Dispose();
@@ -189,7 +191,7 @@ internal sealed class LanguageModelTrainer
                 }
                 progress.EpochsDone = epoch + 1;
                 if (checkpointPath is not null)
-                    SaveCheckpoint(checkpointPath, identity, progress, trainTime, wall, model, adam, dropoutGenerator, h, c);
+                    SaveCheckpoint(checkpointPath, identity!, progress, trainTime, wall, model, adam, dropoutGenerator, h, c);
                 if (settings.ContinueAfterEpoch is { } shouldContinue && !shouldContinue(epoch, validPerplexity))
                     break;
                 if (settings.TimeLimit is { } timeLimit && Wall() >= timeLimit)
