@@ -171,8 +171,11 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
     }
 
     // Batch norm uses the batch's statistics (see SharedCnn), so a child is scored in training mode, without gradients.
+    // A scope per chunk: in Score's scope every chunk's feature maps would live until the last chunk is done (scoring a
+    // 12-layer final candidate on CIFAR-10's 5,000 validation images grew an ENAS search to 22.8 GB: OOM-killed).
     private long Correct(CnnArchitecture child, Tensor positions)
     {
+        using var chunk = NewDisposeScope();
         Tensor logits = network.forward(validation.Gather(positions), child);
         return logits.argmax(1).eq(validation.Labels.index_select(0, positions)).sum().item<long>();
     }
