@@ -65,8 +65,9 @@ public sealed class ArchitectureSearchOptions
     /// with <see cref="CheckpointDirectory"/> the shared weights, the strategy and the schedule are saved after every
     /// shared epoch and a resumed search reruns the unfinished epoch to the same result. Not yet with
     /// <see cref="Parallelism"/> above 1, <see cref="EarlyStopping"/>,
-    /// <see cref="TrialTimeLimit"/>, <see cref="MaxParametersPerChild"/> or an <see cref="Objective"/> whose cost is
-    /// latency (refused, not ignored). The <see cref="InitialArchitectures"/> are scored on the shared weights beside
+    /// <see cref="TrialTimeLimit"/> or <see cref="MaxParametersPerChild"/> (refused, not ignored). An
+    /// <see cref="Objective"/> whose cost is latency times each sampled architecture once, as a network of its own built
+    /// for the timing. The <see cref="InitialArchitectures"/> are scored on the shared weights beside
     /// the final candidates (they neither train the shared weights nor teach the strategy).
     /// <see cref="TrialEpochs"/> and <see cref="ReuseDuplicateResults"/> do not apply (a child is scored, not trained).
     /// </summary>
@@ -342,8 +343,6 @@ public sealed class ArchitectureSearchOptions
             RequireSupported(MaxParametersPerChild == null, nameof(MaxParametersPerChild), NotYet + "; use " +
                 (Task == ArchitectureSearchTask.LanguageModeling ? nameof(RecurrentCellSpace) : nameof(ConvolutionalSpace)) + ".MaxParameters");
             RequireSupported(FixedArchitecture == null, nameof(FixedArchitecture), "skips the search, so WeightSharing has nothing to do; set one of them only");
-            RequireSupported(Objective == null || Objective.Cost != ObjectiveCost.Latency, nameof(Objective),
-                NotYet + " with Cost Latency (a child scored on shared weights is not a network of its own to time); use Parameters or MultiplyAdds");
         }
     }
 

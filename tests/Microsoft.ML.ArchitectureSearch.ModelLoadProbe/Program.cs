@@ -92,6 +92,9 @@ internal sealed class KillDuringTraining(Microsoft.ML.ArchitectureSearch.Trainin
     public Microsoft.ML.ArchitectureSearch.Training.TrialResult Score(Microsoft.ML.ArchitectureSearch.SearchSpaces.IArchitecture child, bool allValidationRows) =>
         inner.Score(child, allValidationRows);
 
+    public double MeasureLatencyMilliseconds(Microsoft.ML.ArchitectureSearch.SearchSpaces.IArchitecture child, int runs, int? threads) =>
+        inner.MeasureLatencyMilliseconds(child, runs, threads);
+
     public void SaveState(Stream stream) => inner.SaveState(stream);
 
     public void LoadState(Stream stream) => inner.LoadState(stream);

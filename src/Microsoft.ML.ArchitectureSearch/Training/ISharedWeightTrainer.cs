@@ -19,6 +19,13 @@ internal interface ISharedWeightTrainer : IDisposable
     TrialResult Score(IArchitecture child, bool allValidationRows);
 
     /// <summary>
+    /// The child's inference latency as a network of its own, in milliseconds per example, timed as a separately trained
+    /// child is (<see cref="IChildTrainer.MeasureLatencyMilliseconds"/>): on a stand-alone network of the architecture
+    /// built for the timing and disposed after it, since a forward pass takes the same time whatever its weights are.
+    /// </summary>
+    double MeasureLatencyMilliseconds(IArchitecture child, int runs, int? threads);
+
+    /// <summary>
     /// Writes everything a resumed run needs to continue exactly as an uninterrupted one from this point: the shared
     /// weights, the optimizer's state, the position of every random generator the trainer draws from and its place in
     /// the learning-rate schedule. Called between epochs (a checkpoint).

@@ -166,6 +166,8 @@ public class ControllerLearningTests(ITestOutputHelper output)
         }
 
         // These searches run without a checkpoint directory, so nothing asks for the state.
+        public double MeasureLatencyMilliseconds(IArchitecture child, int runs, int? threads) => throw new NotSupportedException("This test times nothing.");
+
         public void SaveState(Stream stream) => throw new NotSupportedException("The synthetic shared weights are not checkpointed.");
 
         public void LoadState(Stream stream) => throw new NotSupportedException("The synthetic shared weights are not checkpointed.");

@@ -12,7 +12,8 @@ namespace Microsoft.ML.ArchitectureSearch.Tests.WeightSharing;
 
 /// <summary>
 /// A weight-sharing search scores the reference architectures beside its final candidates (never training on them or
-/// teaching the strategy with them), and multiplies rewards by a structural cost's factor when the objective has one.
+/// teaching the strategy with them), and multiplies rewards by a cost's factor when the objective has one (latency timed
+/// once per architecture).
 /// </summary>
 public class WeightSharingReferencesAndCostTests
 {
@@ -83,6 +84,27 @@ public class WeightSharingReferencesAndCostTests
     }
 
     [Fact]
+    public void WithALatencyCostEveryArchitectureIsTimedOnceAndEveryScoredChildCarriesItsLatencyAndTheMnasNetFactor()
+    {
+        var objective = new SearchObjective { Cost = ObjectiveCost.Latency, Target = 2, ExponentBelowTarget = -0.07, ExponentAboveTarget = -0.5 };
+        // The favourite twice, under two names: one architecture scored twice.
+        var again = new ReferenceArchitecture("favourite again", "the same architecture", Favourite);
+        (SearchOutcome outcome, ScoresByHash trainer, _) = Run(Options with { Objective = objective, References = new[] { FavouriteReference, again } }, favouriteScore: 0.9);
+
+        Assert.Equal(trainer.Timed.Distinct().Count(), trainer.Timed.Count); // never the same architecture twice
+        Assert.Equal(outcome.Trials.Select(t => t.Hash).Distinct().OrderBy(h => h), trainer.Timed.OrderBy(h => h));
+        Assert.True(outcome.Trials.Count > trainer.Timed.Count, "some architecture was scored more than once, and timed once");
+        Assert.All(outcome.Trials, t =>
+        {
+            double latency = t.ParameterCount / 10_000.0;
+            Assert.Equal(ObjectiveCost.Latency, t.CostKind);
+            Assert.Equal(latency, t.Cost);
+            Assert.Equal(Math.Pow(latency / 2, latency <= 2 ? -0.07 : -0.5), t.CostFactor, 12);
+            Assert.Equal(t.Result.Reward * t.CostFactor, t.Reward, 12);
+        });
+    }
+
+    [Fact]
     public void TheReportNamesTheFinalCandidateTheSearchRetrainsNotAHigherMiniBatchScore()
     {
         var trainer = new ScoresByHash(Favourite.Hash, 0.001, miniBatchBonus: 0.5);
@@ -128,6 +150,15 @@ public class WeightSharingReferencesAndCostTests
                 AllRowsScores.Add(child.Hash);
             double score = (child.Hash == favourite ? favouriteScore : (child.Tokens[0] + 1) / 100.0) + (allValidationRows ? 0 : miniBatchBonus);
             return new TrialResult { MetricName = SharedWeightMetric.Name("test score", allValidationRows), Reward = score, ValidationMetricPerEpoch = new[] { score }, ParameterCount = child.ParameterCount };
+        }
+
+        /// <summary>Every architecture timed, in order: a fake latency of 1 ms per 10,000 parameters.</summary>
+        public List<string> Timed { get; } = new();
+
+        public double MeasureLatencyMilliseconds(IArchitecture child, int runs, int? threads)
+        {
+            Timed.Add(child.Hash);
+            return child.ParameterCount / 10_000.0;
         }
 
         public void SaveState(Stream stream) { }

@@ -49,6 +49,8 @@ public class WeightSharingStopReasonTests
         public TrialResult Score(IArchitecture child, bool allValidationRows) =>
             new() { MetricName = "first token", Reward = child.Tokens[0], ValidationMetricPerEpoch = new double[] { child.Tokens[0] } };
 
+        public double MeasureLatencyMilliseconds(IArchitecture child, int runs, int? threads) => throw new NotSupportedException("This test times nothing.");
+
         public void SaveState(Stream stream) { }
 
         public void LoadState(Stream stream) { }

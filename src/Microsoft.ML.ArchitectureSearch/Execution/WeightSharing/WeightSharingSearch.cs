@@ -47,8 +47,8 @@ internal sealed record WeightSharingRunOptions
     public IReadOnlyList<ReferenceArchitecture> References { get; init; } = Array.Empty<ReferenceArchitecture>();
 
     /// <summary>
-    /// What the children's rewards include: the shared-weight reward alone, or times a structural cost's factor
-    /// (parameters or multiply-adds; a shared network has no child of its own to time, so not latency).
+    /// What the children's rewards include: the shared-weight reward alone, or times a cost's factor (parameters,
+    /// multiply-adds, or the latency of the child built as a network of its own).
     /// </summary>
     public SearchObjective Objective { get; init; } = new();
 }
@@ -71,6 +71,7 @@ internal sealed record WeightSharingRunOptions
 /// </summary>
 internal sealed class WeightSharingSearch
 {
+    private readonly Dictionary<string, double> _latencies = new();
     private readonly ISearchStrategy _strategy;
     private readonly IChildSampler _sampler;
     private readonly ISharedWeightTrainer _trainer;
@@ -248,7 +249,7 @@ internal sealed class WeightSharingSearch
             // Scored even when the log holds the result: scoring a mini-batch draws from the trainer's generator.
             TrialResult result = _trainer.Score(child, allValidationRows);
             record = _options.Objective.WithCost(TrialRecord.Trained(index, batch, tokens, child, result, TrialSeeds.ForTrial(_options.Seed, index)),
-                result.Failed ? null : _options.Objective.StructuralCost(child));
+                result.Failed ? null : Cost(child));
         }
         catch (ArchitectureValidationException e)
         {
@@ -281,6 +282,20 @@ internal sealed class WeightSharingSearch
             Restored = restored,
         });
         return record;
+    }
+
+    /// <summary>
+    /// The objective's cost of <paramref name="child"/>: structural, or its latency, timed once per architecture (a
+    /// controller samples the same child many times; the first timing stands for all, as a lookup table would).
+    /// </summary>
+    private double? Cost(IArchitecture child)
+    {
+        SearchObjective objective = _options.Objective;
+        if (objective.Cost != ObjectiveCost.Latency)
+            return objective.StructuralCost(child);
+        if (!_latencies.TryGetValue(child.Hash, out double milliseconds))
+            _latencies[child.Hash] = milliseconds = _trainer.MeasureLatencyMilliseconds(child, objective.LatencyRuns, objective.LatencyThreads);
+        return milliseconds;
     }
 
     private void Add(TrialRecord record)

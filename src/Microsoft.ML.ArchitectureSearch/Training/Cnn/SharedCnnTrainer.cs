@@ -104,6 +104,13 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
         return examples == 0 ? double.NaN : lossSum.item<double>() / examples;
     }
 
+    public double MeasureLatencyMilliseconds(IArchitecture child, int runs, int? threads)
+    {
+        using var network = new ChildCnn((CnnArchitecture)child);
+        network.to(device);
+        return CnnChildTrainer.MeasureLatencyMilliseconds(network, runs, threads);
+    }
+
     public TrialResult Score(IArchitecture child, bool allValidationRows)
     {
         var cnn = (CnnArchitecture)child;

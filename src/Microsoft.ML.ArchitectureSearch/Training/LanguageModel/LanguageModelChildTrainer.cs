@@ -57,6 +57,12 @@ internal sealed class LanguageModelChildTrainer : IChildTrainer
     {
         if (child.Network is not WordLanguageModel model)
             throw new ArgumentException("The child has no trained language model to time (its training failed).", nameof(child));
+        return MeasureLatencyMilliseconds(model, runs, threads);
+    }
+
+    /// <summary>The search's latency of <paramref name="model"/> (see the instance method), also for networks built only to be timed.</summary>
+    internal static double MeasureLatencyMilliseconds(WordLanguageModel model, int runs, int? threads)
+    {
         model.eval();
         using var noGrad = no_grad();
         using var inputs = NewDisposeScope(); // the state and the token

@@ -130,6 +130,13 @@ internal sealed class SharedCellTrainer : ISharedWeightTrainer
         };
     }
 
+    public double MeasureLatencyMilliseconds(IArchitecture child, int runs, int? threads)
+    {
+        using WordLanguageModel model = LanguageModelNetworks.Create((EnasCellArchitecture)child);
+        model.MoveTo(_evaluator.Device);
+        return LanguageModelChildTrainer.MeasureLatencyMilliseconds(model, runs, threads);
+    }
+
     private const string StateSignature = "shared ENAS cell training state 1";
 
     public void SaveState(Stream stream) => SharedTrainingStateFile.Save(stream, StateSignature, _spaceFingerprint, writer =>
