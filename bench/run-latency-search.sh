@@ -11,6 +11,10 @@
 # Usage: bash bench/run-latency-search.sh [extra latency-search options, e.g. --strategy random]
 #   DATA=../shared/data/cifar10, TARGET=2 (ms per image), COST_WEIGHT=-0.07, LOG=bench/results/latency-search and
 #   OUT_DIR=out/latency-search by default; NICE=19 (0 when the measurement should have a core to itself).
+# Weight sharing (both searches ENAS-style over bench/space-enas-macro.json; each scored architecture timed once as a
+# network of its own; about 25 min of one core per search at the size below, plus the final trainings):
+#   LOG=bench/results/latency-search-ws OUT_DIR=out/latency-search-ws NICE=0 bash bench/run-latency-search.sh \
+#     --weight-sharing --space bench/space-enas-macro.json --shared-epochs 5 --trials 40 --final-epochs 3
 # Tiny smoke run on testdata: DATA=testdata/cifar10 LOG=bench/results/latency-search-smoke bash bench/run-latency-search.sh \
 #   --train-size 200 --valid-size 100 --test-size 100 --trials 3 --final-epochs 1 --layers 2 --latency-rounds 3 --latency-runs 11
 set -euo pipefail

@@ -20,7 +20,8 @@ namespace Microsoft.ML.ArchitectureSearch.Experiments;
 /// the test images; then both winners' latencies measured again side by side in this one process (one thread,
 /// interleaved rounds, median), so the comparison does not depend on what else ran during either search. Each
 /// search's report goes to --out/&lt;name&gt;/report (the latency search's metric chart is accuracy against latency with
-/// the Pareto front).
+/// the Pareto front). With --weight-sharing both searches are ENAS-style (children scored on one shared network, each
+/// scored architecture timed once as a network of its own), usually over a --space such as bench/space-enas-macro.json.
 /// </summary>
 internal sealed class LatencySearchCommand : System.CommandLine.Command
 {
@@ -32,7 +33,10 @@ internal sealed class LatencySearchCommand : System.CommandLine.Command
     private readonly Option<int> _trials = CommonOptions.Trials(12);
     private readonly Option<int> _trialEpochs = CommonOptions.TrialEpochs(1);
     private readonly Option<int> _finalEpochs = CommonOptions.Count("--final-epochs", "Epochs of each winner's final training on the training and validation images.", 5);
-    private readonly Option<int> _layers = CommonOptions.Layers("Layers of the CNN search space.", new CnnSearchSpaceOptions().LayerCount);
+    private readonly Option<int> _layers = CommonOptions.Layers("Layers of the CNN search space (unless --space gives the space).", new CnnSearchSpaceOptions().LayerCount);
+    private readonly Option<string?> _space = CommonOptions.ExistingFile("--space", "The CNN search space's settings as JSON (a CnnSearchSpaceOptions, e.g. bench/space-enas-macro.json); default: the default space with --layers layers.");
+    private readonly Option<bool> _weightSharing = CommonOptions.WeightSharing();
+    private readonly Option<int> _sharedEpochs = CommonOptions.SharedEpochs();
     private readonly Option<int> _seed = CommonOptions.Seed();
     private readonly Option<bool> _references = new("--references")
     {
@@ -46,7 +50,7 @@ internal sealed class LatencySearchCommand : System.CommandLine.Command
     public LatencySearchCommand()
         : base("latency-search", "The same CIFAR-10 search unconstrained and with a latency objective: both winners retrained alike, test accuracy, and their latencies measured side by side.")
     {
-        foreach (Option option in new Option[] { _dataDir, _trainSize, _validSize, _testSize, _strategy, _trials, _trialEpochs, _finalEpochs, _layers, _seed, _references, _rounds, _runs, _out })
+        foreach (Option option in new Option[] { _dataDir, _trainSize, _validSize, _testSize, _strategy, _trials, _trialEpochs, _finalEpochs, _layers, _space, _weightSharing, _sharedEpochs, _seed, _references, _rounds, _runs, _out })
             Options.Add(option);
         _objective = new ObjectiveOptions(this);
         SetAction(Run);
@@ -62,6 +66,10 @@ internal sealed class LatencySearchCommand : System.CommandLine.Command
         Directory.CreateDirectory(outDir);
         int trainSize = parse.GetValue(_trainSize).GetValueOrDefault(), validSize = parse.GetValue(_validSize).GetValueOrDefault();
         int seed = parse.GetValue(_seed);
+        if (parse.GetResult(_space) is not null && parse.GetResult(_layers) is { Implicit: false })
+            throw new ArgumentException("--layers and --space both set the space: the space's settings carry their own layer count.");
+        CnnSearchSpaceOptions space = parse.ReadJson<CnnSearchSpaceOptions>(_space) ?? new CnnSearchSpaceOptions { LayerCount = parse.GetValue(_layers) };
+        bool weightSharing = parse.GetValue(_weightSharing);
 
         var ml = new MLContext(seed);
         IDataView all = Cifar10Loader.LoadDataView(ml, dir, Cifar10Split.Train, trainSize + validSize);
@@ -69,7 +77,8 @@ internal sealed class LatencySearchCommand : System.CommandLine.Command
         IDataView valid = ml.Data.SkipRows(all, trainSize);
         IDataView test = Cifar10Loader.LoadDataView(ml, dir, Cifar10Split.Test, parse.GetValue(_testSize));
         Print($"data={dir} train={trainSize} validation={validSize} test={test.GetColumn<string>("Label").Count()} strategy={parse.GetValue(_strategy)} " +
-              $"trials={parse.GetValue(_trials)} trial_epochs={parse.GetValue(_trialEpochs)} final_epochs={parse.GetValue(_finalEpochs)} layers={parse.GetValue(_layers)} " +
+              $"trials={parse.GetValue(_trials)} trial_epochs={parse.GetValue(_trialEpochs)} final_epochs={parse.GetValue(_finalEpochs)} layers={space.LayerCount} " +
+              $"space={parse.GetValue(_space) ?? "default"} weight_sharing={weightSharing}{(weightSharing ? $" shared_epochs={parse.GetValue(_sharedEpochs)}" : "")} " +
               $"seed={seed} references={parse.GetValue(_references)} OMP_NUM_THREADS={Environment.GetEnvironmentVariable("OMP_NUM_THREADS") ?? "unset"}");
         Print(ObjectiveOptions.Describe(constrained));
 
@@ -87,7 +96,9 @@ internal sealed class LatencySearchCommand : System.CommandLine.Command
                 MaxTrials = parse.GetValue(_trials),
                 TrialEpochs = parse.GetValue(_trialEpochs),
                 FinalEpochs = parse.GetValue(_finalEpochs),
-                ConvolutionalSpace = new CnnSearchSpaceOptions { LayerCount = parse.GetValue(_layers) },
+                ConvolutionalSpace = space,
+                WeightSharing = weightSharing,
+                SharedEpochs = parse.GetValue(_sharedEpochs),
                 ValidationData = keys.Transform(valid),
                 Objective = objective,
                 InitialArchitectures = parse.GetValue(_references) ? null : Array.Empty<string>(),
