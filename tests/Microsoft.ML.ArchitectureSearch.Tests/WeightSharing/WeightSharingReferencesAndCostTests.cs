@@ -105,6 +105,32 @@ public class WeightSharingReferencesAndCostTests
     }
 
     [Fact]
+    public void AResumedLatencySearchTakesTheLoggedLatenciesAndTimesNoLoggedArchitectureAgain()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "nas-ws-latency-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            WeightSharingRunOptions options = Options with
+            {
+                Objective = new SearchObjective { Cost = ObjectiveCost.Latency, Target = 2 },
+                CheckpointDirectory = dir, DataFingerprint = "scores by hash",
+            };
+            (SearchOutcome first, ScoresByHash firstTrainer, _) = Run(options, favouriteScore: 0.9);
+            (SearchOutcome resumed, ScoresByHash resumedTrainer, _) = Run(options, favouriteScore: 0.9);
+
+            Assert.NotEmpty(firstTrainer.Timed);
+            Assert.Equal(first.Trials.Count, resumed.Trials.Count);
+            Assert.Empty(resumedTrainer.Timed); // every trial was logged, so every latency came from the log
+            Assert.Equal(first.Trials.Select(t => t.Cost), resumed.Trials.Select(t => t.Cost));
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+                Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void TheReportNamesTheFinalCandidateTheSearchRetrainsNotAHigherMiniBatchScore()
     {
         var trainer = new ScoresByHash(Favourite.Hash, 0.001, miniBatchBonus: 0.5);

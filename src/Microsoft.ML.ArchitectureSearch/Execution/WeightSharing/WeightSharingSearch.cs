@@ -246,6 +246,7 @@ internal sealed class WeightSharingSearch
         try
         {
             IArchitecture child = _strategy.Space.Decode(tokens);
+            RememberLoggedLatency(index, child);
             // Scored even when the log holds the result: scoring a mini-batch draws from the trainer's generator.
             TrialResult result = _trainer.Score(child, allValidationRows);
             record = _options.Objective.WithCost(TrialRecord.Trained(index, batch, tokens, child, result, TrialSeeds.ForTrial(_options.Seed, index)),
@@ -296,6 +297,16 @@ internal sealed class WeightSharingSearch
         if (!_latencies.TryGetValue(child.Hash, out double milliseconds))
             _latencies[child.Hash] = milliseconds = _trainer.MeasureLatencyMilliseconds(child, objective.LatencyRuns, objective.LatencyThreads);
         return milliseconds;
+    }
+
+    /// <summary>
+    /// A resumed search takes a logged trial's latency instead of timing its architecture again: a timing is a
+    /// measurement, so later samples of the architecture then get the cost the uninterrupted run gave them.
+    /// </summary>
+    private void RememberLoggedLatency(int index, IArchitecture child)
+    {
+        if (_options.Objective.Cost == ObjectiveCost.Latency && _replay.TryGetValue(index, out TrialRecord? logged) && logged.Cost is double milliseconds)
+            _latencies.TryAdd(child.Hash, milliseconds);
     }
 
     private void Add(TrialRecord record)
