@@ -80,6 +80,22 @@ public sealed class LanguageModelEpochCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void ACheckpointOfAnotherFormatIsRefusedNamingBothFormats()
+    {
+        var trainer = new LanguageModelChildTrainer(Corpus.Value, Options(LanguageModelOptimizer.Adam, carryState: false));
+        string path = Path.Combine(_folder, "lstm.checkpoint");
+        using (var writer = new BinaryWriter(File.Create(path)))
+        {
+            writer.Write("language model epoch checkpoint 1");
+            writer.Write(new byte[64]);
+        }
+
+        var e = Assert.Throws<InvalidDataException>(() =>
+            trainer.TrainLstmBaseline(Shape(), new ChildTrainingSettings { Epochs = 2, Seed = 3, EpochCheckpointPath = path }));
+        Assert.Contains("has format '1'; this version reads format '2'", e.Message);
+    }
+
+    [Fact]
     public void ATruncatedCheckpointIsRefusedAsTruncated()
     {
         var trainer = new LanguageModelChildTrainer(Corpus.Value, Options(LanguageModelOptimizer.Adam, carryState: false));

@@ -40,7 +40,11 @@ internal sealed class LanguageModelEpochProgress
 /// </summary>
 internal static class LanguageModelEpochCheckpoint
 {
-    private const string Signature = "language model epoch checkpoint 1";
+    // The number is the file's format: raised whenever the layout changes, so that a file of another format is refused
+    // as such rather than read into the wrong fields (format 1, before the optimizer state was written as
+    // NetworkOptimizerState writes it, failed as "32,056 bytes more than this language model reads").
+    private const string SignaturePrefix = "language model epoch checkpoint ";
+    private const string Signature = SignaturePrefix + "2";
 
     public static void Save(string path, string identity, LanguageModelEpochProgress progress, WordLanguageModel model, OptimizerHelper? adam,
         Generator dropout, Tensor h, Tensor c)
@@ -82,8 +86,12 @@ internal static class LanguageModelEpochCheckpoint
         using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8);
         try
         {
-            if (reader.ReadString() != Signature)
-                throw new InvalidDataException($"{UserText.Quote(path)} is not a language model's epoch checkpoint.");
+            string signature = reader.ReadString();
+            if (signature != Signature)
+                throw new InvalidDataException(signature.StartsWith(SignaturePrefix, StringComparison.Ordinal)
+                    ? $"The epoch checkpoint {UserText.Quote(path)} has format {UserText.Quote(signature[SignaturePrefix.Length..])}; this version reads format " +
+                      $"{UserText.Quote(Signature[SignaturePrefix.Length..])}. Finish that training with the version that wrote it, or delete the file."
+                    : $"{UserText.Quote(path)} is not a language model's epoch checkpoint.");
             string saved = reader.ReadString();
             if (saved != identity)
                 throw new InvalidDataException(

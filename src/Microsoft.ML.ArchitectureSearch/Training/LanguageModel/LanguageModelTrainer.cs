@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
 using Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
 
 using TorchSharp;
@@ -70,18 +71,9 @@ internal sealed class LanguageModelTrainer
 
     /// <summary>What an epoch checkpoint must match: the model, the corpus, the seed and every training option.</summary>
     private string CheckpointIdentity(WordLanguageModel model, ChildTrainingSettings settings, string? identity) =>
-        $"{identity ?? model.GetType().Name}, {model.ParameterCount:N0} parameters; corpus of {Corpus.Train.Length:N0} training tokens " +
-        $"(content hash {ContentHash(Corpus.Train):x16}) and {Corpus.Valid.Length:N0} validation tokens (hash {ContentHash(Corpus.Valid):x16}), " +
+        $"{identity ?? model.GetType().Name}, {model.ParameterCount:N0} parameters; corpus of {Corpus.Train.Length:N0} training and " +
+        $"{Corpus.Valid.Length:N0} validation tokens ({DataFingerprint.Of("tokens", Corpus.Train, Corpus.Valid)}), " +
         $"vocabulary {Corpus.VocabularySize:N0}; seed {settings.Seed}; {Options with { Device = Device.type.ToString() }}";
-
-    // FNV-1a over the token ids: two corpora of equal length but different text must not share a checkpoint.
-    private static ulong ContentHash(int[] tokens)
-    {
-        ulong hash = 14695981039346656037;
-        foreach (int token in tokens)
-            hash = (hash ^ (uint)token) * 1099511628211;
-        return hash;
-    }
 
     /// <summary>Perplexity of <paramref name="model"/> on a token stream, as validation is measured (evaluation batch; per sentence, or carried state).</summary>
     public double Evaluate(WordLanguageModel model, int[] tokens, string streamName = "evaluation") => Evaluate(model, tokens, streamName, Options);
