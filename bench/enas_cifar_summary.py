@@ -1,5 +1,7 @@
 """Summarises bench/run-enas-cifar.sh: per method, the winners' test accuracy (mean, standard deviation and standard
-error over seeds), search wall time and children scored; writes OUT/summary.md and prints it.
+error over seeds) and search wall time (the search's own clock, which a resumed search carries on); writes
+OUT/summary.md and prints it. A run resumed after a stop prints "search + final training" for its last process only
+(the rest of the search and the final training), so that column is labelled as such.
 Usage: python3 bench/enas_cifar_summary.py OUT"""
 import pathlib
 import re
@@ -18,7 +20,7 @@ for log in sorted(out.glob("*-seed*.log")):
     if accuracy and search:
         rows.setdefault(method, []).append((int(seed), float(accuracy[-1]), int(search[-1][1]), int(search[-1][0])))
 
-lines = ["| method | seeds | test accuracy per seed | mean | sd | se | search s (mean) | search + final s (mean) |",
+lines = ["| method | seeds | test accuracy per seed | mean | sd | se | search s (mean) | last process s: search rest + final (mean) |",
          "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
 for method, runs in sorted(rows.items()):
     acc = [a for _, a, _, _ in runs]
