@@ -44,8 +44,8 @@ internal sealed record ChildTrainingSettings
     /// <summary>
     /// A file the training's whole state is saved to (atomically) after every epoch; a training started when the file
     /// exists continues after its last saved epoch and ends as the uninterrupted training would (on CPU). A file of
-    /// another model, corpus, seed or options is refused. Null: no saving. Language models only: the CNN trainer
-    /// refuses it.
+    /// another model, data, seed or options is refused. Null: no saving. Both trainers honour it (language models:
+    /// LanguageModelEpochCheckpoint; CNNs: CnnEpochCheckpoint).
     /// </summary>
     public string? EpochCheckpointPath { get; init; }
 }

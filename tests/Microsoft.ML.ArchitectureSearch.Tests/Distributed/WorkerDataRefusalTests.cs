@@ -14,7 +14,7 @@ public sealed class WorkerDataRefusalTests(OrleansTestCluster cluster) : IClassF
         var pixels = Enumerable.Range(0, 10 * 48).Select(i => i % 7 / 7f).ToArray();
         var all = new ImageData(pixels, Enumerable.Range(0, 10).Select(i => i % 2).ToArray(), 3, 4, 4);
         ImageData train = all.Select(Enumerable.Range(0, 6).ToArray()), validation = all.Select(Enumerable.Range(6, 4).ToArray());
-        string fingerprint = ImageSearch.FingerprintOf(train, validation);
+        string fingerprint = ImageFingerprint.Of(train, validation);
         var space = new CnnSearchSpace(new CnnSearchSpaceOptions { LayerCount = 1, InputHeight = 4, InputWidth = 4, ClassCount = 2 });
         using var stream = new MemoryStream();
         ImageWorkload.Create(space, new CnnTrainingOptions(), train, validation, fingerprint).WriteData(stream);

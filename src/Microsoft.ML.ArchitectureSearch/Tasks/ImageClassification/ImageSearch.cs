@@ -1,6 +1,4 @@
-using System.Security.Cryptography;
 using Microsoft.ML.ArchitectureSearch.Execution;
-using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
 using Microsoft.ML.ArchitectureSearch.Execution.Distribution;
 using Microsoft.ML.ArchitectureSearch.Networks.Cnn;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
@@ -67,16 +65,9 @@ internal sealed class ImageSearch : ITaskSearch
         new SharedCnnTrainer(_space, SearchTrainingImages(), _validation, _training, seed, sharedEpochs);
 
     // Hashed only when a search asks (a FixedArchitecture fit never does): it reads every pixel.
-    public string DataFingerprint => _dataFingerprint ??= FingerprintOf(_searchTrain, _validation);
+    public string DataFingerprint => _dataFingerprint ??= ImageFingerprint.Of(_searchTrain, _validation);
 
     public ChildWorkload CreateWorkload() => ImageWorkload.Create(_space, _training, _searchTrain, _validation, DataFingerprint);
-
-    /// <summary>The digest of a search's training and validation images (a worker recomputes it on the rows it received).</summary>
-    public static string FingerprintOf(ImageData train, ImageData validation) => Execution.Checkpoints.DataFingerprint.Of("images", hash =>
-    {
-        AppendImages(hash, train);
-        AppendImages(hash, validation);
-    });
 
     public (nn.Module<Tensor, Tensor> Network, TrialResult Result) TrainFinal(IArchitecture architecture, ChildTrainingSettings settings)
     {
@@ -92,20 +83,6 @@ internal sealed class ImageSearch : ITaskSearch
     }
 
     public void Dispose() => ReleaseSearchTrainer();
-
-    // The bytes the float values and the labels would give as two arrays, whether the store holds bytes or floats.
-    private static void AppendImages(IncrementalHash hash, ImageData data)
-    {
-        Execution.Checkpoints.DataFingerprint.AppendLength(hash, (long)data.Count * data.Store.ImageSize);
-        var image = new float[data.Store.ImageSize];
-        for (int i = 0; i < data.Count; i++)
-        {
-            data.Store.CopyImage(data.StoreRow(i), image);
-            Execution.Checkpoints.DataFingerprint.AppendValues(hash, image);
-        }
-
-        Execution.Checkpoints.DataFingerprint.Append(hash, data.Labels);
-    }
 
     private void ReleaseSearchTrainer()
     {

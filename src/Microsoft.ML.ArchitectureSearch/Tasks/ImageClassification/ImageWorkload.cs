@@ -120,7 +120,7 @@ internal static class ImageWorkload
     /// <summary>The images a worker received; one CNN trainer per settings text (a search's children share it).</summary>
     private sealed class ImageWorkerData(ImageData train, ImageData validation) : WorkerData
     {
-        public override string Fingerprint { get; } = ImageSearch.FingerprintOf(train, validation);
+        public override string Fingerprint { get; } = ImageFingerprint.Of(train, validation);
 
         public override (ISearchSpace Space, IChildTrainer Trainer) CreateTrainer(string settings)
         {

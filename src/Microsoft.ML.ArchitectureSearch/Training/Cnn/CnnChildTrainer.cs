@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.ArchitectureSearch.Networks.Cnn;
 using Microsoft.ML.ArchitectureSearch.Objectives;
+using Microsoft.ML.ArchitectureSearch.Randomness;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
 
@@ -15,7 +15,9 @@ namespace Microsoft.ML.ArchitectureSearch.Training.Cnn;
 /// Trains <see cref="CnnArchitecture"/> children on image data held on the device as the store keeps it (bytes or
 /// floats, one copy per store whatever the splits): SGD with (Nesterov) momentum and weight decay, cosine learning rate
 /// per step, random-crop/flip augmentation, per-channel normalisation with the training split's statistics, applied
-/// to each batch as it is cut. Reports validation accuracy per epoch and the <see cref="RewardKind"/> reward.
+/// to each batch as it is cut. Reports validation accuracy per epoch and the <see cref="RewardKind"/> reward. With
+/// <see cref="ChildTrainingSettings.EpochCheckpointPath"/> every epoch's end is saved (<see cref="CnnEpochCheckpoint"/>)
+/// and a saved training continues from there.
 /// On CPU a given <see cref="ChildTrainingSettings.Seed"/> and libtorch thread count (<see cref="IntraOpThreads"/>) give
 /// the same result, whatever other threads do with torch's global generator (this trainer never uses it). <see cref="Train"/> may run on several threads at once (parallel
 /// trials): each call keeps its state to itself, and what calls share (the images, the whitening filters) is read-only.
@@ -33,6 +35,7 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
     private readonly DeviceImageStore[] stores;
     private readonly ImageBatchAugmenter augmenter;
     private readonly (int Channels, int Height, int Width) imageShape;
+    private readonly Lazy<string> imageFingerprint;
     private readonly object whiteningGate = new();
     private Tensor? whiteningFilters;
 
@@ -59,6 +62,8 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
         (stores, splits) = DeviceImageSplits.Create(mean, std, device, (train, "training"), (validation, "validation"), (test, "test"));
         (this.train, this.validation, this.test) = (splits[0]!, splits[1]!, splits[2]);
         augmenter = new ImageBatchAugmenter(this.options.AugmentationPadding);
+        // Reads every pixel: only a training that checkpoints needs it (not every child of a search).
+        imageFingerprint = new Lazy<string>(() => ImageFingerprint.Of(train, validation));
     }
 
     public CnnTrainingOptions Options => options;
@@ -83,7 +88,9 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
 
     /// <summary>Trains <paramref name="architecture"/> (a <see cref="CnnArchitecture"/>). NaN/inf loss, or a time
     /// limit reached before the first epoch ends, gives a failed result (never an exception); cancellation throws
-    /// <see cref="OperationCanceledException"/>.</summary>
+    /// <see cref="OperationCanceledException"/>. With <see cref="ChildTrainingSettings.EpochCheckpointPath"/> a saved
+    /// training continues after its last saved epoch (the time limit counts the runs before), and a file of another
+    /// training is refused with <see cref="InvalidDataException"/> before any epoch runs.</summary>
     public TrainedChild Train(IArchitecture architecture, ChildTrainingSettings settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -92,17 +99,16 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
         CheckFits(cnn);
         if (settings.Epochs < 1)
             throw new ArgumentException($"Epochs must be at least 1; got {settings.Epochs}.", nameof(settings));
-        if (settings.EpochCheckpointPath is not null)
-            throw new NotSupportedException("Per-epoch checkpoints of a child's training are implemented for language models only, not for CNNs.");
 
-        var wall = Stopwatch.StartNew();
-        var run = new RunState();
+        var run = new CnnTrainingProgress();
         // Each phase (this child, an epoch's training, an evaluation) starts from the memory that is live, not from
         // the freed maps of the last phase's shapes, which glibc would otherwise keep resident (NativeAllocator).
         NativeAllocator.ReturnFreedMemory();
         // Weights come from a private generator and shuffling/augmentation from a private Random, so concurrent work
-        // on torch's global generator cannot change this child's result.
-        var random = new Random(settings.Seed);
+        // on torch's global generator cannot change this child's result. The Random is one whose state can be saved (an
+        // epoch checkpoint records it), for every child alike: a training gives the same network with or without
+        // checkpoints.
+        var random = new SavableRandom(settings.Seed);
         ChildCnn network;
         using (var generator = new Generator((ulong)(uint)settings.Seed))
             network = new ChildCnn(cnn, generator);
@@ -114,14 +120,18 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
             network.UseComputeMode(new CnnComputeMode(options.ChannelsLast, options.BFloat16));
             using var optimizer = CnnOptimizer.Create(network, options, out Parameter[] trainable);
             using Lookahead? lookahead = options.LookaheadSteps is int k ? new Lookahead(trainable, k, options.LookaheadAlpha) : null;
+            string? checkpointPath = settings.EpochCheckpointPath;
+            string? identity = checkpointPath is null ? null : CheckpointIdentity(cnn, settings);
+            if (checkpointPath is not null)
+                CnnEpochCheckpoint.Load(checkpointPath, identity!, run, network, optimizer, lookahead, random);
             long stepsPerEpoch = BatchesPerEpoch();
-            for (int epoch = 0; epoch < settings.Epochs; epoch++)
+            for (int epoch = run.EpochsDone; epoch < settings.Epochs; epoch++)
             {
                 EpochOutcome outcome = TrainEpoch(network, optimizer, lookahead, random, epoch * stepsPerEpoch, settings.Epochs * stepsPerEpoch,
-                    settings, wall, run, cancellationToken);
+                    settings, run, cancellationToken);
                 NativeAllocator.ReturnFreedMemory();
                 if (outcome.FailureReason is not null)
-                    return Finish(network, cnn, run, wall, $"Epoch {epoch + 1}: {outcome.FailureReason}");
+                    return Finish(network, cnn, run, $"Epoch {epoch + 1}: {outcome.FailureReason}");
                 if (outcome.TimedOut)
                     break;
 
@@ -129,18 +139,20 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
                 double accuracy = Evaluate(network, validation);
                 NativeAllocator.ReturnFreedMemory();
                 run.ValidationAccuracy.Add(accuracy);
+                if (checkpointPath is not null)
+                    CnnEpochCheckpoint.Save(checkpointPath, identity!, run, network, optimizer, lookahead, random);
                 if (settings.ContinueAfterEpoch is { } shouldContinue && !shouldContinue(epoch, accuracy))
                     break;
-                if (settings.TimeLimit is { } limit && wall.Elapsed >= limit)
+                if (settings.TimeLimit is { } limit && run.WallTime >= limit)
                     break;
             }
 
             if (run.ValidationAccuracy.Count == 0)
-                return Finish(network, cnn, run, wall,
+                return Finish(network, cnn, run,
                     $"Time limit of {settings.TimeLimit?.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s reached before the first epoch finished.");
             if (settings.EvaluateTest && test is not null)
                 run.TestAccuracy = Evaluate(network, test);
-            return Finish(network, cnn, run, wall, failureReason: null);
+            return Finish(network, cnn, run, failureReason: null);
         }
         catch
         {
@@ -159,8 +171,13 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
             store.Dispose();
     }
 
+    /// <summary>What an epoch checkpoint must match: the architecture, the images, the seed, the epochs (the learning-rate schedule spans them) and every option.</summary>
+    private string CheckpointIdentity(CnnArchitecture architecture, ChildTrainingSettings settings) =>
+        $"architecture {architecture.ToJson()}; {train.Count} training and {validation.Count} validation images ({imageFingerprint.Value}); " +
+        $"seed {settings.Seed}; {settings.Epochs} epochs; {options with { Device = device.type.ToString() }}";
+
     private EpochOutcome TrainEpoch(ChildCnn network, optim.Optimizer optimizer, Lookahead? lookahead, Random random, long firstStep, long totalSteps,
-        ChildTrainingSettings settings, Stopwatch wall, RunState run, CancellationToken cancellationToken)
+        ChildTrainingSettings settings, CnnTrainingProgress run, CancellationToken cancellationToken)
     {
         network.train();
         long[] order = DeviceImageSplits.Permutation(random, train.Count);
@@ -172,7 +189,7 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
         for (long b = 0; b < batches; b++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (settings.TimeLimit is { } limit && wall.Elapsed >= limit)
+            if (settings.TimeLimit is { } limit && run.WallTime >= limit)
                 return new EpochOutcome(double.NaN, TimedOut: true, FailureReason: null);
 
             long start = b * options.BatchSize;
@@ -251,7 +268,7 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
         return (double)correct / data.Count;
     }
 
-    private TrainedChild Finish(ChildCnn network, CnnArchitecture architecture, RunState run, Stopwatch wall, string? failureReason)
+    private TrainedChild Finish(ChildCnn network, CnnArchitecture architecture, CnnTrainingProgress run, string? failureReason)
     {
         bool failed = failureReason is not null;
         var result = new TrialResult
@@ -264,8 +281,8 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
             Failed = failed,
             FailureReason = failureReason,
             EpochsCompleted = run.ValidationAccuracy.Count,
-            WallTime = wall.Elapsed,
-            ExamplesPerSecond = run.TrainingTime.Elapsed.TotalSeconds > 0 ? run.TrainingExamples / run.TrainingTime.Elapsed.TotalSeconds : 0,
+            WallTime = run.WallTime,
+            ExamplesPerSecond = run.TotalTrainingTime.TotalSeconds > 0 ? run.TrainingExamples / run.TotalTrainingTime.TotalSeconds : 0,
             ParameterCount = architecture.ParameterCount,
         };
         if (failed)
@@ -303,18 +320,4 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
     }
 
     private sealed record EpochOutcome(double MeanLoss, bool TimedOut, string? FailureReason);
-
-    /// <summary>What one <see cref="Train"/> call has measured so far.</summary>
-    private sealed class RunState
-    {
-        public List<double> ValidationAccuracy { get; } = new();
-
-        public List<double> TrainLoss { get; } = new();
-
-        public double? TestAccuracy { get; set; }
-
-        public Stopwatch TrainingTime { get; } = new();
-
-        public long TrainingExamples { get; set; }
-    }
 }

@@ -43,6 +43,25 @@ internal sealed class Lookahead : IDisposable
         }
     }
 
+    /// <summary>Writes the step counter and the slow weights (for an epoch checkpoint).</summary>
+    public void Write(BinaryWriter writer)
+    {
+        writer.Write(_steps);
+        foreach (Tensor slow in _slow)
+            AnyLayoutNetworkState.WriteTensor(writer, slow);
+    }
+
+    /// <summary>Continues from what <see cref="Write"/> saved, for the same parameters.</summary>
+    public void Read(BinaryReader reader)
+    {
+        long steps = reader.ReadInt64();
+        if (steps < 0)
+            throw new InvalidDataException($"The saved Lookahead state claims {steps} steps.");
+        foreach (Tensor slow in _slow)
+            AnyLayoutNetworkState.ReadTensor(reader, slow, "Lookahead");
+        _steps = steps;
+    }
+
     public void Dispose()
     {
         foreach (Tensor t in _slow)

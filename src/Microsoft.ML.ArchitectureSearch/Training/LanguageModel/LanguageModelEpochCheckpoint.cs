@@ -40,39 +40,31 @@ internal sealed class LanguageModelEpochProgress
 /// </summary>
 internal static class LanguageModelEpochCheckpoint
 {
-    // The number is the file's format: raised whenever the layout changes, so that a file of another format is refused
-    // as such rather than read into the wrong fields (format 1, before the optimizer state was written as
-    // NetworkOptimizerState writes it, failed as "32,056 bytes more than this language model reads").
-    private const string SignaturePrefix = "language model epoch checkpoint ";
-    private const string Signature = SignaturePrefix + "2";
+    // Format 1, before the optimizer state was written as NetworkOptimizerState writes it, failed as "32,056 bytes more
+    // than this language model reads" when read as format 2.
+    private static readonly EpochCheckpointFile Checkpoint = new("language model", format: 2);
 
     public static void Save(string path, string identity, LanguageModelEpochProgress progress, WordLanguageModel model, OptimizerHelper? adam,
-        Generator dropout, Tensor h, Tensor c)
+        Generator dropout, Tensor h, Tensor c) => Checkpoint.Save(path, identity, writer =>
     {
-        AtomicFile.Write(path, stream =>
+        writer.Write(progress.EpochsDone);
+        writer.Write(progress.Segment);
+        writer.Write(progress.LearningRate);
+        writer.Write(progress.Best);
+        EpochCheckpointFile.WriteList(writer, progress.ValidationPerEpoch);
+        EpochCheckpointFile.WriteList(writer, progress.LossPerEpoch);
+        writer.Write(progress.TrainedTokens);
+        writer.Write(progress.TrainTime.Ticks);
+        writer.Write(progress.WallTime.Ticks);
+        GeneratorState.Write(writer, dropout);
+        NetworkOptimizerState.Write(writer, model, adam);
+        StateBlock.Write(writer, block =>
         {
-            using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-            writer.Write(Signature);
-            writer.Write(identity);
-            writer.Write(progress.EpochsDone);
-            writer.Write(progress.Segment);
-            writer.Write(progress.LearningRate);
-            writer.Write(progress.Best);
-            WriteList(writer, progress.ValidationPerEpoch);
-            WriteList(writer, progress.LossPerEpoch);
-            writer.Write(progress.TrainedTokens);
-            writer.Write(progress.TrainTime.Ticks);
-            writer.Write(progress.WallTime.Ticks);
-            GeneratorState.Write(writer, dropout);
-            NetworkOptimizerState.Write(writer, model, adam);
-            StateBlock.Write(writer, block =>
-            {
-                using var blockWriter = new BinaryWriter(block, System.Text.Encoding.UTF8, leaveOpen: true);
-                WriteTensor(blockWriter, h);
-                WriteTensor(blockWriter, c);
-            });
+            using var blockWriter = new BinaryWriter(block, System.Text.Encoding.UTF8, leaveOpen: true);
+            WriteTensor(blockWriter, h);
+            WriteTensor(blockWriter, c);
         });
-    }
+    });
 
     /// <summary>
     /// Loads the file at <paramref name="path"/> into <paramref name="model"/>, <paramref name="adam"/> and
@@ -80,22 +72,8 @@ internal static class LanguageModelEpochCheckpoint
     /// </summary>
     public static (LanguageModelEpochProgress Progress, Tensor H, Tensor C)? Load(string path, string identity, WordLanguageModel model, OptimizerHelper? adam, Generator dropout)
     {
-        if (!File.Exists(path))
-            return null;
-        using var stream = File.OpenRead(path);
-        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8);
-        try
+        var saved = Checkpoint.Load(path, identity, reader =>
         {
-            string signature = reader.ReadString();
-            if (signature != Signature)
-                throw new InvalidDataException(signature.StartsWith(SignaturePrefix, StringComparison.Ordinal)
-                    ? $"The epoch checkpoint {UserText.Quote(path)} has format {UserText.Quote(signature[SignaturePrefix.Length..])}; this version reads format " +
-                      $"{UserText.Quote(Signature[SignaturePrefix.Length..])}. Finish that training with the version that wrote it, or delete the file."
-                    : $"{UserText.Quote(path)} is not a language model's epoch checkpoint.");
-            string saved = reader.ReadString();
-            if (saved != identity)
-                throw new InvalidDataException(
-                    $"The epoch checkpoint {UserText.Quote(path)} belongs to another training ({saved}); this training is {identity}. Delete it or give another path.");
             var progress = new LanguageModelEpochProgress
             {
                 EpochsDone = reader.ReadInt32(),
@@ -103,8 +81,8 @@ internal static class LanguageModelEpochCheckpoint
                 LearningRate = reader.ReadDouble(),
                 Best = reader.ReadDouble(),
             };
-            progress.ValidationPerEpoch.AddRange(ReadList(reader, progress.EpochsDone));
-            progress.LossPerEpoch.AddRange(ReadList(reader, progress.EpochsDone));
+            progress.ValidationPerEpoch.AddRange(EpochCheckpointFile.ReadList(reader, progress.EpochsDone));
+            progress.LossPerEpoch.AddRange(EpochCheckpointFile.ReadList(reader, progress.EpochsDone));
             progress.TrainedTokens = reader.ReadInt64();
             progress.TrainTime = TimeSpan.FromTicks(reader.ReadInt64());
             progress.WallTime = TimeSpan.FromTicks(reader.ReadInt64());
@@ -114,33 +92,17 @@ internal static class LanguageModelEpochCheckpoint
             // A file that ends after the weights leaves them loaded into a model whose training then fails with this
             // error; the caller disposes of that model.
             NetworkOptimizerState.Read(reader, model, adam, "language model");
-            using var block = new BinaryReader(new MemoryStream(StateBlock.Read(reader, "recurrent state"), writable: false));
-            if (stream.Position != stream.Length)
-                throw new InvalidDataException($"The epoch checkpoint {UserText.Quote(path)} holds {stream.Length - stream.Position} bytes more than a checkpoint has.");
-            Tensor h = ReadTensor(block, model.Device);
-            Tensor c = ReadTensor(block, model.Device);
-            GeneratorState.Apply(dropout, generator);
-            return (progress, h, c);
-        }
-        catch (EndOfStreamException)
-        {
-            throw new InvalidDataException($"The epoch checkpoint {UserText.Quote(path)} is truncated.");
-        }
-    }
-
-    private static void WriteList(BinaryWriter writer, IReadOnlyList<double> values)
-    {
-        writer.Write(values.Count);
-        foreach (double v in values)
-            writer.Write(v);
-    }
-
-    private static IEnumerable<double> ReadList(BinaryReader reader, int expected)
-    {
-        int count = reader.ReadInt32();
-        if (count != expected)
-            throw new InvalidDataException($"An epoch checkpoint of {expected} epochs lists {count} values per epoch.");
-        return Enumerable.Range(0, count).Select(_ => reader.ReadDouble()).ToArray();
+            byte[] carried = StateBlock.Read(reader, "recurrent state");
+            return new Tuple<LanguageModelEpochProgress, byte[], byte[]>(progress, generator, carried);
+        });
+        if (saved is null)
+            return null;
+        // Applied once the whole file has been read: a short or long file changes neither the state nor the generator.
+        using var block = new BinaryReader(new MemoryStream(saved.Item3, writable: false));
+        Tensor h = ReadTensor(block, model.Device);
+        Tensor c = ReadTensor(block, model.Device);
+        GeneratorState.Apply(dropout, saved.Item2);
+        return (saved.Item1, h, c);
     }
 
     // The carried state's shape varies (an empty tensor before the first segment, the batch of the last one), so it is
