@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.ML.ArchitectureSearch.Execution;
+using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
 using Microsoft.ML.ArchitectureSearch.Execution.Distribution;
 using Microsoft.ML.ArchitectureSearch.Execution.WeightSharing;
 using Microsoft.ML.ArchitectureSearch.Pipeline;
@@ -91,8 +92,10 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
             ? (ReadFixedArchitecture(search, json, log), TrialSeeds.ForTrial(_seed, 0), null)
             : Search(search, log, cancellation);
         IReadOnlyList<TrialRecord> trials = outcome?.Trials ?? Array.Empty<TrialRecord>();
-        // The retraining is the product the user gets, so cancellation does not stop it.
-        (var network, TrialResult final) = search.TrainFinal(architecture, new ChildTrainingSettings { Epochs = _options.FinalEpochs, Seed = seed });
+        // The retraining is the product the user gets, so cancellation does not stop it; with a checkpoint directory a
+        // killed Fit resumes it after its last finished epoch.
+        (var network, TrialResult final) = search.TrainFinal(architecture,
+            FinalTrainingCheckpoint.Settings(_options.FinalEpochs, seed, _options.CheckpointDirectory, log));
         byte[] weights;
         try
         {
@@ -104,6 +107,7 @@ public sealed class ArchitectureSearchEstimator : IEstimator<ArchitectureSearchT
         {
             network.Dispose();
         }
+        FinalTrainingCheckpoint.Remove(_options.CheckpointDirectory);
 
         // 3. The transformer rebuilds the network from the architecture's document exactly as Load will.
         // The architecture's own space: a fixed architecture's document may have brought its own settings.

@@ -250,7 +250,11 @@ public sealed class ArchitectureSearchOptions
     /// exclusively while it runs (an operating-system file lock, released when its process ends in any way): a second
     /// search on the same folder is refused at once with an <see cref="IOException"/>. A folder whose files are missing,
     /// damaged or inconsistent is refused with an <see cref="InvalidDataException"/> naming the file; every resume decision
-    /// is written to <c>mlContext.Log</c>.
+    /// is written to <c>mlContext.Log</c>. The final training of the winner (or of <see cref="FixedArchitecture"/>) saves
+    /// its state there after every epoch (final-training.checkpoint: weights, optimizer, generators, history), so that a
+    /// Fit killed during it and run again resumes after the last finished epoch and ends with the same model; the file is
+    /// removed once the model is made. A file of another final training (the rerun picked another winner, or other
+    /// options) is refused with an <see cref="InvalidDataException"/>: delete it to start that training afresh.
     /// </summary>
     public string? CheckpointDirectory { get; set; }
 

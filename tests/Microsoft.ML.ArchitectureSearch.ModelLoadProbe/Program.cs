@@ -10,6 +10,20 @@ using Microsoft.ML.Data;
 //        a checkpointed weight-sharing search that SIGKILLs itself as its second shared epoch's fourth mini-batch starts
 //    or: ModelLoadProbe hold TESTDATA_DIR CHECKPOINT_DIR SEED
 //        the same search, stopped for good at its first trial's report: it holds the checkpoint until it is killed
+//    or: ModelLoadProbe final-fit CHECKPOINT_DIR
+//        a checkpointed Fit that SIGKILLs itself as it logs the end of its final training's first epoch (saved by then)
+if (args.Length == 2 && args[0] == "final-fit")
+{
+    Microsoft.ML.ArchitectureSearch.Tests.Execution.CrashableFit.Fit(args[1], message =>
+    {
+        if (message.Contains("Final training: epoch 1 of", StringComparison.Ordinal))
+        {
+            System.Diagnostics.Process.GetCurrentProcess().Kill();
+            Thread.Sleep(Timeout.Infinite);
+        }
+    });
+    return 0;
+}
 if (args.Length == 4 && args[0] == "hold")
 {
     Microsoft.ML.ArchitectureSearch.Tests.Execution.CrashableSearch.Run(args[1], args[2], int.Parse(args[3]), new Hold());
