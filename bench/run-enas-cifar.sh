@@ -4,8 +4,8 @@
 # space (the space's reference architectures trained as the first trials of a search that proposes nothing else), each
 # winner retrained with the same final training and scored on the 10,000 test images; SEEDS seeds each.
 # Every run has its own --checkpoint folder and its log says when it finished, so the script is resumable: rerun it
-# (e.g. in the next session) and finished runs are skipped, an interrupted search resumes from its last checkpoint (an
-# interrupted final training starts again). LANES lanes (2), one libtorch thread each: 1 leaves a core to other work.
+# (e.g. in the next session) and finished runs are skipped, an interrupted search resumes from its last checkpoint, and
+# so does an interrupted final training, after its last finished epoch (since 19bf8ec; before, it started again). LANES lanes (2), one libtorch thread each: 1 leaves a core to other work.
 # The ENAS runs' controller learns with ReinforceOptions.ForWeightSharing (ENAS's settings: what cifar10 --weight-sharing
 # uses unless told otherwise; docs/enas-controller.md); CONTROLLER adds controller options to them (e.g. "--controller-lr
 # 0.005"). Each run's log ends with its report's per-shared-epoch table (training loss, mean reward, controller entropy).
