@@ -93,16 +93,16 @@ internal static class LanguageModelEpochCheckpoint
             // error; the caller disposes of that model.
             NetworkOptimizerState.Read(reader, model, adam, "language model");
             byte[] carried = StateBlock.Read(reader, "recurrent state");
-            return new Tuple<LanguageModelEpochProgress, byte[], byte[]>(progress, generator, carried);
+            return new SavedEpoch(progress, generator, carried);
         });
         if (saved is null)
             return null;
         // Applied once the whole file has been read: a short or long file changes neither the state nor the generator.
-        using var block = new BinaryReader(new MemoryStream(saved.Item3, writable: false));
+        using var block = new BinaryReader(new MemoryStream(saved.CarriedState, writable: false));
         Tensor h = ReadTensor(block, model.Device);
         Tensor c = ReadTensor(block, model.Device);
-        GeneratorState.Apply(dropout, saved.Item2);
-        return (saved.Item1, h, c);
+        GeneratorState.Apply(dropout, saved.DropoutGenerator);
+        return (saved.Progress, h, c);
     }
 
     // The carried state's shape varies (an empty tensor before the first segment, the batch of the last one), so it is
@@ -131,4 +131,7 @@ internal static class LanguageModelEpochCheckpoint
         using Tensor cpu = torch.tensor(values, shape);
         return cpu.to(device);
     }
+
+    /// <summary>What a file holds before any of it is applied (the loader's result must be a class).</summary>
+    private sealed record SavedEpoch(LanguageModelEpochProgress Progress, byte[] DropoutGenerator, byte[] CarriedState);
 }
