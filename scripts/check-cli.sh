@@ -44,6 +44,7 @@ expect 2 "--strategy" "foo" -- "$examples" cifar10 --strategy foo
 expect 2 "--architecture" -- "$examples" cifar10 --architecture /nonexistent/architecture.json
 expect 2 "--checkpoint" -- "$examples" report
 expect 2 "--space" -- "$examples" cifar10 --space /nonexistent/space.json
+expect 2 "--layers has no effect with --space" -- "$examples" cifar10 --space bench/space-enas-macro.json --layers 4
 expect 2 "--tls-certificate" "does not exist" -- "$examples" worker --tls-certificate /nonexistent/cluster.pfx
 expect 2 "--tls-password needs --tls-certificate" -- "$examples" worker --tls-password secret
 expect 2 "--orleans-tls-certificate" "does not exist" -- "$examples" cifar10 --orleans 30000 --orleans-tls-certificate /nonexistent/cluster.pfx

@@ -49,6 +49,12 @@ internal sealed class Cifar10Command : System.CommandLine.Command
         });
         foreach (Option option in new Option[] { _trainSize, _testSize, _layers, _space, _training, _images })
             Options.Add(option);
+        // A space file brings its own layer count: a --layers beside it would be silently ignored.
+        Validators.Add(result =>
+        {
+            if (result.GetResult(_space) is not null && result.GetResult(_layers) is { Implicit: false })
+                result.AddError("--layers has no effect with --space: set the layer count in the space file (layerCount).");
+        });
         _orleans = new OrleansClientOptions(this);
         SetAction(Run);
     }

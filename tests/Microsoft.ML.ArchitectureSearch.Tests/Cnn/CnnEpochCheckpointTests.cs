@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML.ArchitectureSearch.Data;
 using Microsoft.ML.ArchitectureSearch.Networks.Cnn;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
@@ -83,6 +84,32 @@ public sealed class CnnEpochCheckpointTests : IDisposable
         Assert.Contains("belongs to another training", e.Message);
         Assert.Contains("seed 5", e.Message);
         Assert.Equal(0, epochs);
+    }
+
+    [Fact]
+    public void ACheckpointWrittenUnderAGermanCultureResumesUnderAnEnglishOne()
+    {
+        // de-DE writes the options' learning rate 0.05 as "0,05": an identity built with the current culture would differ.
+        CultureInfo saved = CultureInfo.CurrentCulture;
+        try
+        {
+            using CnnChildTrainer trainer = Trainer();
+            CultureInfo.CurrentCulture = new CultureInfo("de-DE");
+            trainer.Train(Architecture(), new ChildTrainingSettings { Epochs = 2, Seed = 5, EpochCheckpointPath = CheckpointPath, ContinueAfterEpoch = (_, _) => false })
+                .Dispose();
+
+            CultureInfo.CurrentCulture = new CultureInfo("en-US");
+            var epochsRun = new List<int>();
+            using TrainedChild rest = trainer.Train(Architecture(), new ChildTrainingSettings
+            {
+                Epochs = 2, Seed = 5, EpochCheckpointPath = CheckpointPath, ContinueAfterEpoch = (epoch, _) => { epochsRun.Add(epoch); return true; },
+            });
+            Assert.Equal(new[] { 1 }, epochsRun);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = saved;
+        }
     }
 
     [Fact]

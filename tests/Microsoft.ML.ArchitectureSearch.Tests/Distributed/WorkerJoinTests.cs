@@ -61,7 +61,12 @@ public sealed class WorkerJoinTests
             TrialRecord[] trained = model.Trials.Where(t => t.Kind == TrialKind.Trained).ToArray();
             Assert.Equal(4, trained.Length);
             Assert.All(trained.Take(2), t => Assert.Equal(cluster.Primary!.Name, t.Worker));
-            Assert.Contains(trained.Skip(2), t => t.Worker == joiner.Joined);
+            // Once failed under heavy load with both later children on the primary (not reproduced alone): the search's
+            // log then says whether the joined worker was dropped (a timed-out call) or never chosen.
+            string log;
+            lock (searchLog) log = string.Join(Environment.NewLine, searchLog);
+            Assert.True(trained.Skip(2).Any(t => t.Worker == joiner.Joined),
+                $"No child after the join went to {joiner.Joined}; workers {string.Join(", ", trained.Select(t => t.Worker))}. The search's log:{Environment.NewLine}{log}");
         }
         finally
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
 using Microsoft.ML.ArchitectureSearch.Training;
@@ -62,6 +63,34 @@ public sealed class LanguageModelEpochCheckpointTests : IDisposable
         var wholeWeights = ((WordLanguageModel)whole.Network!).state_dict();
         foreach (var (name, weight) in ((WordLanguageModel)rest.Network!).state_dict())
             Assert.True(weight.equal(wholeWeights[name]).all().item<bool>(), $"{name} differs from the uninterrupted training's");
+    }
+
+    [Fact]
+    public void ACheckpointWrittenUnderAGermanCultureResumesUnderAnEnglishOne()
+    {
+        // de-DE writes the options' learning rate 0.01 as "0,01" and 1,234 tokens as "1.234": an identity built with the
+        // current culture would differ.
+        CultureInfo saved = CultureInfo.CurrentCulture;
+        try
+        {
+            var trainer = new LanguageModelChildTrainer(Corpus.Value, Options(LanguageModelOptimizer.Adam, carryState: false));
+            string path = Path.Combine(_folder, "lstm.checkpoint");
+            CultureInfo.CurrentCulture = new CultureInfo("de-DE");
+            trainer.TrainLstmBaseline(Shape(), new ChildTrainingSettings { Epochs = 2, Seed = 3, EpochCheckpointPath = path, ContinueAfterEpoch = (_, _) => false })
+                .Dispose();
+
+            CultureInfo.CurrentCulture = new CultureInfo("en-US");
+            var epochsRun = new List<int>();
+            trainer.TrainLstmBaseline(Shape(), new ChildTrainingSettings
+            {
+                Epochs = 2, Seed = 3, EpochCheckpointPath = path, ContinueAfterEpoch = (epoch, _) => { epochsRun.Add(epoch); return true; },
+            }).Dispose();
+            Assert.Equal(new[] { 1 }, epochsRun);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = saved;
+        }
     }
 
     [Fact]

@@ -1,10 +1,10 @@
 using System.Globalization;
+using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
 using Microsoft.ML.ArchitectureSearch.Networks.Cnn;
 using Microsoft.ML.ArchitectureSearch.Objectives;
 using Microsoft.ML.ArchitectureSearch.Randomness;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
-
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -172,9 +172,9 @@ internal sealed class CnnChildTrainer : IChildTrainer, IDisposable
     }
 
     /// <summary>What an epoch checkpoint must match: the architecture, the images, the seed, the epochs (the learning-rate schedule spans them) and every option.</summary>
-    private string CheckpointIdentity(CnnArchitecture architecture, ChildTrainingSettings settings) =>
+    private string CheckpointIdentity(CnnArchitecture architecture, ChildTrainingSettings settings) => InvariantText.Of(() =>
         $"architecture {architecture.ToJson()}; {train.Count} training and {validation.Count} validation images ({imageFingerprint.Value}); " +
-        $"seed {settings.Seed}; {settings.Epochs} epochs; {options with { Device = device.type.ToString() }}";
+        $"seed {settings.Seed}; {settings.Epochs} epochs; {options with { Device = device.type.ToString() }}");
 
     private EpochOutcome TrainEpoch(ChildCnn network, optim.Optimizer optimizer, Lookahead? lookahead, Random random, long firstStep, long totalSteps,
         ChildTrainingSettings settings, CnnTrainingProgress run, CancellationToken cancellationToken)

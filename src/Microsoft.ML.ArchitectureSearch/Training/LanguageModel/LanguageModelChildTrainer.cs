@@ -1,3 +1,4 @@
+using Microsoft.ML.ArchitectureSearch.Execution.Checkpoints;
 using Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
 using Microsoft.ML.ArchitectureSearch.Objectives;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces;
@@ -46,7 +47,7 @@ internal sealed class LanguageModelChildTrainer : IChildTrainer
     public TrainedChild TrainLstmBaseline(RecurrentCellSearchSpaceOptions shape, ChildTrainingSettings settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(shape);
-        return TrainModel(WordLanguageModel.CreateLstm(shape), settings, cancellationToken, $"LSTM baseline {shape}");
+        return TrainModel(WordLanguageModel.CreateLstm(shape), settings, cancellationToken, InvariantText.Of(() => $"LSTM baseline {shape}"));
     }
 
     /// <summary>

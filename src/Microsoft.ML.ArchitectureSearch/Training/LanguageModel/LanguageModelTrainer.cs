@@ -70,10 +70,10 @@ internal sealed class LanguageModelTrainer
     }
 
     /// <summary>What an epoch checkpoint must match: the model, the corpus, the seed and every training option.</summary>
-    private string CheckpointIdentity(WordLanguageModel model, ChildTrainingSettings settings, string? identity) =>
+    private string CheckpointIdentity(WordLanguageModel model, ChildTrainingSettings settings, string? identity) => InvariantText.Of(() =>
         $"{identity ?? model.GetType().Name}, {model.ParameterCount:N0} parameters; corpus of {Corpus.Train.Length:N0} training and " +
         $"{Corpus.Valid.Length:N0} validation tokens ({DataFingerprint.Of("tokens", Corpus.Train, Corpus.Valid)}), " +
-        $"vocabulary {Corpus.VocabularySize:N0}; seed {settings.Seed}; {Options with { Device = Device.type.ToString() }}";
+        $"vocabulary {Corpus.VocabularySize:N0}; seed {settings.Seed}; {Options with { Device = Device.type.ToString() }}");
 
     /// <summary>Perplexity of <paramref name="model"/> on a token stream, as validation is measured (evaluation batch; per sentence, or carried state).</summary>
     public double Evaluate(WordLanguageModel model, int[] tokens, string streamName = "evaluation") => Evaluate(model, tokens, streamName, Options);
