@@ -15,7 +15,7 @@
 # Usage: bash bench/run-enas-cifar.sh   Environment: SPACE (bench/space-enas-macro.json), SEARCH_ROWS (10000), SEARCH_MINUTES
 # (60: one CPU-hour at one thread), SHARED_EPOCHS (20), WS_CHILDREN (100 scored per shared epoch), FINAL_EPOCHS (5),
 # SEEDS ("1 2 3"), METHODS ("enas random-ws separate reference"), DATA (../shared/data/cifar10), OUT (bench/results/enas-cifar),
-# CONTROLLER (""), NICE (0), THREADS (1), TRAIN_SIZE and TEST_SIZE (all images; smaller for a smoke run).
+# CONTROLLER (""), NICE (0), THREADS (1), REUSE_BIN (unset), TRAIN_SIZE and TEST_SIZE (all images; smaller for a smoke run).
 # Two more methods serve issue 13's rerun of "Results on the full data sets" (bench/run-results-stages.sh): random-separate
 # (Random with every child trained alone, the separate method's budget) and fixed (no search: ARCHITECTURE, a JSON with
 # its own settings, trained for the final epochs).
@@ -31,9 +31,14 @@ mkdir -p "$OUT"
 # Checkpoints (100+ MB each) and models stay out of commits; the logs and reports go in.
 printf '%s\n' bin/ '*-checkpoint/' model.zip model.onnx > "$OUT/.gitignore"
 # Built into the results folder: rebuilding the repository meanwhile cannot touch the running programs, and this script
-# never touches the repository's bin folders, which another benchmark may be running from.
-rm -rf "$OUT/bin"
-nice -n "$NICE" dotnet build src/Examples -c Release -m:1 -o "$OUT/bin" -v q -nologo > /dev/null
+# never touches the repository's bin folders, which another benchmark may be running from. REUSE_BIN=1 runs the
+# existing build instead (a second invocation beside a running one, which a rebuild would pull the files from under);
+# each log names the commit its build came from.
+if [ -z "${REUSE_BIN:-}" ] || [ ! -f "$OUT/bin/commit.txt" ]; then
+  rm -rf "$OUT/bin"
+  nice -n "$NICE" dotnet build src/Examples -c Release -m:1 -o "$OUT/bin" -v q -nologo > /dev/null
+  echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + uncommitted changes')" > "$OUT/bin/commit.txt"
+fi
 export OMP_NUM_THREADS=$THREADS DOTNET_PROCESSOR_COUNT=$THREADS
 
 arguments() { # method seed -> the cifar10 arguments of that run
@@ -58,7 +63,7 @@ run() { # method seed
   if grep -q '^finished ' "$log" 2>/dev/null; then echo "skip $name (finished)"; return; fi
   if grep -q '^started ' "$log" 2>/dev/null && [ ! -d "$OUT/$name-checkpoint" ]; then
     echo "checkpoint $OUT/$name-checkpoint missing (a fresh checkout): this run starts again from nothing" >> "$log"; fi
-  { echo "commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + uncommitted changes')"
+  { echo "commit $(cat "$OUT/bin/commit.txt") (the build's; repository at $(git rev-parse --short HEAD))"
     echo "started $(date -u +%FT%TZ) $(arguments "$1" "$2") threads $THREADS"; uptime; ps -eo ni=,pcpu=,comm= --sort=-pcpu | head -6; } >> "$log"
   /usr/bin/time -v nice -n "$NICE" dotnet "$OUT/bin/Examples.dll" cifar10 $(arguments "$1" "$2") \
     --checkpoint "$OUT/$name-checkpoint" --out "$OUT/$name-out" >> "$log" 2>&1
