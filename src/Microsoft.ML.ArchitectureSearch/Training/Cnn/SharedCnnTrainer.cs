@@ -13,8 +13,8 @@ namespace Microsoft.ML.ArchitectureSearch.Training.Cnn;
 /// Trains a <see cref="SharedCnn"/> as ENAS trains its shared weights, with the children's recipe
 /// (<see cref="CnnTrainingOptions"/>: SGD with momentum and weight decay as <see cref="CnnOptimizer"/> sets it up, batch
 /// norm's scale and shift rules included, the learning-rate schedule over every planned shared epoch, crop and flip augmentation, normalisation by the training split's channel statistics), and scores
-/// children on it. The shared network trains in float32 NCHW whatever the options' compute mode, which applies to the
-/// final training. Shuffling, augmentation and the choice of validation mini-batches come from one seeded generator
+/// children on it. The shared network computes in float32, channels-last when <see cref="CnnTrainingOptions.ChannelsLast"/>
+/// says so (its weights stay NCHW); bfloat16 applies to the children and the final training only. Shuffling, augmentation and the choice of validation mini-batches come from one seeded generator
 /// (a <see cref="SavableRandom"/>, so a checkpoint can record where it stands), the initial weights from another, so a
 /// seed gives the same run on the CPU.
 /// </summary>
@@ -86,6 +86,7 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
             Tensor images = train.Gather(index);
             if (options.Augment)
                 images = augmenter.Apply(images, random);
+            images = InComputeLayout(images);
             CnnOptimizer.SetLearningRate(optimizer, options, Math.Min(step++, totalSteps - 1), totalSteps);
             Tensor loss = nn.functional.cross_entropy(network.forward(images, child), train.Labels.index_select(0, index),
                 label_smoothing: options.LabelSmoothing);
@@ -183,9 +184,16 @@ internal sealed class SharedCnnTrainer : ISharedWeightTrainer
     private long Correct(CnnArchitecture child, Tensor positions)
     {
         using var chunk = NewDisposeScope();
-        Tensor logits = network.forward(validation.Gather(positions), child);
+        Tensor logits = network.forward(InComputeLayout(validation.Gather(positions)), child);
         return logits.argmax(1).eq(validation.Labels.index_select(0, positions)).sum().item<long>();
     }
+
+    /// <summary>
+    /// The images in the layout the options ask for. With <see cref="CnnTrainingOptions.ChannelsLast"/> every feature map
+    /// of the sub-graph follows the input's NHWC layout (oneDNN computes a convolution channels-last when its input is,
+    /// whatever the sliced weights' layout), so the shared network computes as the children train.
+    /// </summary>
+    private Tensor InComputeLayout(Tensor images) => options.ChannelsLast ? ComputeOps.ToChannelsLast(images) : images;
 
     private static long[] LongRange(long start, long count)
     {
