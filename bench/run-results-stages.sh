@@ -6,9 +6,10 @@
 # budget: 20 minutes of search each, then the same 2-epoch final training; beside them the airbench-like reference
 # (bench/reference-airbench.json) trained the same 2 epochs. Runs through bench/run-enas-cifar.sh (its logs, resume and
 # summary table), two lanes of one libtorch thread: about 85 minutes of wall time.
-# Usage: bash bench/run-results-stages.sh   Environment: SEEDS (1), OUT (bench/results/stages-search), NICE (0).
+# Usage: bash bench/run-results-stages.sh   Environment: SEEDS (1), METHODS (all three), LANES (2), OUT
+# (bench/results/stages-search), NICE (0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export SPACE=bench/space-airbench.json SEARCH_ROWS=5000 SEARCH_MINUTES=20 FINAL_EPOCHS=2 SEEDS=${SEEDS:-1} LANES=2 THREADS=1
-export METHODS="separate random-separate fixed" ARCHITECTURE=bench/reference-airbench.json OUT=${OUT:-bench/results/stages-search}
+export SPACE=bench/space-airbench.json SEARCH_ROWS=5000 SEARCH_MINUTES=20 FINAL_EPOCHS=2 SEEDS=${SEEDS:-1} LANES=${LANES:-2} THREADS=1
+export METHODS=${METHODS:-separate random-separate fixed} ARCHITECTURE=bench/reference-airbench.json OUT=${OUT:-bench/results/stages-search}
 exec bash bench/run-enas-cifar.sh
