@@ -1,7 +1,7 @@
 """What a search's controller sampled, per block of trials of its history.csv (the report's): the share of each CNN
 operation among the sampled layers (conv = plain convolution, sep = depthwise-separable, max / avg = 3x3 pooling),
 the mean number of skip inputs per child and the mean reward. Uniform sampling gives 0.25 per operation in ENAS's
-macro space; a controller that learns moves the shares. Usage: python3 bench/enas_operation_shares.py HISTORY.csv [BLOCK]"""
+macro space; a controller that learns moves the shares. Usage: python3 bench/enas_operation_shares.py HISTORY.csv|RUN.log [BLOCK]"""
 import collections
 import csv
 import re
@@ -26,7 +26,22 @@ def skips(layer):
     return len(inputs.group(1).split()) if inputs else 0
 
 
-history = [row for row in csv.DictReader(open(sys.argv[1])) if row["Kind"] == "Trained"]
+def read(path):
+    """The trained children of a report's history.csv, or of a cifar10 run's log (its "trial N [Trained] ..." lines; the
+    last attempt's when the log holds a run that started again)."""
+    if path.endswith(".csv"):
+        return [row for row in csv.DictReader(open(path)) if row["Kind"] == "Trained"]
+    rows = []
+    for line in open(path):
+        match = re.match(r"trial\s+(\d+) \[Trained\] reward ([0-9.]+) .* :: (.*)$", line)
+        if match:
+            if int(match.group(1)) == 0:
+                rows = []
+            rows.append({"Reward": match.group(2), "Architecture": match.group(3)})
+    return rows
+
+
+history = read(sys.argv[1])
 block = int(sys.argv[2]) if len(sys.argv) > 2 else 100
 print("| trials | " + " | ".join(OPERATIONS) + " | skip inputs per child | mean reward |")
 print("| --- |" + " ---: |" * (len(OPERATIONS) + 2))
