@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.ML.ArchitectureSearch.Data;
 using Microsoft.ML.ArchitectureSearch.Networks.Cnn;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.Cnn;
@@ -90,26 +89,18 @@ public sealed class CnnEpochCheckpointTests : IDisposable
     public void ACheckpointWrittenUnderAGermanCultureResumesUnderAnEnglishOne()
     {
         // de-DE writes the options' learning rate 0.05 as "0,05": an identity built with the current culture would differ.
-        CultureInfo saved = CultureInfo.CurrentCulture;
-        try
-        {
-            using CnnChildTrainer trainer = Trainer();
-            CultureInfo.CurrentCulture = new CultureInfo("de-DE");
+        using CnnChildTrainer trainer = Trainer();
+        using (new CurrentCulture("de-DE"))
             trainer.Train(Architecture(), new ChildTrainingSettings { Epochs = 2, Seed = 5, EpochCheckpointPath = CheckpointPath, ContinueAfterEpoch = (_, _) => false })
                 .Dispose();
 
-            CultureInfo.CurrentCulture = new CultureInfo("en-US");
-            var epochsRun = new List<int>();
-            using TrainedChild rest = trainer.Train(Architecture(), new ChildTrainingSettings
-            {
-                Epochs = 2, Seed = 5, EpochCheckpointPath = CheckpointPath, ContinueAfterEpoch = (epoch, _) => { epochsRun.Add(epoch); return true; },
-            });
-            Assert.Equal(new[] { 1 }, epochsRun);
-        }
-        finally
+        using var english = new CurrentCulture("en-US");
+        var epochsRun = new List<int>();
+        using TrainedChild rest = trainer.Train(Architecture(), new ChildTrainingSettings
         {
-            CultureInfo.CurrentCulture = saved;
-        }
+            Epochs = 2, Seed = 5, EpochCheckpointPath = CheckpointPath, ContinueAfterEpoch = (epoch, _) => { epochsRun.Add(epoch); return true; },
+        });
+        Assert.Equal(new[] { 1 }, epochsRun);
     }
 
     [Fact]

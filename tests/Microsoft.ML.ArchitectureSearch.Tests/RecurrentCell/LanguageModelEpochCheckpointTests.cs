@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.ML.ArchitectureSearch.Networks.LanguageModel;
 using Microsoft.ML.ArchitectureSearch.SearchSpaces.RecurrentCell;
 using Microsoft.ML.ArchitectureSearch.Training;
@@ -70,27 +69,19 @@ public sealed class LanguageModelEpochCheckpointTests : IDisposable
     {
         // de-DE writes the options' learning rate 0.01 as "0,01" and 1,234 tokens as "1.234": an identity built with the
         // current culture would differ.
-        CultureInfo saved = CultureInfo.CurrentCulture;
-        try
-        {
-            var trainer = new LanguageModelChildTrainer(Corpus.Value, Options(LanguageModelOptimizer.Adam, carryState: false));
-            string path = Path.Combine(_folder, "lstm.checkpoint");
-            CultureInfo.CurrentCulture = new CultureInfo("de-DE");
+        var trainer = new LanguageModelChildTrainer(Corpus.Value, Options(LanguageModelOptimizer.Adam, carryState: false));
+        string path = Path.Combine(_folder, "lstm.checkpoint");
+        using (new CurrentCulture("de-DE"))
             trainer.TrainLstmBaseline(Shape(), new ChildTrainingSettings { Epochs = 2, Seed = 3, EpochCheckpointPath = path, ContinueAfterEpoch = (_, _) => false })
                 .Dispose();
 
-            CultureInfo.CurrentCulture = new CultureInfo("en-US");
-            var epochsRun = new List<int>();
-            trainer.TrainLstmBaseline(Shape(), new ChildTrainingSettings
-            {
-                Epochs = 2, Seed = 3, EpochCheckpointPath = path, ContinueAfterEpoch = (epoch, _) => { epochsRun.Add(epoch); return true; },
-            }).Dispose();
-            Assert.Equal(new[] { 1 }, epochsRun);
-        }
-        finally
+        using var english = new CurrentCulture("en-US");
+        var epochsRun = new List<int>();
+        trainer.TrainLstmBaseline(Shape(), new ChildTrainingSettings
         {
-            CultureInfo.CurrentCulture = saved;
-        }
+            Epochs = 2, Seed = 3, EpochCheckpointPath = path, ContinueAfterEpoch = (epoch, _) => { epochsRun.Add(epoch); return true; },
+        }).Dispose();
+        Assert.Equal(new[] { 1 }, epochsRun);
     }
 
     [Fact]
